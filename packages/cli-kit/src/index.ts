@@ -1,0 +1,11 @@
+export { CLI_ERROR_CODES, CliError } from './errors.js';
+export type { CliErrorCode } from './errors.js';
+export { formatUrl, parseDuration, parseHost, parseHostPort, parseInteger, parsePort, parseProbability } from './parse.js';
+export type { HostPort } from './parse.js';
+export { Command, describeError, onShutdown, paint, reportFailure, runCli, useColor } from './run.js';
+export { readInputLines } from './input.js';
+export type { InputLinesOptions } from './input.js';
+export { runTs, spawnTs, startServerProcess, tsEntryArgs } from './process.js';
+export type { CliProcess, RunResult, SpawnOptions, StartedServer } from './process.js';
+export { runTour } from './tour.js';
+export type { TourContext, TourPart } from './tour.js';

@@ -1,0 +1,51 @@
+/**
+ * A growable byte buffer with a hard capacity. Appends are amortised O(1) (capacity doubles,
+ * never past `limit`), so a message arriving one byte at a time costs linear, not quadratic,
+ * time. Views returned by `view()` are invalidated by the next `append()` or `reset()`.
+ */
+export class ByteBuffer {
+  private bytes: Uint8Array;
+  private size = 0;
+
+  constructor(private readonly limit: number) {
+    this.bytes = new Uint8Array(Math.min(limit, 256));
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** Appends `source[start, end)`. The caller guarantees the result stays within `limit`. */
+  append(source: Uint8Array, start: number, end: number): void {
+    const needed = this.size + (end - start);
+    if (needed > this.bytes.length) {
+      let capacity = Math.max(this.bytes.length, 1);
+      while (capacity < needed) capacity *= 2;
+      const grown = new Uint8Array(Math.min(Math.max(capacity, needed), Math.max(this.limit, needed)));
+      grown.set(this.bytes.subarray(0, this.size));
+      this.bytes = grown;
+    }
+    this.bytes.set(source.subarray(start, end), this.size);
+    this.size = needed;
+  }
+
+  at(index: number): number {
+    return this.bytes[index] ?? 0;
+  }
+
+  view(start = 0, end: number = this.size): Uint8Array {
+    return this.bytes.subarray(start, end);
+  }
+
+  /** Keeps only `[start, length)`, moved to the front. */
+  keepFrom(start: number): void {
+    this.bytes.copyWithin(0, start, this.size);
+    this.size -= start;
+  }
+
+  reset(): void {
+    this.size = 0;
+    // Give back memory held for one unusually long message.
+    if (this.bytes.length > 64 * 1024) this.bytes = new Uint8Array(256);
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * Line framing.
+ *
+ * Wire format: UTF-8 text lines, each terminated by LF (0x0A); a CR (0x0D) directly before the
+ * LF is part of the terminator, so `\r\n` (telnet, Windows netcat) and `\n` both work. Bare CR
+ * is ordinary content.
+ *
+ * Invariants:
+ * - A line is at most `maxLineBytes` bytes, terminator excluded; a line of exactly that length
+ *   passes and one byte more is `ERR_LINE_TOO_LONG` (or, with `overflow: 'discard'`, the line is
+ *   dropped up to its LF and counted in `discardedLines`). Never more than `maxLineBytes + 1`
+ *   bytes are buffered.
+ * - Work is linear in the bytes pushed, however they are chunked (one-byte chunks included).
+ * - A multi-byte character split across chunks is reassembled, never split: lines are decoded
+ *   only when complete, and `flush()` holds back an incomplete trailing sequence.
+ * - Invalid UTF-8 is `ERR_INVALID_UTF8` by default, or U+FFFD with `invalidUtf8: 'replace'`.
+ * - `flush()` hands over a partial line (a lab client that sends `hello` and waits). If the very
+ *   next line to complete is empty (the late `\n` or `\r\n` of the flushed text), it is dropped.
+ * - `end()` returns a final unterminated line, as Node's readline does.
+ */
+import { ByteBuffer } from './byte-buffer.js';
+import { DecoderState, type FlushableDecoder } from './decoder.js';
+import { CodecError, assertIntegerOption } from './errors.js';
+import { type InvalidUtf8Policy, decodeUtf8, encodeUtf8, incompleteTailLength } from './utf8.js';
+
+/** Default cap on one line: 8 KiB, terminator excluded (the `LimitRequestLine` of Apache). */
+export const DEFAULT_MAX_LINE_BYTES = 8192;
+/** Upper bound accepted for `maxLineBytes` (64 MiB): anything larger is a framing mistake. */
+export const MAX_LINE_BYTES_LIMIT = 64 * 1024 * 1024;
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** What to do with a line longer than `maxLineBytes`. */
+export type OverflowPolicy = 'error' | 'discard';
+
+export interface LineFramingOptions {
+  /** Maximum bytes in one line, terminator excluded. Default {@link DEFAULT_MAX_LINE_BYTES}. */
+  readonly maxLineBytes?: number;
+  /** `'error'` (default): fail with `ERR_LINE_TOO_LONG`. `'discard'`: drop the line, count it. */
+  readonly overflow?: OverflowPolicy;
+}
+
+export interface LineDecoderOptions extends LineFramingOptions {
+  /** `'error'` (default): fail with `ERR_INVALID_UTF8`. `'replace'`: decode bad bytes as U+FFFD. */
+  readonly invalidUtf8?: InvalidUtf8Policy;
+}
+
+/** A flushable decoder of lines that also counts lines it discarded for being too long. */
+export interface LineDecoder<T> extends FlushableDecoder<T> {
+  /** Lines dropped under `overflow: 'discard'`. */
+  readonly discardedLines: number;
+}
+
+type Convert<T> = (bytes: Uint8Array, shared: boolean) => T;
+
+class LineSplitter<T> implements LineDecoder<T> {
+  private readonly state = new DecoderState();
+  private readonly carry: ByteBuffer;
+  private discarding = false;
+  private dropEmptyLine = false;
+  discardedLines = 0;
+
+  constructor(
+    private readonly maxLineBytes: number,
+    private readonly overflow: OverflowPolicy,
+    private readonly convert: Convert<T>,
+  ) {
+    // One extra byte: a line of exactly maxLineBytes may still be waiting for the LF after its CR.
+    this.carry = new ByteBuffer(maxLineBytes + 1);
+  }
+
+  get bufferedBytes(): number {
+    return this.carry.length;
+  }
+
+  push(chunk: Uint8Array): T[] {
+    this.state.check();
+    const out: T[] = [];
+    try {
+      this.consume(chunk, out);
+    } catch (error) {
+      if (error instanceof CodecError) this.state.fail(error, out);
+      throw error;
+    }
+    return out;
+  }
+
+  flush(): T[] {
+    this.state.check();
+    const length = this.carry.length;
+    if (this.discarding || length === 0) return [];
+    const tail = incompleteTailLength(this.carry.view(), 0, length);
+    let end = length - tail;
+    if (end > 0 && this.carry.at(end - 1) === CR) end--;
+    const out: T[] = [];
+    if (end > 0 || tail === 0) {
+      try {
+        out.push(this.convert(this.carry.view(0, end), true));
+      } catch (error) {
+        if (error instanceof CodecError) this.state.fail(error, out);
+        throw error;
+      }
+      this.dropEmptyLine = true;
+    }
+    this.carry.keepFrom(length - tail);
+    return out;
+  }
+
+  end(): T[] {
+    this.state.check();
+    const out: T[] = [];
+    if (this.discarding) {
+      this.discarding = false;
+      this.discardedLines++;
+    } else if (this.carry.length > 0) {
+      let end = this.carry.length;
+      if (this.carry.at(end - 1) === CR) end--;
+      try {
+        this.emit(this.carry.view(0, end), true, out);
+      } catch (error) {
+        if (error instanceof CodecError) this.state.fail(error, out);
+        throw error;
+      }
+      this.carry.reset();
+    }
+    this.state.end();
+    return out;
+  }
+
+  private consume(chunk: Uint8Array, out: T[]): void {
+    const n = chunk.length;
+    let pos = 0;
+    while (pos < n) {
+      const lf = chunk.indexOf(LF, pos);
+      if (this.discarding) {
+        if (lf < 0) return;
+        this.discarding = false;
+        this.discardedLines++;
+        pos = lf + 1;
+        continue;
+      }
+      if (lf < 0) {
+        this.hold(chunk, pos, n);
+        return;
+      }
+      const carried = this.carry.length;
+      if (carried === 0) {
+        const end = lf > pos && chunk[lf - 1] === CR ? lf - 1 : lf;
+        if (end - pos > this.maxLineBytes) this.tooLong();
+        else this.emit(chunk.subarray(pos, end), false, out);
+      } else {
+        const total = carried + (lf - pos);
+        const crAtEnd = lf > pos ? chunk[lf - 1] === CR : this.carry.at(carried - 1) === CR;
+        const content = crAtEnd ? total - 1 : total;
+        if (content > this.maxLineBytes) {
+          this.carry.reset();
+          this.tooLong();
+        } else {
+          this.carry.append(chunk, pos, lf);
+          this.emit(this.carry.view(0, content), true, out);
+          this.carry.reset();
+        }
+      }
+      pos = lf + 1;
+    }
+  }
+
+  /** Buffers a partial line, enforcing the cap before buffering. */
+  private hold(chunk: Uint8Array, start: number, end: number): void {
+    const total = this.carry.length + (end - start);
+    const max = this.maxLineBytes;
+    if (total > max + 1 || (total === max + 1 && chunk[end - 1] !== CR)) {
+      this.carry.reset();
+      if (this.overflow === 'error') this.tooLong();
+      // Counted once its LF (or the end of the stream) is reached.
+      this.discarding = true;
+      return;
+    }
+    this.carry.append(chunk, start, end);
+  }
+
+  private tooLong(): void {
+    if (this.overflow === 'discard') {
+      this.discardedLines++;
+      return;
+    }
+    throw new CodecError('ERR_LINE_TOO_LONG', `line exceeds ${this.maxLineBytes} bytes`, {
+      details: { maxLineBytes: this.maxLineBytes },
+    });
+  }
+
+  private emit(bytes: Uint8Array, shared: boolean, out: T[]): void {
+    if (this.dropEmptyLine) {
+      this.dropEmptyLine = false;
+      if (bytes.length === 0) return;
+    }
+    out.push(this.convert(bytes, shared));
+  }
+}
+
+function resolveFraming(options: LineFramingOptions): { max: number; overflow: OverflowPolicy } {
+  const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  assertIntegerOption('maxLineBytes', max, 0, MAX_LINE_BYTES_LIMIT);
+  // Widened on purpose: JavaScript callers can pass anything.
+  const overflow: string = options.overflow ?? 'error';
+  if (overflow !== 'error' && overflow !== 'discard') {
+    throw new CodecError('ERR_INVALID_OPTION', `overflow must be 'error' or 'discard', got ${overflow}`);
+  }
+  return { max, overflow };
+}
+
+/** Creates a decoder that turns a byte stream into text lines (see the module comment). */
+export function createLineDecoder(options: LineDecoderOptions = {}): LineDecoder<string> {
+  const { max, overflow } = resolveFraming(options);
+  const policy: string = options.invalidUtf8 ?? 'error';
+  if (policy !== 'error' && policy !== 'replace') {
+    throw new CodecError('ERR_INVALID_OPTION', `invalidUtf8 must be 'error' or 'replace', got ${policy}`);
+  }
+  return new LineSplitter(max, overflow, (bytes) => decodeUtf8(bytes, policy));
+}
+
+/**
+ * Creates a decoder that splits a byte stream into raw line payloads (terminator removed, no
+ * UTF-8 decoding), for composing line framing with another message codec (e.g. NDJSON).
+ */
+export function createLineFrameDecoder(options: LineFramingOptions = {}): LineDecoder<Uint8Array> {
+  const { max, overflow } = resolveFraming(options);
+  return new LineSplitter(max, overflow, (bytes, shared) => (shared ? bytes.slice() : bytes));
+}
+
+function checkLinePayload(length: number, hasTerminator: boolean, maxLineBytes: number): void {
+  // LF anywhere would split the message; a final CR would be read back as part of `\r\n`.
+  if (hasTerminator) throw new CodecError('ERR_INVALID_LINE');
+  if (length > maxLineBytes) {
+    throw new CodecError('ERR_LINE_TOO_LONG', `line exceeds ${maxLineBytes} bytes`, { details: { maxLineBytes } });
+  }
+}
+
+/** Encodes one line of text: its UTF-8 bytes followed by `\n`. Refuses an LF, or a final CR. */
+export function encodeLine(text: string, options: Pick<LineFramingOptions, 'maxLineBytes'> = {}): Uint8Array {
+  const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const body = encodeUtf8(text);
+  checkLinePayload(body.length, text.includes('\n') || text.endsWith('\r'), max);
+  const out = new Uint8Array(body.length + 1);
+  out.set(body);
+  out[body.length] = LF;
+  return out;
+}
+
+/** Encodes one raw line payload followed by `\n`. Refuses an LF, or a final CR. */
+export function encodeLineFrame(payload: Uint8Array, options: Pick<LineFramingOptions, 'maxLineBytes'> = {}): Uint8Array {
+  const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  checkLinePayload(payload.length, payload.includes(LF) || payload[payload.length - 1] === CR, max);
+  const out = new Uint8Array(payload.length + 1);
+  out.set(payload);
+  out[payload.length] = LF;
+  return out;
+}

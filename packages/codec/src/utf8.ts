@@ -1,0 +1,49 @@
+/**
+ * UTF-8 helpers (RFC 3629). Decoding is strict by default: overlong forms, surrogates, code
+ * points above U+10FFFF and stray continuation bytes are errors, never silently replaced.
+ */
+import { CodecError } from './errors.js';
+
+const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const lenient = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+const encoder = new TextEncoder();
+
+/** How to treat bytes that are not UTF-8: a typed error (default) or U+FFFD replacement. */
+export type InvalidUtf8Policy = 'error' | 'replace';
+
+/** Decodes UTF-8 text under the given policy; throws `ERR_INVALID_UTF8` in `error` mode. */
+export function decodeUtf8(bytes: Uint8Array, policy: InvalidUtf8Policy = 'error'): string {
+  if (policy === 'replace') return lenient.decode(bytes);
+  try {
+    return strict.decode(bytes);
+  } catch (error) {
+    throw new CodecError('ERR_INVALID_UTF8', undefined, { cause: error, details: { byteLength: bytes.byteLength } });
+  }
+}
+
+export function encodeUtf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/**
+ * Length of an incomplete multi-byte sequence at the end of `bytes[start, end)`: 0 when the
+ * range ends on a character boundary (or with bytes that can never start a valid sequence,
+ * which the decoder will reject anyway), else 1 to 3 bytes that a later chunk may complete.
+ */
+export function incompleteTailLength(bytes: Uint8Array, start: number, end: number): number {
+  // Walk back over at most 3 continuation bytes to the lead byte.
+  let i = end - 1;
+  let continuation = 0;
+  while (i >= start && continuation < 3 && ((bytes[i] ?? 0) & 0xc0) === 0x80) {
+    i--;
+    continuation++;
+  }
+  if (i < start) return 0;
+  const lead = bytes[i] ?? 0;
+  let needed: number;
+  if (lead >= 0xc2 && lead <= 0xdf) needed = 1;
+  else if (lead >= 0xe0 && lead <= 0xef) needed = 2;
+  else if (lead >= 0xf0 && lead <= 0xf4) needed = 3;
+  else return 0;
+  return continuation < needed ? continuation + 1 : 0;
+}

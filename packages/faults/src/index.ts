@@ -1,0 +1,2 @@
+export { createPrng } from './prng.js';
+export type { Prng } from './prng.js';
