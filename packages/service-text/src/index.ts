@@ -1,0 +1,10 @@
+export { TEXT_SERVICE_ERROR_CODES, TextServiceError } from './errors.js';
+export type { TextServiceErrorCode } from './errors.js';
+export { DEFAULT_GREETING, createGreetingService } from './greeting.js';
+export type { GreetingServiceOptions } from './greeting.js';
+export { DEFAULT_ECHO_FAREWELL, DEFAULT_ECHO_QUIT_WORD, createEchoService } from './echo.js';
+export type { EchoServiceOptions } from './echo.js';
+export { DEFAULT_TEXT_CASE, convertCase, createTextCaseService } from './text-case.js';
+export type { TextCase, TextCaseServiceOptions } from './text-case.js';
+export { DEFAULT_HELLO_REPLY, createUdpHelloService } from './udp-hello.js';
+export type { UdpHelloServiceOptions } from './udp-hello.js';
