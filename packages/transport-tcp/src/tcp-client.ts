@@ -1,0 +1,412 @@
+/**
+ * A TCP client for any stream codec.
+ *
+ * Reply correlation (`request`): FIFO. The next message received answers the oldest pending
+ * request. That is the rule of every one-reply-per-request protocol over one ordered stream
+ * (HTTP/1.1 pipelining, Redis, SMTP). A request that times out keeps its place in the line: the
+ * late reply, when it comes, is consumed and dropped (counted in `stats().lateReplies`) so the
+ * replies after it still match their requests. Messages that arrive while no request is pending
+ * are pushed messages: they go to the async iterator (`for await (const m of client)`).
+ *
+ * Limits: at most `maxPendingRequests` requests outstanding; at most `maxQueuedMessages` pushed
+ * messages waiting for the iterator, after which reading pauses (the server then sees
+ * backpressure) until the consumer catches up; `send` refuses to queue more than
+ * `maxOutputBytes` in user space.
+ */
+import { type Socket, connect } from 'node:net';
+import { type CodecError, type Decoder, type StreamCodec, isCodecError, pushChunk } from '@netlab/codec';
+import { type Clock, systemClock } from './clock.js';
+import { TcpError, assertIntegerOption, formatAddress, fromSocketError } from './errors.js';
+import { DEFAULT_HOST, DEFAULT_MAX_OUTPUT_BYTES, type TcpAddress } from './tcp-server.js';
+
+/** Default connect timeout: 5 s. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+/** Default `request()` timeout: 10 s. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Default cap on outstanding requests: 1024. */
+export const DEFAULT_MAX_PENDING_REQUESTS = 1024;
+/** Default pushed messages held for the iterator before reading pauses: 1024. */
+export const DEFAULT_CLIENT_MAX_QUEUED_MESSAGES = 1024;
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface ConnectTcpOptions<In, Out> {
+  /** Framing and message codec of the protocol. Required. */
+  readonly codec: StreamCodec<In, Out>;
+  /** Server port. Required. */
+  readonly port: number;
+  /** Server host. Default {@link DEFAULT_HOST}. */
+  readonly host?: string;
+  /** Give up connecting after this long (`ERR_CONNECT_TIMEOUT`). Default {@link DEFAULT_CONNECT_TIMEOUT_MS}. */
+  readonly connectTimeoutMs?: number;
+  /** Default timeout of `request()` and `receive()`. Default {@link DEFAULT_REQUEST_TIMEOUT_MS}. */
+  readonly requestTimeoutMs?: number;
+  /** Requests outstanding at once (`ERR_TOO_MANY_PENDING` past it). Default {@link DEFAULT_MAX_PENDING_REQUESTS}. */
+  readonly maxPendingRequests?: number;
+  /** Pushed messages held for the iterator before reading pauses. Default {@link DEFAULT_CLIENT_MAX_QUEUED_MESSAGES}. */
+  readonly maxQueuedMessages?: number;
+  /** Bytes `send` may leave queued in user space (`ERR_OUTPUT_LIMIT` past it). Default {@link DEFAULT_MAX_OUTPUT_BYTES}. */
+  readonly maxOutputBytes?: number;
+  /** Disable Nagle's algorithm. Default true. */
+  readonly noDelay?: boolean;
+  /** Clock for timeouts. Default {@link systemClock}. */
+  readonly clock?: Clock;
+}
+
+export interface RequestOptions {
+  /** Overrides the client's `requestTimeoutMs`. */
+  readonly timeoutMs?: number;
+}
+
+/** Client counters (a snapshot). */
+export interface TcpClientStats {
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly messagesIn: number;
+  readonly messagesOut: number;
+  /** Replies that arrived for requests that had already timed out (dropped). */
+  readonly lateReplies: number;
+}
+
+export interface TcpClient<In, Out> extends AsyncIterable<In> {
+  readonly localAddress: TcpAddress;
+  readonly remoteAddress: TcpAddress;
+  /** True once the connection is closed (or closing). */
+  readonly closed: boolean;
+  /** Resolves when the socket is closed: with the error that closed it, or undefined. */
+  readonly done: Promise<TcpError | undefined>;
+  /**
+   * Sends one message. Returns false when the socket buffer is full (await `drained()` before
+   * sending much more). Throws `ERR_CONNECTION_CLOSED`, `ERR_OUTPUT_LIMIT` or `ERR_ENCODE`.
+   */
+  send(message: Out): boolean;
+  /** Resolves when the socket's output buffer has drained. */
+  drained(): Promise<void>;
+  /** Sends `message` and resolves with the reply (FIFO rule, see the module comment). */
+  request(message: Out, options?: RequestOptions): Promise<In>;
+  /** The next pushed message (one not claimed by a request), or `ERR_REQUEST_TIMEOUT`. */
+  receive(options?: RequestOptions): Promise<In>;
+  /** Half-closes: no more sends, but replies still arrive until the server closes. */
+  end(): void;
+  /** Ends the connection gracefully and resolves when it is closed (destroyed after `timeoutMs`, default 2 s). */
+  close(options?: RequestOptions): Promise<void>;
+  /** Closes at once; pending requests fail with `error` (default `ERR_CONNECTION_CLOSED`). */
+  destroy(error?: TcpError): void;
+  stats(): TcpClientStats;
+}
+
+interface Waiter<In> {
+  resolve(message: In): void;
+  reject(error: Error): void;
+  timer: unknown;
+  timedOut: boolean;
+}
+
+function addressOf(host: string | undefined, port: number | undefined, family: string | undefined): TcpAddress {
+  return { host: host ?? 'unknown', port: port ?? 0, family: family === 'IPv6' ? 'IPv6' : 'IPv4' };
+}
+
+class Client<In, Out> implements TcpClient<In, Out> {
+  readonly localAddress: TcpAddress;
+  readonly remoteAddress: TcpAddress;
+  readonly done: Promise<TcpError | undefined>;
+  private readonly decoder: Decoder<In>;
+  private readonly requests: Waiter<In>[] = [];
+  private readonly receivers: Waiter<In>[] = [];
+  private inbox: In[] = [];
+  private inboxHead = 0;
+  private error: TcpError | undefined;
+  private isClosed = false;
+  private ended = false;
+  private paused = false;
+  private resolveDone: (error: TcpError | undefined) => void = () => undefined;
+  private counters = { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0, lateReplies: 0 };
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly codec: StreamCodec<In, Out>,
+    private readonly options: Required<Pick<ConnectTcpOptions<In, Out>, 'requestTimeoutMs' | 'maxPendingRequests' | 'maxQueuedMessages' | 'maxOutputBytes' | 'clock'>>,
+    private readonly where: string,
+  ) {
+    this.decoder = codec.createDecoder();
+    this.localAddress = addressOf(socket.localAddress, socket.localPort, socket.localFamily);
+    this.remoteAddress = addressOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+    socket.on('data', (chunk: Buffer) => {
+      this.onData(chunk);
+    });
+    socket.on('end', () => {
+      this.onEnd();
+    });
+    socket.on('error', (error: Error & { syscall?: string }) => {
+      this.fail(fromSocketError(error, this.remoteAddress.host, this.remoteAddress.port, error.syscall === 'write' ? 'write' : 'read'));
+    });
+    socket.on('close', () => {
+      this.onClose();
+    });
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  stats(): TcpClientStats {
+    return { ...this.counters };
+  }
+
+  send(message: Out): boolean {
+    if (this.isClosed || this.ended) {
+      throw this.error ?? new TcpError('ERR_CONNECTION_CLOSED', `connection to ${this.where} is closed`, { reason: 'write' });
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = this.codec.encode(message);
+    } catch (error) {
+      throw new TcpError('ERR_ENCODE', `cannot encode a message for ${this.where}: ${String(error)}`, { reason: 'write', cause: error });
+    }
+    const queued = this.socket.writableLength;
+    if (queued + bytes.length > this.options.maxOutputBytes) {
+      throw new TcpError('ERR_OUTPUT_LIMIT', `${queued} bytes already queued for ${this.where}; ${bytes.length} more would pass maxOutputBytes`, {
+        reason: 'write',
+        details: { queuedBytes: queued, maxOutputBytes: this.options.maxOutputBytes },
+      });
+    }
+    this.counters.bytesOut += bytes.length;
+    this.counters.messagesOut += 1;
+    return this.socket.write(bytes);
+  }
+
+  drained(): Promise<void> {
+    if (!this.socket.writableNeedDrain || this.isClosed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
+  request(message: Out, options: RequestOptions = {}): Promise<In> {
+    if (this.requests.length >= this.options.maxPendingRequests) {
+      return Promise.reject(
+        new TcpError('ERR_TOO_MANY_PENDING', `${this.requests.length} requests already pending on ${this.where}`, {
+          reason: 'write',
+          details: { maxPendingRequests: this.options.maxPendingRequests },
+        }),
+      );
+    }
+    try {
+      this.send(message);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return this.wait(this.requests, options, 'reply');
+  }
+
+  receive(options: RequestOptions = {}): Promise<In> {
+    if (this.inboxHead < this.inbox.length) return Promise.resolve(this.shiftInbox());
+    if (this.isClosed) return Promise.reject(this.closedError());
+    return this.wait(this.receivers, options, 'message');
+  }
+
+  end(): void {
+    if (this.ended || this.isClosed) return;
+    this.ended = true;
+    this.socket.end();
+  }
+
+  async close(options: RequestOptions = {}): Promise<void> {
+    if (!this.isClosed) {
+      this.end();
+      const timer = this.options.clock.setTimeout(() => {
+        this.destroy();
+      }, options.timeoutMs ?? 2000);
+      await this.done;
+      this.options.clock.clearTimeout(timer);
+    }
+    await this.done;
+  }
+
+  destroy(error?: TcpError): void {
+    if (error !== undefined) this.fail(error);
+    else this.socket.destroy();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<In> {
+    return {
+      next: async (): Promise<IteratorResult<In>> => {
+        if (this.inboxHead < this.inbox.length) return { done: false, value: this.shiftInbox() };
+        if (this.isClosed) {
+          if (this.error !== undefined) throw this.error;
+          return { done: true, value: undefined };
+        }
+        try {
+          const value = await this.wait(this.receivers, { timeoutMs: 0 }, 'message');
+          return { done: false, value };
+        } catch (error) {
+          if (error === this.error) throw error;
+          return { done: true, value: undefined };
+        }
+      },
+      return: (): Promise<IteratorResult<In>> => Promise.resolve({ done: true, value: undefined }),
+    };
+  }
+
+  private wait(list: Waiter<In>[], options: RequestOptions, what: string): Promise<In> {
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    assertIntegerOption('timeoutMs', timeoutMs, 0, MAX_TIMER_MS);
+    return new Promise<In>((resolve, reject) => {
+      const waiter: Waiter<In> = { resolve, reject, timer: undefined, timedOut: false };
+      if (timeoutMs > 0) {
+        waiter.timer = this.options.clock.setTimeout(() => {
+          waiter.timedOut = true;
+          // Receivers leave the line; requests keep their place so their late reply is dropped.
+          if (list === this.receivers) list.splice(list.indexOf(waiter), 1);
+          reject(
+            new TcpError('ERR_REQUEST_TIMEOUT', `no ${what} from ${this.where} within ${timeoutMs} ms`, { reason: 'read', details: { timeoutMs } }),
+          );
+        }, timeoutMs);
+      }
+      list.push(waiter);
+    });
+  }
+
+  private shiftInbox(): In {
+    const message = this.inbox[this.inboxHead] as In;
+    this.inboxHead += 1;
+    if (this.inboxHead >= this.inbox.length) {
+      this.inbox = [];
+      this.inboxHead = 0;
+    }
+    if (this.paused && this.inbox.length - this.inboxHead < this.options.maxQueuedMessages) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    return message;
+  }
+
+  private deliver(message: In): void {
+    this.counters.messagesIn += 1;
+    const request = this.requests.shift();
+    if (request !== undefined) {
+      if (request.timedOut) {
+        this.counters.lateReplies += 1;
+        return;
+      }
+      this.options.clock.clearTimeout(request.timer);
+      request.resolve(message);
+      return;
+    }
+    const receiver = this.receivers.shift();
+    if (receiver !== undefined) {
+      this.options.clock.clearTimeout(receiver.timer);
+      receiver.resolve(message);
+      return;
+    }
+    this.inbox.push(message);
+    if (!this.paused && this.inbox.length - this.inboxHead >= this.options.maxQueuedMessages) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.isClosed) return;
+    this.counters.bytesIn += chunk.length;
+    const { messages, error } = pushChunk(this.decoder, chunk);
+    for (const message of messages) this.deliver(message);
+    if (error !== undefined) this.fail(this.malformed(error));
+  }
+
+  private onEnd(): void {
+    try {
+      for (const message of this.decoder.end()) this.deliver(message);
+    } catch (error) {
+      if (!isCodecError(error)) throw error;
+      for (const message of error.decoded as In[]) this.deliver(message);
+      this.fail(this.malformed(error));
+      return;
+    }
+    // The server finished: answer with our own FIN so the socket closes.
+    if (!this.ended) {
+      this.ended = true;
+      this.socket.end();
+    }
+  }
+
+  private malformed(error: CodecError): TcpError {
+    return new TcpError('ERR_MALFORMED_INPUT', `malformed reply from ${this.where}: ${error.message}`, { reason: 'read', cause: error });
+  }
+
+  private fail(error: TcpError): void {
+    if (this.error === undefined && !this.isClosed) this.error = error;
+    this.socket.destroy();
+  }
+
+  private closedError(): TcpError {
+    return this.error ?? new TcpError('ERR_CONNECTION_CLOSED', `connection to ${this.where} closed`, { reason: 'close' });
+  }
+
+  private onClose(): void {
+    this.isClosed = true;
+    const error = this.closedError();
+    for (const waiter of [...this.requests, ...this.receivers]) {
+      this.options.clock.clearTimeout(waiter.timer);
+      if (!waiter.timedOut) waiter.reject(error);
+    }
+    this.requests.length = 0;
+    this.receivers.length = 0;
+    this.resolveDone(this.error);
+  }
+}
+
+/**
+ * Connects to a TCP server. Rejects with `ERR_CONNECTION_REFUSED` ("no server at
+ * 127.0.0.1:5000"), `ERR_CONNECT_TIMEOUT`, `ERR_HOST_UNREACHABLE` or `ERR_HOST_NOT_FOUND`.
+ */
+export function connectTcp<In, Out>(options: ConnectTcpOptions<In, Out>): Promise<TcpClient<In, Out>> {
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port;
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const settings = {
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    maxPendingRequests: options.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS,
+    maxQueuedMessages: options.maxQueuedMessages ?? DEFAULT_CLIENT_MAX_QUEUED_MESSAGES,
+    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+    clock: options.clock ?? systemClock,
+  };
+  try {
+    assertIntegerOption('port', port, 1, 65_535);
+    assertIntegerOption('connectTimeoutMs', connectTimeoutMs, 1, MAX_TIMER_MS);
+    assertIntegerOption('requestTimeoutMs', settings.requestTimeoutMs, 0, MAX_TIMER_MS);
+    assertIntegerOption('maxPendingRequests', settings.maxPendingRequests, 1, 1_000_000);
+    assertIntegerOption('maxQueuedMessages', settings.maxQueuedMessages, 1, 1_000_000);
+    assertIntegerOption('maxOutputBytes', settings.maxOutputBytes, 1, 2 ** 32);
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+  const where = formatAddress(host, port);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, noDelay: options.noDelay ?? true });
+    const timer = settings.clock.setTimeout(() => {
+      socket.destroy();
+      reject(new TcpError('ERR_CONNECT_TIMEOUT', `no answer from ${where} within ${connectTimeoutMs} ms`, { reason: 'open', details: { host, port, connectTimeoutMs } }));
+    }, connectTimeoutMs);
+    const onError = (error: Error): void => {
+      settings.clock.clearTimeout(timer);
+      socket.destroy();
+      reject(fromSocketError(error, host, port, 'open'));
+    };
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      settings.clock.clearTimeout(timer);
+      socket.off('error', onError);
+      resolve(new Client(socket, options.codec, settings, where));
+    });
+  });
+}

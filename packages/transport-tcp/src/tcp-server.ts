@@ -1,0 +1,285 @@
+/**
+ * A TCP server that carries any stream codec and any service: one session per connection.
+ * See `server-connection.ts` for the per-connection invariants (ordering, batching, bounded
+ * input and output, the idle rule, quiet flush).
+ */
+import { type Server, type Socket, createServer } from 'node:net';
+import type { StreamCodec } from '@netlab/codec';
+import type { CloseReason, Peer, Service } from '@netlab/service';
+import { type Clock, systemClock } from './clock.js';
+import { TcpError, assertIntegerOption, formatAddress, fromSocketError } from './errors.js';
+import { type MutableTcpServerStats, ServerConnection, type TcpConnectionStats } from './server-connection.js';
+
+/** Default listen address: loopback only, so nothing is exposed by accident. */
+export const DEFAULT_HOST = '127.0.0.1';
+/** Default simultaneous connections: 1024. */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+/** Default cap on output queued for one peer in user space: 1 MiB. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+/** Default decoded messages waiting for the session before reading pauses: 256. */
+export const DEFAULT_MAX_QUEUED_MESSAGES = 256;
+/** Default idle timeout (no complete message): 5 minutes. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+/** Default quiet-flush delay for flushable (line) codecs: 150 ms. */
+export const DEFAULT_QUIET_FLUSH_MS = 150;
+/** Default time a gracefully closed socket may take to finish before it is destroyed: 2 s. */
+export const DEFAULT_CLOSE_LINGER_MS = 2000;
+/** Default shutdown grace period of `close()`: 5 s. */
+export const DEFAULT_GRACE_MS = 5000;
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The address a server is bound to. */
+export interface TcpAddress {
+  readonly host: string;
+  readonly port: number;
+  readonly family: 'IPv4' | 'IPv6';
+}
+
+/** Server-wide counters (a snapshot). */
+export type TcpServerStats = Readonly<MutableTcpServerStats>;
+
+/** What the server reports through `onEvent`. */
+export type TcpServerEvent =
+  | { readonly type: 'listening'; readonly address: TcpAddress }
+  | { readonly type: 'connection'; readonly peer: Peer }
+  | { readonly type: 'rejected'; readonly peer: Peer; readonly error: TcpError }
+  | { readonly type: 'close'; readonly peer: Peer; readonly reason: CloseReason; readonly stats: TcpConnectionStats }
+  | { readonly type: 'error'; readonly peer: Peer | undefined; readonly error: TcpError }
+  | { readonly type: 'log'; readonly peer: Peer; readonly message: string }
+  | { readonly type: 'closed'; readonly stats: TcpServerStats };
+
+export interface TcpServerOptions<In, Out> {
+  /** Framing and message codec of the protocol. Required. */
+  readonly codec: StreamCodec<In, Out>;
+  /** The service each connection opens a session of. Required. */
+  readonly service: Service<In, Out>;
+  /** Address to listen on (`::1`, `0.0.0.0`, `::` work too). Default {@link DEFAULT_HOST}. */
+  readonly host?: string;
+  /** Port; 0 picks a free one (see the address `listen()` resolves with). Default 0. */
+  readonly port?: number;
+  /** Connections served at once; the excess is sent `busyReply` (if any) and closed. Default {@link DEFAULT_MAX_CONNECTIONS}. */
+  readonly maxConnections?: number;
+  /** Sent to a connection refused for `maxConnections` before it is closed. Default: nothing. */
+  readonly busyReply?: Out;
+  /** Bytes queued for one peer past which its connection is closed. Default {@link DEFAULT_MAX_OUTPUT_BYTES}. */
+  readonly maxOutputBytes?: number;
+  /** Decoded messages waiting for the session before reading pauses. Default {@link DEFAULT_MAX_QUEUED_MESSAGES}. */
+  readonly maxQueuedMessages?: number;
+  /** Close a connection with no complete message for this long; 0 disables. Default {@link DEFAULT_IDLE_TIMEOUT_MS}. */
+  readonly idleTimeoutMs?: number;
+  /** Deliver a partial message after this much silence (flushable codecs only); 0 disables. Default {@link DEFAULT_QUIET_FLUSH_MS}. */
+  readonly quietFlushMs?: number;
+  /** After a graceful close, destroy the socket if the peer has not closed within this time. Default {@link DEFAULT_CLOSE_LINGER_MS}. */
+  readonly closeLingerMs?: number;
+  /** Disable Nagle's algorithm (request/response latency). Default true. */
+  readonly noDelay?: boolean;
+  /** Clock for `ctx.now()`, idle timeouts and quiet flush. Default {@link systemClock}. */
+  readonly clock?: Clock;
+  /** Receives every event (connections, closes, errors, session logs). Default: none. */
+  readonly onEvent?: (event: TcpServerEvent) => void;
+}
+
+export interface TcpCloseOptions {
+  /** How long connections may take to finish the messages they already received. Default {@link DEFAULT_GRACE_MS}. */
+  readonly graceMs?: number;
+}
+
+export interface TcpServer {
+  /** Starts listening; resolves with the bound address (`ERR_LISTEN` on failure). */
+  listen(): Promise<TcpAddress>;
+  /** The bound address once listening. */
+  readonly address: TcpAddress | undefined;
+  /** Connections currently served. */
+  readonly connections: number;
+  /** A snapshot of the counters. */
+  stats(): TcpServerStats;
+  /**
+   * Graceful shutdown: stops accepting, lets every connection finish the messages it already
+   * received and flush its replies (sessions end with `kind: 'shutdown'`), destroys whatever is
+   * left after `graceMs`, and resolves once every socket is closed. Idempotent.
+   */
+  close(options?: TcpCloseOptions): Promise<void>;
+}
+
+let nextConnectionId = 1;
+
+/** Creates a TCP server; call `listen()` to start it. */
+export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): TcpServer {
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port ?? 0;
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  const maxQueuedMessages = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const quietFlushMs = options.quietFlushMs ?? DEFAULT_QUIET_FLUSH_MS;
+  const closeLingerMs = options.closeLingerMs ?? DEFAULT_CLOSE_LINGER_MS;
+  assertIntegerOption('port', port, 0, 65_535);
+  assertIntegerOption('maxConnections', maxConnections, 1, 1_000_000);
+  assertIntegerOption('maxOutputBytes', maxOutputBytes, 1, 2 ** 32);
+  assertIntegerOption('maxQueuedMessages', maxQueuedMessages, 1, 1_000_000);
+  assertIntegerOption('idleTimeoutMs', idleTimeoutMs, 0, MAX_TIMER_MS);
+  assertIntegerOption('quietFlushMs', quietFlushMs, 0, MAX_TIMER_MS);
+  assertIntegerOption('closeLingerMs', closeLingerMs, 0, MAX_TIMER_MS);
+  const clock = options.clock ?? systemClock;
+  const onEvent = options.onEvent ?? ((): void => undefined);
+  const codec = options.codec;
+  const busyReply = options.busyReply === undefined ? undefined : codec.encode(options.busyReply);
+
+  const stats: MutableTcpServerStats = {
+    connectionsAccepted: 0,
+    connectionsActive: 0,
+    connectionsRejected: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    messagesIn: 0,
+    messagesOut: 0,
+    errors: 0,
+    malformed: 0,
+  };
+  const connections = new Set<ServerConnection<In, Out>>();
+  const rejectedSockets = new Set<Socket>();
+  let address: TcpAddress | undefined;
+  let closing: Promise<void> | undefined;
+  let listening: Promise<TcpAddress> | undefined;
+  let emptied: (() => void) | undefined;
+
+  const connectionHost = {
+    service: options.service,
+    encode: (message: Out): Uint8Array => codec.encode(message),
+    createDecoder: () => codec.createDecoder(),
+    flushable: codec.flushable,
+    maxOutputBytes,
+    maxQueuedMessages,
+    idleTimeoutMs,
+    quietFlushMs,
+    closeLingerMs,
+    clock,
+    stats,
+    onLog(peer: Peer, message: string): void {
+      onEvent({ type: 'log', peer, message });
+    },
+    onError(peer: Peer, error: TcpError): void {
+      onEvent({ type: 'error', peer, error });
+    },
+    onClosed(connection: ServerConnection<In, Out>, reason: CloseReason, connectionStats: TcpConnectionStats): void {
+      if (!connections.delete(connection)) return;
+      stats.connectionsActive = connections.size;
+      onEvent({ type: 'close', peer: connection.peer, reason, stats: connectionStats });
+      if (connections.size === 0) emptied?.();
+    },
+  };
+
+  const peerOf = (socket: Socket): Peer => {
+    const remoteAddress = socket.remoteAddress ?? 'unknown';
+    const remotePort = socket.remotePort ?? 0;
+    return { transport: 'tcp', address: remoteAddress, port: remotePort, id: `tcp:${formatAddress(remoteAddress, remotePort)}#${nextConnectionId++}` };
+  };
+
+  const reject = (socket: Socket, peer: Peer, error: TcpError, reply: Uint8Array | undefined): void => {
+    stats.connectionsRejected += 1;
+    rejectedSockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => rejectedSockets.delete(socket));
+    // Whatever the refused client sends is read and ignored so that our FIN is not turned into a RST.
+    socket.resume();
+    if (reply === undefined) socket.end();
+    else socket.end(reply);
+    const timer = clock.setTimeout(() => socket.destroy(), closeLingerMs);
+    socket.on('close', () => {
+      clock.clearTimeout(timer);
+    });
+    onEvent({ type: 'rejected', peer, error });
+  };
+
+  const server: Server = createServer({ allowHalfOpen: true, noDelay: options.noDelay ?? true }, (socket) => {
+    const peer = peerOf(socket);
+    if (closing !== undefined) {
+      reject(socket, peer, new TcpError('ERR_SERVER_CLOSED', `refused ${peer.id}: the server is shutting down`, { reason: 'open' }), undefined);
+      return;
+    }
+    if (connections.size >= maxConnections) {
+      const error = new TcpError('ERR_TOO_MANY_CONNECTIONS', `refused ${peer.id}: ${maxConnections} connections already open (maxConnections)`, {
+        reason: 'open',
+        details: { maxConnections },
+      });
+      reject(socket, peer, error, busyReply);
+      return;
+    }
+    const connection = new ServerConnection(socket, connectionHost, peer);
+    connections.add(connection);
+    stats.connectionsAccepted += 1;
+    stats.connectionsActive = connections.size;
+    onEvent({ type: 'connection', peer });
+    connection.start();
+  });
+  server.on('error', (error) => {
+    // Accept failures (EMFILE...) after listening: report, keep serving the connections we have.
+    if (address === undefined) return;
+    stats.errors += 1;
+    onEvent({ type: 'error', peer: undefined, error: fromSocketError(error, host, port, 'open') });
+  });
+
+  return {
+    get address() {
+      return address;
+    },
+    get connections() {
+      return connections.size;
+    },
+    stats: () => ({ ...stats }),
+    listen() {
+      if (closing !== undefined) return Promise.reject(new TcpError('ERR_SERVER_CLOSED', 'the server is closed', { reason: 'open' }));
+      listening ??= new Promise<TcpAddress>((resolve, reject) => {
+        const onError = (error: Error): void => {
+          reject(fromSocketError(error, host, port, 'open'));
+        };
+        server.once('error', onError);
+        server.listen({ host, port }, () => {
+          server.off('error', onError);
+          const bound = server.address();
+          if (bound === null || typeof bound === 'string') {
+            reject(new TcpError('ERR_LISTEN', `cannot listen on ${formatAddress(host, port)}`, { reason: 'open' }));
+            return;
+          }
+          address = { host: bound.address, port: bound.port, family: bound.family === 'IPv6' ? 'IPv6' : 'IPv4' };
+          onEvent({ type: 'listening', address });
+          resolve(address);
+        });
+      });
+      return listening;
+    },
+    close(closeOptions = {}) {
+      closing ??= (async () => {
+        const graceMs = closeOptions.graceMs ?? DEFAULT_GRACE_MS;
+        assertIntegerOption('graceMs', graceMs, 0, MAX_TIMER_MS);
+        const serverClosed = new Promise<void>((resolve) => {
+          if (!server.listening) {
+            resolve();
+            return;
+          }
+          server.close(() => {
+            resolve();
+          });
+        });
+        const allClosed = new Promise<void>((resolve) => {
+          emptied = resolve;
+          if (connections.size === 0) resolve();
+        });
+        for (const connection of [...connections]) connection.drain();
+        let deadline: unknown;
+        const expired = new Promise<void>((resolve) => {
+          deadline = clock.setTimeout(resolve, graceMs);
+        });
+        await Promise.race([allClosed, expired]);
+        clock.clearTimeout(deadline);
+        for (const connection of [...connections]) connection.forceClose();
+        for (const socket of [...rejectedSockets]) socket.destroy();
+        await allClosed;
+        await serverClosed;
+        onEvent({ type: 'closed', stats: { ...stats } });
+      })();
+      return closing;
+    },
+  };
+}
