@@ -91,6 +91,10 @@ class LengthPrefixedDecoder implements Decoder<Uint8Array> {
           // Fast path: the whole prefix is in this chunk.
           length = (((chunk[pos] ?? 0) << 24) >>> 0) + ((chunk[pos + 1] ?? 0) << 16) + ((chunk[pos + 2] ?? 0) << 8) + (chunk[pos + 3] ?? 0);
           pos += 4;
+        } else if (this.prefix === 'varint' && this.headerLength === 0 && (chunk[pos] ?? 0) < 0x80) {
+          // Fast path: a one-byte varint (payloads under 128 bytes).
+          length = chunk[pos] ?? 0;
+          pos += 1;
         } else {
           const byte = chunk[pos] ?? 0;
           pos++;

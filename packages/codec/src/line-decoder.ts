@@ -53,18 +53,27 @@ export interface LineDecoder<T> extends FlushableDecoder<T> {
 }
 
 type Convert<T> = (bytes: Uint8Array, shared: boolean) => T;
+/**
+ * Decodes a run of complete lines at once (one UTF-8 pass, one split) and returns them, or
+ * `undefined` when the run is not valid UTF-8 so the caller falls back to line-by-line work
+ * that pins the error to its line.
+ */
+type DecodeRun = (bytes: Uint8Array) => string[] | undefined;
 
 class LineSplitter<T> implements LineDecoder<T> {
   private readonly state = new DecoderState();
   private readonly carry: ByteBuffer;
   private discarding = false;
   private dropEmptyLine = false;
+  /** Output of the `push()` in progress (a field so the fast path can adopt a decoded array). */
+  private out: T[] = [];
   discardedLines = 0;
 
   constructor(
     private readonly maxLineBytes: number,
     private readonly overflow: OverflowPolicy,
     private readonly convert: Convert<T>,
+    private readonly decodeRun?: DecodeRun,
   ) {
     // One extra byte: a line of exactly maxLineBytes may still be waiting for the LF after its CR.
     this.carry = new ByteBuffer(maxLineBytes + 1);
@@ -76,14 +85,14 @@ class LineSplitter<T> implements LineDecoder<T> {
 
   push(chunk: Uint8Array): T[] {
     this.state.check();
-    const out: T[] = [];
+    this.out = [];
     try {
-      this.consume(chunk, out);
+      this.consume(chunk);
     } catch (error) {
-      if (error instanceof CodecError) this.state.fail(error, out);
+      if (error instanceof CodecError) this.state.fail(error, this.out);
       throw error;
     }
-    return out;
+    return this.out;
   }
 
   flush(): T[] {
@@ -128,7 +137,7 @@ class LineSplitter<T> implements LineDecoder<T> {
     return out;
   }
 
-  private consume(chunk: Uint8Array, out: T[]): void {
+  private consume(chunk: Uint8Array): void {
     const n = chunk.length;
     let pos = 0;
     while (pos < n) {
@@ -145,10 +154,17 @@ class LineSplitter<T> implements LineDecoder<T> {
         return;
       }
       const carried = this.carry.length;
+      if (carried === 0 && this.decodeRun !== undefined) {
+        const last = chunk.lastIndexOf(LF);
+        if (last > lf && this.fastRun(chunk, pos, last)) {
+          pos = last + 1;
+          continue;
+        }
+      }
       if (carried === 0) {
         const end = lf > pos && chunk[lf - 1] === CR ? lf - 1 : lf;
         if (end - pos > this.maxLineBytes) this.tooLong();
-        else this.emit(chunk.subarray(pos, end), false, out);
+        else this.emit(chunk.subarray(pos, end), false, this.out);
       } else {
         const total = carried + (lf - pos);
         const crAtEnd = lf > pos ? chunk[lf - 1] === CR : this.carry.at(carried - 1) === CR;
@@ -158,12 +174,46 @@ class LineSplitter<T> implements LineDecoder<T> {
           this.tooLong();
         } else {
           this.carry.append(chunk, pos, lf);
-          this.emit(this.carry.view(0, content), true, out);
+          this.emit(this.carry.view(0, content), true, this.out);
           this.carry.reset();
         }
       }
       pos = lf + 1;
     }
+  }
+
+  /**
+   * Emits every line in `chunk[start, lastLf)` from one decoded string. Returns false (having
+   * emitted nothing) when the run is not valid UTF-8.
+   */
+  private fastRun(chunk: Uint8Array, start: number, lastLf: number): boolean {
+    const lines = this.decodeRun?.(chunk.subarray(start, lastLf)) as T[] | undefined;
+    if (lines === undefined) return false;
+    const max = this.maxLineBytes;
+    // A UTF-16 code unit takes at most 3 UTF-8 bytes, so short lines need no byte count.
+    const safeChars = Math.floor(max / 3);
+    // Compact the decoded array in place and adopt it as the output when nothing precedes it.
+    const adopt = this.out.length === 0;
+    const target = adopt ? lines : this.out;
+    if (adopt) this.out = lines;
+    let w = adopt ? 0 : target.length;
+    try {
+      for (let line of lines as string[]) {
+        if (line.charCodeAt(line.length - 1) === CR) line = line.slice(0, -1);
+        if (line.length > safeChars && new TextEncoder().encode(line).length > max) {
+          this.tooLong();
+          continue;
+        }
+        if (this.dropEmptyLine) {
+          this.dropEmptyLine = false;
+          if (line.length === 0) continue;
+        }
+        target[w++] = line as T;
+      }
+    } finally {
+      target.length = w;
+    }
+    return true;
   }
 
   /** Buffers a partial line, enforcing the cap before buffering. */
@@ -217,7 +267,15 @@ export function createLineDecoder(options: LineDecoderOptions = {}): LineDecoder
   if (policy !== 'error' && policy !== 'replace') {
     throw new CodecError('ERR_INVALID_OPTION', `invalidUtf8 must be 'error' or 'replace', got ${policy}`);
   }
-  return new LineSplitter(max, overflow, (bytes) => decodeUtf8(bytes, policy));
+  const runDecoder = new TextDecoder('utf-8', { fatal: policy === 'error', ignoreBOM: true });
+  const decodeRun: DecodeRun = (bytes) => {
+    try {
+      return runDecoder.decode(bytes).split('\n');
+    } catch {
+      return undefined;
+    }
+  };
+  return new LineSplitter<string>(max, overflow, (bytes) => decodeUtf8(bytes, policy), decodeRun);
 }
 
 /**
