@@ -1,0 +1,10 @@
+export { NUMERIC_ERROR_CODES, NumericError } from './errors.js';
+export type { NumericErrorCode } from './errors.js';
+export { modPow } from './mod-pow.js';
+export { isStrongProbablePrime } from './miller-rabin.js';
+export { integerSqrt, isStrongLucasProbablePrime, jacobi } from './lucas.js';
+export { DETERMINISTIC_LIMIT, MILLER_RABIN_BASES, isProbablePrime } from './is-probable-prime.js';
+export { isPalindrome } from './is-palindrome.js';
+export { DEFAULT_MAX_DIGITS, parseInteger } from './parse-integer.js';
+export { answerPrimePalindrome, createPrimePalindromeService, parsePrimePalindromeRequest } from './prime-palindrome.js';
+export type { NumericOperation, PrimePalindromeRequest, PrimePalindromeServiceOptions } from './prime-palindrome.js';
