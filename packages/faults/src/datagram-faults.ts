@@ -1,0 +1,68 @@
+/**
+ * In-process fault injection for a datagram send path: `send()` datagrams in, and `deliver`
+ * receives them impaired (lost, duplicated, reordered, corrupted, delayed). Wrap a dgram socket's
+ * send, or connect two in-process peers, with the exact model the UDP proxy uses.
+ */
+import { type DirectionCounters } from './counters.js';
+import { type DatagramImpairmentOptions, createDatagramImpairments } from './datagram-impairments.js';
+import { FaultError } from './errors.js';
+import { type Prng, createPrng } from './prng.js';
+import { DEFAULT_SEED } from './stream-faults.js';
+
+export interface DatagramFaultsOptions extends DatagramImpairmentOptions {
+  /** Receives each datagram that survives, when it falls due. Required. */
+  readonly deliver: (datagram: Uint8Array) => void;
+  /** Seed for every decision. Default 1 (`DEFAULT_SEED`); ignored when `prng` is given. */
+  readonly seed?: number;
+  /** A generator to draw from instead (the UDP proxy passes per-client forks). Default: `createPrng(seed)`. */
+  readonly prng?: Prng;
+  /** Clock in ms. Default `performance.now`. */
+  readonly now?: () => number;
+}
+
+export interface DatagramFaults {
+  /** Sends one datagram through the impairments. Throws ERR_CLOSED after `close()`. */
+  send(datagram: Uint8Array): void;
+  /** Stops: timers cancelled, waiting datagrams discarded (returns how many). */
+  close(): number;
+  /** Datagrams held or delayed right now. */
+  readonly queuedPackets: number;
+  readonly counters: DirectionCounters;
+}
+
+/** Wraps `deliver` with the netem impairments of {@link DatagramImpairmentOptions}. */
+export function createDatagramFaults(options: DatagramFaultsOptions): DatagramFaults {
+  const now = options.now ?? (() => performance.now());
+  const model = createDatagramImpairments(options, options.prng ?? createPrng(options.seed ?? DEFAULT_SEED));
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  // Read through a function: `deliver` may close us mid-loop, which narrowing cannot see.
+  const isClosed = (): boolean => closed;
+
+  const pump = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (closed) return;
+    for (const datagram of model.take(now())) options.deliver(datagram);
+    const due = model.nextDueAt();
+    if (due !== undefined && !isClosed()) timer = setTimeout(pump, Math.max(0, due - now()));
+  };
+
+  return {
+    send(datagram) {
+      if (closed) throw new FaultError('ERR_CLOSED', 'send after the datagram wrapper was closed');
+      model.push(datagram, now());
+      pump();
+    },
+    close() {
+      closed = true;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      return model.clear();
+    },
+    get queuedPackets() {
+      return model.queuedPackets;
+    },
+    counters: model.counters,
+  };
+}
