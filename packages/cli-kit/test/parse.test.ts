@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { CliError } from '../src/errors.js';
+import { formatUrl, parseDuration, parseHost, parseHostPort, parseInteger, parsePort, parseProbability } from '../src/parse.js';
+
+describe('parsePort', () => {
+  it('accepts 0 through 65535', () => {
+    expect(parsePort('0')).toBe(0);
+    expect(parsePort('65535')).toBe(65535);
+  });
+
+  it('refuses anything else with a message naming the value', () => {
+    for (const bad of ['65536', '-1', 'abc', '', '1.5', '80a']) {
+      expect(() => parsePort(bad), bad).toThrow(CliError);
+    }
+    expect(() => parsePort('abc')).toThrow('invalid port "abc": expected an integer from 0 to 65535');
+  });
+});
+
+describe('parseHost and parseHostPort', () => {
+  it('accepts IPv4, IPv6 (bracketed or not) and hostnames', () => {
+    expect(parseHost('127.0.0.1')).toBe('127.0.0.1');
+    expect(parseHost('[::1]')).toBe('::1');
+    expect(parseHost('::1')).toBe('::1');
+    expect(parseHost('localhost')).toBe('localhost');
+    expect(() => parseHost('bad host!')).toThrow(CliError);
+  });
+
+  it('splits HOST:PORT, [IPv6]:PORT and :PORT', () => {
+    expect(parseHostPort('127.0.0.1:5000')).toEqual({ host: '127.0.0.1', port: 5000 });
+    expect(parseHostPort('[::1]:0')).toEqual({ host: '::1', port: 0 });
+    expect(parseHostPort(':7')).toEqual({ host: '127.0.0.1', port: 7 });
+    expect(() => parseHostPort('127.0.0.1')).toThrow('expected HOST:PORT');
+    expect(() => parseHostPort('::1:80')).toThrow(CliError);
+  });
+});
+
+describe('number parsers', () => {
+  it('parse integers within bounds', () => {
+    expect(parseInteger('12', 'count', 1, 100)).toBe(12);
+    expect(() => parseInteger('0', 'count', 1)).toThrow('invalid count "0": expected an integer at least 1');
+    expect(() => parseInteger('1e3', 'count', 1)).toThrow(CliError);
+  });
+
+  it('parse probabilities as fractions or percentages', () => {
+    expect(parseProbability('0.2', 'loss')).toBe(0.2);
+    expect(parseProbability('20%', 'loss')).toBe(0.2);
+    expect(() => parseProbability('120%', 'loss')).toThrow(CliError);
+    expect(() => parseProbability('x', 'loss')).toThrow(CliError);
+  });
+
+  it('parse durations in ms or s', () => {
+    expect(parseDuration('250', 'delay')).toBe(250);
+    expect(parseDuration('250ms', 'delay')).toBe(250);
+    expect(parseDuration('1.5s', 'delay')).toBe(1500);
+    expect(() => parseDuration('-1', 'delay')).toThrow(CliError);
+  });
+});
+
+describe('formatUrl', () => {
+  it('brackets IPv6 hosts', () => {
+    expect(formatUrl('tcp', '127.0.0.1', 5000)).toBe('tcp://127.0.0.1:5000');
+    expect(formatUrl('udp', '::1', 53)).toBe('udp://[::1]:53');
+  });
+});
