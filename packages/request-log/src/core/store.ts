@@ -1,0 +1,54 @@
+/**
+ * The contract between the request log and its stores. A store owns the transaction: for one
+ * request it reads the client row and the completion record, calls `decide`, and for `execute`
+ * runs the effect with its transaction handle and writes the completion record, the new
+ * watermark and the collection of acknowledged records, committing them together or not at all.
+ *
+ * `E` is the store's effect type: synchronous for memory and SQLite (the transaction cannot be
+ * held across an `await`), asynchronous for PostgreSQL.
+ */
+import type { LoggedRequest } from './decide.js';
+
+/** What an effect is told about the request it runs for. */
+export interface EffectContext {
+  readonly clientId: string;
+  readonly seq: number;
+  /** The server's clock when the request was accepted. */
+  readonly now: number;
+}
+
+/** What the store did with one request. */
+export type StoreOutcome =
+  | { readonly kind: 'expired' }
+  /** The effect ran (or threw and was rolled back) and its record was committed with it. */
+  | { readonly kind: 'fresh'; readonly reply: string }
+  | { readonly kind: 'replay'; readonly reply: string }
+  | { readonly kind: 'mismatch'; readonly fields: readonly string[] }
+  | { readonly kind: 'stale'; readonly ack: number }
+  | { readonly kind: 'window'; readonly ack: number; readonly maxInFlight: number };
+
+/** Per-call settings the request log hands to its store. */
+export interface StoreExecuteOptions {
+  readonly now: number;
+  readonly maxInFlight: number;
+}
+
+/** Sizes, for tests and monitoring. */
+export interface StoreCounts {
+  readonly clients: number;
+  readonly records: number;
+}
+
+export interface RequestLogStore<E> {
+  /** `'memory'`, `'sqlite'`, `'postgres'`. */
+  readonly kind: string;
+  /**
+   * Decides and, if fresh, runs `effect` and commits it with its completion record. Rejects only
+   * when nothing was committed and the same id may be retried (store busy, connection lost).
+   */
+  execute(request: LoggedRequest, effect: E, options: StoreExecuteOptions): Promise<StoreOutcome>;
+  /** Deletes every client last seen before `before` (ms) with its records; resolves to how many. */
+  expire(before: number): Promise<number>;
+  counts(): Promise<StoreCounts>;
+  close(): Promise<void>;
+}

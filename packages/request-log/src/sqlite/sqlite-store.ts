@@ -1,0 +1,258 @@
+/**
+ * The SQLite store (better-sqlite3): completion records live in the same database file as the
+ * effects' own tables, so an effect's writes and its record commit in one transaction.
+ *
+ * Durability: WAL journal, `synchronous=FULL` by default: a reply leaves only after the COMMIT
+ * that holds its record has been fsynced.
+ *
+ * Group commit: requests that arrive together (in the same turn of the event loop, up to
+ * `maxBatch`) run in ONE transaction, each inside its own SAVEPOINT: one fsync per batch instead
+ * of one per request. An effect that throws is rolled back to its savepoint (its failure is
+ * recorded) and never disturbs the others; a request whose bookkeeping fails is rolled back alone
+ * and answered `ERR_UNAVAILABLE`; if the COMMIT itself fails, every request of the batch is
+ * answered `ERR_UNAVAILABLE` and nothing of it exists. Replies are released only after COMMIT.
+ *
+ * Effects are synchronous (better-sqlite3 is): they receive the `Database` and run inside the
+ * open transaction; an effect that returns a promise fails with `ERR_ASYNC_EFFECT`.
+ *
+ * Tables (prefix configurable): `<p>_clients(client_id PK, ack, last_seen)` and
+ * `<p>_records(client_id, seq, fingerprint, payload, reply, PK(client_id, seq))`.
+ */
+import Database from 'better-sqlite3';
+import type { JsonValue } from '../core/canonical-json.js';
+import { type ClientRow, type CompletionRecord, type LoggedRequest, decide } from '../core/decide.js';
+import { failureBody, successBody } from '../core/reply-body.js';
+import type { EffectContext, RequestLogStore, StoreExecuteOptions, StoreOutcome } from '../core/store.js';
+import { RequestLogError, assertIntegerOption } from '../errors.js';
+
+/** Default largest group-commit batch: 256 requests per transaction. */
+export const DEFAULT_MAX_BATCH = 256;
+/** Default table name prefix. */
+export const DEFAULT_TABLE_PREFIX = 'request_log';
+/** Default busy timeout (another process holds the write lock): 5 s. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+
+/** A synchronous effect on SQLite: write with `db`, return the reply value (JSON). */
+export type SqliteEffect = (db: Database.Database, payload: JsonValue, context: EffectContext) => JsonValue | undefined;
+
+export interface SqliteStoreOptions {
+  /** Database file path (`':memory:'` for tests) or an open better-sqlite3 database. Required. */
+  readonly database: string | Database.Database;
+  /** `PRAGMA synchronous`. Default `'FULL'` (an acknowledged request survives power loss). */
+  readonly synchronous?: 'FULL' | 'NORMAL' | 'OFF';
+  /** Batch concurrent requests into one transaction. Default true. */
+  readonly groupCommit?: boolean;
+  /** Largest batch. Default {@link DEFAULT_MAX_BATCH}. */
+  readonly maxBatch?: number;
+  /** Table name prefix (`[A-Za-z_][A-Za-z0-9_]*`). Default {@link DEFAULT_TABLE_PREFIX}. */
+  readonly tablePrefix?: string;
+  /** `PRAGMA busy_timeout` in ms. Default {@link DEFAULT_BUSY_TIMEOUT_MS}. */
+  readonly busyTimeoutMs?: number;
+}
+
+export interface SqliteStore extends RequestLogStore<SqliteEffect> {
+  /** The database (for the effects' own schema and for reads). */
+  readonly db: Database.Database;
+  /** Transactions committed so far (one per batch), for tests and benchmarks. */
+  readonly commits: number;
+}
+
+interface Pending {
+  readonly request: LoggedRequest;
+  readonly effect: SqliteEffect;
+  readonly options: StoreExecuteOptions;
+  resolve(outcome: StoreOutcome): void;
+  reject(error: Error): void;
+}
+
+type ItemResult = { readonly ok: true; readonly outcome: StoreOutcome } | { readonly ok: false; readonly error: unknown };
+
+function isThenable(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function unavailable(error: unknown, what: string): RequestLogError {
+  return new RequestLogError('ERR_UNAVAILABLE', `${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}
+
+/** Creates a SQLite store (see the module comment). */
+export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) throw new RequestLogError('ERR_INVALID_OPTION', `bad tablePrefix ${prefix}`);
+  const synchronous = options.synchronous ?? 'FULL';
+  if (!['FULL', 'NORMAL', 'OFF'].includes(synchronous)) throw new RequestLogError('ERR_INVALID_OPTION', `bad synchronous ${String(synchronous)}`);
+  const maxBatch = options.groupCommit === false ? 1 : (options.maxBatch ?? DEFAULT_MAX_BATCH);
+  assertIntegerOption('maxBatch', maxBatch, 1, 100_000);
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  assertIntegerOption('busyTimeoutMs', busyTimeoutMs, 0, 2 ** 31 - 1);
+
+  const owned = typeof options.database === 'string';
+  const db = typeof options.database === 'string' ? new Database(options.database) : options.database;
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous}`);
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  const clients = `${prefix}_clients`;
+  const records = `${prefix}_records`;
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS ${clients} (
+      client_id TEXT PRIMARY KEY, ack INTEGER NOT NULL, last_seen INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS ${clients}_last_seen ON ${clients} (last_seen);
+    CREATE TABLE IF NOT EXISTS ${records} (
+      client_id TEXT NOT NULL, seq INTEGER NOT NULL, fingerprint TEXT NOT NULL,
+      payload TEXT NOT NULL, reply TEXT NOT NULL, PRIMARY KEY (client_id, seq)
+    ) WITHOUT ROWID;
+  `);
+  const selectClient = db.prepare<[string], { ack: number; last_seen: number }>(`SELECT ack, last_seen FROM ${clients} WHERE client_id = ?`);
+  const selectRecord = db.prepare<[string, number], CompletionRecord>(
+    `SELECT fingerprint, payload, reply FROM ${records} WHERE client_id = ? AND seq = ?`,
+  );
+  const insertRecord = db.prepare<[string, number, string, string, string]>(
+    `INSERT INTO ${records} (client_id, seq, fingerprint, payload, reply) VALUES (?, ?, ?, ?, ?)`,
+  );
+  const upsertClient = db.prepare<[string, number, number]>(
+    `INSERT INTO ${clients} (client_id, ack, last_seen) VALUES (?, ?, ?)
+     ON CONFLICT (client_id) DO UPDATE SET ack = max(ack, excluded.ack), last_seen = max(last_seen, excluded.last_seen)`,
+  );
+  const collect = db.prepare<[string, number]>(`DELETE FROM ${records} WHERE client_id = ? AND seq <= ?`);
+  const expireRecords = db.prepare<[number]>(`DELETE FROM ${records} WHERE client_id IN (SELECT client_id FROM ${clients} WHERE last_seen < ?)`);
+  const expireClients = db.prepare<[number]>(`DELETE FROM ${clients} WHERE last_seen < ?`);
+  const countClients = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${clients}`);
+  const countRecords = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${records}`);
+  const savepoint = db.prepare('SAVEPOINT request_log_item');
+  const release = db.prepare('RELEASE request_log_item');
+  const rollbackTo = db.prepare('ROLLBACK TO request_log_item');
+  const effectSavepoint = db.prepare('SAVEPOINT request_log_effect');
+  const effectRelease = db.prepare('RELEASE request_log_effect');
+  const effectRollback = db.prepare('ROLLBACK TO request_log_effect');
+  const begin = db.prepare('BEGIN IMMEDIATE');
+  const commit = db.prepare('COMMIT');
+
+  const queue: Pending[] = [];
+  let scheduled = false;
+  let commits = 0;
+  let closed = false;
+
+  function runEffect(item: Pending): string {
+    const { request, effect } = item;
+    effectSavepoint.run();
+    try {
+      const value: unknown = effect(db, request.payload, { clientId: request.clientId, seq: request.seq, now: item.options.now });
+      if (isThenable(value)) throw new RequestLogError('ERR_ASYNC_EFFECT');
+      const body = successBody(value);
+      effectRelease.run();
+      return body;
+    } catch (error) {
+      effectRollback.run();
+      effectRelease.run();
+      return failureBody(error);
+    }
+  }
+
+  function processOne(item: Pending): ItemResult {
+    const { request } = item;
+    savepoint.run();
+    try {
+      const row = selectClient.get(request.clientId);
+      const client: ClientRow | undefined = row === undefined ? undefined : { ack: row.ack, lastSeen: row.last_seen };
+      const decision = decide(request, client, selectRecord.get(request.clientId, request.seq), item.options.maxInFlight);
+      let outcome: StoreOutcome;
+      switch (decision.kind) {
+        case 'expired':
+          release.run();
+          return { ok: true, outcome: { kind: 'expired' } };
+        case 'execute': {
+          const reply = runEffect(item);
+          insertRecord.run(request.clientId, request.seq, request.fingerprint, request.canonical, reply);
+          outcome = { kind: 'fresh', reply };
+          break;
+        }
+        case 'replay':
+          outcome = { kind: 'replay', reply: decision.reply };
+          break;
+        case 'mismatch':
+          outcome = { kind: 'mismatch', fields: decision.fields };
+          break;
+        case 'stale':
+          outcome = { kind: 'stale', ack: decision.ack };
+          break;
+        case 'window':
+          outcome = { kind: 'window', ack: decision.ack, maxInFlight: decision.maxInFlight };
+          break;
+      }
+      upsertClient.run(request.clientId, decision.ack, item.options.now);
+      if (decision.ack > (client?.ack ?? 0)) collect.run(request.clientId, decision.ack);
+      release.run();
+      return { ok: true, outcome };
+    } catch (error) {
+      rollbackTo.run();
+      release.run();
+      return { ok: false, error };
+    }
+  }
+
+  function flush(): void {
+    scheduled = false;
+    const batch = queue.splice(0, maxBatch);
+    if (queue.length > 0) schedule();
+    if (batch.length === 0) return;
+    let results: ItemResult[];
+    try {
+      begin.run();
+      try {
+        results = batch.map(processOne);
+        commit.run();
+        commits++;
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
+    } catch (error) {
+      for (const item of batch) item.reject(unavailable(error, 'transaction failed, nothing committed'));
+      return;
+    }
+    batch.forEach((item, i) => {
+      const result = results[i];
+      if (result === undefined) return;
+      if (result.ok) item.resolve(result.outcome);
+      else item.reject(unavailable(result.error, 'request rolled back'));
+    });
+  }
+
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(flush);
+  }
+
+  return {
+    kind: 'sqlite',
+    db,
+    get commits() {
+      return commits;
+    },
+    execute(request, effect, executeOptions) {
+      if (closed) return Promise.reject(new RequestLogError('ERR_CLOSED', 'store is closed'));
+      return new Promise<StoreOutcome>((resolve, reject) => {
+        queue.push({ request, effect, options: executeOptions, resolve, reject });
+        schedule();
+      });
+    },
+    expire(before) {
+      const run = db.transaction((cutoff: number) => {
+        expireRecords.run(cutoff);
+        return expireClients.run(cutoff).changes;
+      });
+      return Promise.resolve(run.immediate(before));
+    },
+    counts() {
+      return Promise.resolve({ clients: countClients.get()?.n ?? 0, records: countRecords.get()?.n ?? 0 });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      while (queue.length > 0 || scheduled) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (owned) db.close();
+    },
+  };
+}
