@@ -3,8 +3,9 @@
  * reads is what a TCP peer behind the fault proxy would read. Chunks come out in order; a
  * `reset_peer` makes iteration throw ERR_CONNECTION_RESET, a `timeout` or `limit_data` ends it early.
  *
- * Bounded: the source is only read while fewer than `highWaterMark` bytes wait (in the model or
- * for the consumer), so a slow consumer slows the source instead of growing a queue.
+ * Bounded: the source is only read while fewer than `highWaterMark` bytes wait in the model, and the
+ * model only delivers while fewer than `highWaterMark` bytes wait for the consumer, so at most about
+ * 2 × `highWaterMark` bytes (plus one chunk) are held: a slow consumer slows the source.
  */
 import { FaultError } from './errors.js';
 import { type StreamFaults, type StreamFaultsOptions, createStreamFaults } from './stream-faults.js';
