@@ -17,7 +17,7 @@
  *   message, is closed `idleTimeoutMs` after its last complete message (or after it connected).
  *   Time spent inside a pending `receive` does not count.
  * - Quiet flush: with a flushable codec, a partial message is delivered once no byte has arrived
- *   for `quietFlushMs`.
+ *   for `quietFlushMs` while we were reading (a pause on our side is not the peer's silence).
  * - The session ends exactly once, and at most one error per connection is reported.
  */
 import type { Socket } from 'node:net';
@@ -370,8 +370,14 @@ export class ServerConnection<In, Out> {
       this.socket.writableNeedDrain;
     if (pause === this.paused) return;
     this.paused = pause;
-    if (pause) this.socket.pause();
-    else this.socket.resume();
+    if (pause) {
+      this.socket.pause();
+    } else {
+      this.socket.resume();
+      // Silence while we were not reading is ours, not the peer's: quiet flush counts from now.
+      this.lastByteAt = this.host.clock.now();
+      if (this.host.quietFlushMs > 0 && this.host.flushable && this.decoder.bufferedBytes > 0) this.armQuiet(this.host.quietFlushMs);
+    }
   }
 
   private armIdle(delay: number): void {
@@ -409,7 +415,7 @@ export class ServerConnection<In, Out> {
 
   private onQuietTimer(): void {
     this.quietTimer = undefined;
-    if (this.reason !== undefined || this.decodeError !== undefined || this.remoteEnded) return;
+    if (this.reason !== undefined || this.decodeError !== undefined || this.remoteEnded || this.paused) return;
     const silentFor = this.host.clock.now() - this.lastByteAt;
     if (silentFor < this.host.quietFlushMs) {
       this.armQuiet(this.host.quietFlushMs - silentFor);
