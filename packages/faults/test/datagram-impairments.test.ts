@@ -58,8 +58,8 @@ describe('createDatagramImpairments', () => {
       model.push(original, i);
       for (const packet of model.take(i)) {
         let bits = 0;
-        for (let b = 0; b < packet.length; b++) {
-          let x = (packet[b] ?? 0) ^ 0xaa;
+        for (const byte of packet) {
+          let x = byte ^ 0xaa;
           while (x !== 0) {
             bits += x & 1;
             x >>= 1;

@@ -44,7 +44,7 @@ async function startServer(onSocket: (socket: net.Socket) => void): Promise<{ po
     () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
+        server.close(() => { resolve(); });
       }),
   );
   return { port: (server.address() as net.AddressInfo).port, chunks };
@@ -78,7 +78,7 @@ function readAll(socket: net.Socket): Promise<{ data: Buffer; error: NodeJS.Errn
   let error: NodeJS.ErrnoException | undefined;
   socket.on('data', (chunk: Buffer) => parts.push(chunk));
   socket.on('error', (e: NodeJS.ErrnoException) => (error = e));
-  return withTimeout(new Promise((resolve) => socket.once('close', () => resolve({ data: Buffer.concat(parts), error }))), 10_000, 'close');
+  return withTimeout(new Promise((resolve) => socket.once('close', () => { resolve({ data: Buffer.concat(parts), error }); })), 10_000, 'close');
 }
 
 describe('createTcpFaultProxy', () => {

@@ -27,7 +27,7 @@ async function bind(onMessage?: (socket: dgram.Socket, message: Buffer, rinfo: d
     onMessage?.(socket, message, rinfo);
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => socket.close(() => resolve())));
+  cleanups.push(() => new Promise<void>((resolve) => socket.close(() => { resolve(); })));
   return { socket, port: socket.address().port, received };
 }
 
