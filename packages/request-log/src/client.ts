@@ -166,7 +166,7 @@ export function createClient(options: ClientOptions): Client {
         apply(output);
         return result;
       } catch (error) {
-        return Promise.reject(error as Error);
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
     },
     receive(reply) {
@@ -183,7 +183,7 @@ export function createClient(options: ClientOptions): Client {
         apply(output);
         return result;
       } catch (error) {
-        return Promise.reject(error as Error);
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
     },
     forget(seq) {

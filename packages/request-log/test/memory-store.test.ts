@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type MemoryEffect, type MemoryStoreState, createMemoryStore, createMemoryStoreState, createRequestLog } from '../src/index.js';
+import { type MemoryEffect, type MemoryTx, type MemoryStoreState, createMemoryStore, createMemoryStoreState, createRequestLog } from '../src/index.js';
 import { type StoreHandle, describeStoreConformance, request, valueOf } from './store-conformance.js';
 
 function balanceOf(state: MemoryStoreState, account: string): number {
@@ -36,7 +36,7 @@ describe('memory store', () => {
   it('refuses an asynchronous effect and records the failure without applying its writes', async () => {
     const store = createMemoryStore();
     const log = createRequestLog({ store });
-    const reply = await log.execute(request('c1', 1, 0, {}), ((tx) => {
+    const reply = await log.execute(request('c1', 1, 0, {}), ((tx: MemoryTx) => {
       tx.set('x', 1);
       return Promise.resolve(1);
     }) as unknown as MemoryEffect);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRequestLog } from '../src/index.js';
-import { type SqliteEffect, createSqliteStore } from '../src/sqlite/index.js';
+import { type SqliteEffect, type SqliteStore, createSqliteStore } from '../src/sqlite/index.js';
 import { type StoreHandle, codeOf, describeStoreConformance, request } from './store-conformance.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netlab-request-log-'));
@@ -13,7 +13,9 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function open(path = join(dir, `db-${++files}.sqlite`)): Promise<StoreHandle<SqliteEffect>> {
+type SqliteHandle = StoreHandle<SqliteEffect> & { readonly store: SqliteStore };
+
+function open(path = join(dir, `db-${++files}.sqlite`)): Promise<SqliteHandle> {
   const store = createSqliteStore({ database: path });
   store.db.exec('CREATE TABLE IF NOT EXISTS accounts (id TEXT PRIMARY KEY, balance INTEGER NOT NULL)');
   const add =
@@ -33,7 +35,7 @@ function open(path = join(dir, `db-${++files}.sqlite`)): Promise<StoreHandle<Sql
     },
     balance: (account) =>
       Promise.resolve(store.db.prepare<[string], { balance: number }>('SELECT balance FROM accounts WHERE id = ?').get(account)?.balance ?? 0),
-    async reopen() {
+    async reopen(): Promise<SqliteHandle> {
       // A crash loses the process, not the file: close without waiting, open the same path.
       store.db.close();
       return open(path);
@@ -78,8 +80,8 @@ describe('SQLite store', () => {
       log.execute(request('c2', 1, 0, {}), h.addThenThrow('a', 100)),
       log.execute(request('c3', 1, 0, {}), h.add('a', 10)),
     ]);
-    expect([codeOf(good!), codeOf(other!)]).toEqual(['done', 'done']);
-    expect(bad!.status === 'done' && bad!.body).toContain('ERR_EFFECT_FAILED');
+    expect([codeOf(good), codeOf(other)]).toEqual(['done', 'done']);
+    expect(bad.status === 'done' && bad.body).toContain('ERR_EFFECT_FAILED');
     expect(h.store.commits).toBe(1);
     expect(await h.balance('a')).toBe(11);
     await h.close();
@@ -96,8 +98,8 @@ describe('SQLite store', () => {
         return null;
       }),
     ]);
-    expect(codeOf(replies[0]!)).toBe('done');
-    expect(codeOf(replies[1]!)).toBe('ERR_UNAVAILABLE');
+    expect(codeOf(replies[0])).toBe('done');
+    expect(codeOf(replies[1])).toBe('ERR_UNAVAILABLE');
     expect(await h.balance('a')).toBe(1);
     await h.close();
   });

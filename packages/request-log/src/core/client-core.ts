@@ -261,7 +261,7 @@ export class ClientCore {
     const events: ClientEvent[] = [];
     const send: RequestEnvelope[] = [];
     for (const entry of this.entries.values()) {
-      if (entry.state !== 'active' || entry.nextAt > now) continue;
+      if (entry.state !== 'active') continue;
       if (this.giveUpAfterMs > 0 && entry.giveUpAt <= now) {
         entry.state = 'unknown';
         events.push({
@@ -275,6 +275,7 @@ export class ClientCore {
         });
         continue;
       }
+      if (entry.nextAt > now) continue;
       this.counters.retransmissions++;
       send.push(this.transmit(entry, now));
     }

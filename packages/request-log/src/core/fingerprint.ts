@@ -19,7 +19,7 @@ export function fingerprint(payload: unknown): string {
   return fingerprintCanonical(canonicalJson(payload));
 }
 
-function isObject(value: JsonValue | undefined): value is { readonly [key: string]: JsonValue } {
+function isObject(value: JsonValue | undefined): value is Readonly<Record<string, JsonValue>> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

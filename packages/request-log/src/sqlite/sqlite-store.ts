@@ -80,7 +80,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) throw new RequestLogError('ERR_INVALID_OPTION', `bad tablePrefix ${prefix}`);
   const synchronous = options.synchronous ?? 'FULL';
-  if (!['FULL', 'NORMAL', 'OFF'].includes(synchronous)) throw new RequestLogError('ERR_INVALID_OPTION', `bad synchronous ${String(synchronous)}`);
+  if (!['FULL', 'NORMAL', 'OFF'].includes(synchronous)) throw new RequestLogError('ERR_INVALID_OPTION', `bad synchronous ${synchronous as string}`);
   const maxBatch = options.groupCommit === false ? 1 : (options.maxBatch ?? DEFAULT_MAX_BATCH);
   assertIntegerOption('maxBatch', maxBatch, 1, 100_000);
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
