@@ -11,7 +11,7 @@ function run(rate: number, correlation: number, seed: number, n: number): boolea
 const lossRate = (outcomes: readonly boolean[]): number => outcomes.filter(Boolean).length / outcomes.length;
 
 function lag1Correlation(outcomes: readonly boolean[]): number {
-  const x = outcomes.map((v) => (v ? 1 : 0));
+  const x = outcomes.map((v): number => (v ? 1 : 0));
   const mean = x.reduce((a, b) => a + b, 0) / x.length;
   let num = 0;
   let den = 0;
