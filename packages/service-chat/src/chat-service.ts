@@ -1,0 +1,267 @@
+/**
+ * chat (TCP): one room, shared by every session of one service instance.
+ *
+ * Login (state LOGIN): each line is a desired name (trimmed). Replies: `Welcome, <name>!` (then the
+ * room gets `<name> has joined the chat.`, the newcomer included), or `ERROR invalid name`,
+ * `ERROR name taken`, `ERROR room full`; the client may try again on the same connection.
+ *
+ * In the room (state MEMBER), a line is:
+ *   `quit` or `/quit`     → every member, the leaver included, gets `<name> has left the chat.`; close
+ *   `/who`                → `Members (<n>): a, b, c` (long lists continue on `Members (continued): …` lines)
+ *   `/msg <name> <text>`  → the target gets `<from> (private): <text>`, the sender `<from> (private to <to>): <text>`
+ *   `/nick <new>`         → every member gets `<old> is now known as <new>.`
+ *   `/help`               → the command list
+ *   `//text`              → a message `/text` (how to send a line that starts with a slash)
+ *   `/<anything else>`    → `ERROR unknown command (try /help)`
+ *   whitespace only       → ignored
+ *   anything else         → every member, the sender included, gets `<name>: <text>` (text trimmed):
+ *                           the room's order is the one order everybody sees.
+ * A member whose session closes any other way (peer gone, idle, send queue overflow, shutdown) is
+ * removed and the others get `<name> has left the chat.`.
+ *
+ * Limits: every line costs a token from the sender's bucket (`floodRate` per second, `floodBurst`
+ * at most): an empty bucket answers `ERROR flood limit, slow down` and drops the line; a line over
+ * `maxMessageBytes` UTF-8 bytes gets `ERROR message too long (max <n> bytes)`; control characters
+ * (tab excepted) get `ERROR control characters are not allowed`; at most `maxMembers` members.
+ * A slow reader is the transport's job: its bounded output queue closes a client that stops
+ * reading, and this service then announces the leave like any other.
+ *
+ * Stateful: the room (who is in it, under which name) is shared state, and each connection has a
+ * login state and a flood bucket.
+ */
+import type { Service, Session, SessionContext } from '@netlab/service';
+import { chatNameKey, isValidChatName } from './chat-name.js';
+import { assertNumberOption } from './errors.js';
+import { malformedReply } from './malformed.js';
+import { type TokenBucket, createTokenBucket } from './token-bucket.js';
+
+/** Most members in the room. */
+export const DEFAULT_MAX_MEMBERS = 1000;
+/** Most UTF-8 bytes in one line a member types. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024;
+/** Lines per second a client may sustain. */
+export const DEFAULT_FLOOD_RATE = 5;
+/** Lines a client may send in a burst. */
+export const DEFAULT_FLOOD_BURST = 10;
+
+/** The `/help` reply, one line per entry. */
+export const CHAT_HELP: readonly string[] = [
+  'Commands:',
+  '/who                list the members',
+  '/msg <name> <text>  send a private message',
+  '/nick <name>        change your name',
+  '/quit               leave the chat (or type quit)',
+  '//text              send a message that starts with /',
+];
+
+// Bytes of member names per `/who` line, so a full room never makes a line near the transport's cap.
+const WHO_LINE_BYTES = 1000;
+
+export interface ChatServiceOptions {
+  /** Most members at once. Default {@link DEFAULT_MAX_MEMBERS}. */
+  readonly maxMembers?: number;
+  /** Most UTF-8 bytes in one received line. Default {@link DEFAULT_MAX_MESSAGE_BYTES}. */
+  readonly maxMessageBytes?: number;
+  /** Sustained lines per second per client (token refill rate). Default {@link DEFAULT_FLOOD_RATE}. */
+  readonly floodRate?: number;
+  /** Burst of lines per client (bucket capacity). Default {@link DEFAULT_FLOOD_BURST}. */
+  readonly floodBurst?: number;
+}
+
+/** A chat service; its room lives as long as the service object. */
+export interface ChatService extends Service<string, string> {
+  /** Members in the room now. */
+  readonly memberCount: number;
+  /** Members' names, in the order they joined (a rename moves a member to the end). */
+  memberNames(): readonly string[];
+}
+
+interface Member {
+  name: string;
+  readonly ctx: SessionContext<string>;
+}
+
+/** UTF-8 length of a string without encoding it. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
+
+/** Creates a chat service with an empty room. */
+export function createChatService(options: ChatServiceOptions = {}): ChatService {
+  const maxMembers = options.maxMembers ?? DEFAULT_MAX_MEMBERS;
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const floodRate = options.floodRate ?? DEFAULT_FLOOD_RATE;
+  const floodBurst = options.floodBurst ?? DEFAULT_FLOOD_BURST;
+  assertNumberOption('maxMembers', maxMembers, 1, 1_000_000, true);
+  assertNumberOption('maxMessageBytes', maxMessageBytes, 1, 64 * 1024 * 1024, true);
+  assertNumberOption('floodRate', floodRate, Number.MIN_VALUE, 1e9, false);
+  assertNumberOption('floodBurst', floodBurst, 1, 1e9, true);
+
+  /** Members by name key, in join order. */
+  const members = new Map<string, Member>();
+
+  // Delivery is not re-entrant: a send may make a transport close a slow member, whose leave
+  // announcement must not interleave with the line being delivered. Such nested deliveries queue
+  // here and go out, in order, once the current one has reached everybody.
+  const pending: [SessionContext<string>, string][] = [];
+  let delivering = false;
+  const deliver = (targets: Iterable<Member>, line: string): void => {
+    if (delivering) {
+      for (const member of targets) pending.push([member.ctx, line]);
+      return;
+    }
+    delivering = true;
+    try {
+      for (const member of targets) member.ctx.send(line);
+      // The iterator sees items appended while it runs: nested deliveries of nested deliveries.
+      for (const [target, queued] of pending) target.send(queued);
+    } finally {
+      pending.length = 0;
+      delivering = false;
+    }
+  };
+
+  const whoLines = (): string[] => {
+    const names = [...members.values()].map((m) => m.name);
+    const lines: string[] = [];
+    let current: string[] = [];
+    let bytes = 0;
+    for (const name of names) {
+      if (bytes + name.length + 2 > WHO_LINE_BYTES && current.length > 0) {
+        lines.push(current.join(', '));
+        current = [];
+        bytes = 0;
+      }
+      current.push(name);
+      bytes += name.length + 2;
+    }
+    lines.push(current.join(', '));
+    return lines.map((list, i) => (i === 0 ? `Members (${names.length}): ${list}` : `Members (continued): ${list}`));
+  };
+
+  const service: ChatService = {
+    name: 'chat',
+    get memberCount() {
+      return members.size;
+    },
+    memberNames: () => [...members.values()].map((m) => m.name),
+    open(_peer, ctx): Session<string, string> {
+      const bucket: TokenBucket = createTokenBucket({ rate: floodRate, burst: floodBurst }, ctx.now());
+      let me: Member | undefined;
+
+      const leave = (announceToSelf: boolean, why: string): void => {
+        if (me === undefined) return;
+        const leaver = me;
+        me = undefined;
+        if (announceToSelf) deliver(members.values(), `${leaver.name} has left the chat.`);
+        members.delete(chatNameKey(leaver.name));
+        if (!announceToSelf) deliver(members.values(), `${leaver.name} has left the chat.`);
+        ctx.log(`${leaver.name} left (${why}); ${members.size} in the room`);
+      };
+
+      // Both return the lines for this member alone; room lines go out through `deliver`.
+      const login = (text: string): readonly string[] => {
+        if (!isValidChatName(text)) return ['ERROR invalid name'];
+        if (members.has(chatNameKey(text))) return ['ERROR name taken'];
+        if (members.size >= maxMembers) {
+          ctx.log(`refused ${text}: room full`);
+          return ['ERROR room full'];
+        }
+        me = { name: text, ctx };
+        members.set(chatNameKey(text), me);
+        // Sent now, not returned: the welcome must reach the newcomer before the join line does.
+        ctx.send(`Welcome, ${text}!`);
+        deliver(members.values(), `${text} has joined the chat.`);
+        ctx.log(`${text} joined; ${members.size} in the room`);
+        return [];
+      };
+
+      const command = (self: Member, text: string): readonly string[] => {
+        const space = text.search(/\s/u);
+        const word = (space === -1 ? text : text.slice(0, space)).toLowerCase();
+        const rest = space === -1 ? '' : text.slice(space).trim();
+        switch (word) {
+          case '/who':
+            return whoLines();
+          case '/help':
+            return CHAT_HELP;
+          case '/msg': {
+            const gap = rest.search(/\s/u);
+            const to = gap === -1 ? rest : rest.slice(0, gap);
+            const body = gap === -1 ? '' : rest.slice(gap).trim();
+            if (to === '' || body === '') return ['ERROR usage: /msg <name> <text>'];
+            const target = members.get(chatNameKey(to));
+            if (target === undefined) return ['ERROR no such member'];
+            if (target !== self) deliver([target], `${self.name} (private): ${body}`);
+            return [`${self.name} (private to ${target.name}): ${body}`];
+          }
+          case '/nick': {
+            if (!isValidChatName(rest)) return ['ERROR invalid name'];
+            if (rest === self.name) return ['ERROR name unchanged'];
+            const holder = members.get(chatNameKey(rest));
+            if (holder !== undefined && holder !== self) return ['ERROR name taken'];
+            const old = self.name;
+            members.delete(chatNameKey(old));
+            self.name = rest;
+            members.set(chatNameKey(rest), self);
+            deliver(members.values(), `${old} is now known as ${rest}.`);
+            ctx.log(`${old} is now known as ${rest}`);
+            return [];
+          }
+          case '/quit':
+            quit();
+            return [];
+          default:
+            return ['ERROR unknown command (try /help)'];
+        }
+      };
+
+      const quit = (): void => {
+        leave(true, 'quit');
+        ctx.close('quit');
+      };
+
+      return {
+        receive(line) {
+          if (!bucket.take(ctx.now())) return ['ERROR flood limit, slow down'];
+          if (utf8Length(line) > maxMessageBytes) return [`ERROR message too long (max ${maxMessageBytes} bytes)`];
+          if (hasControlCharacter(line)) return ['ERROR control characters are not allowed'];
+          const text = line.trim();
+          const lower = text.toLowerCase();
+          if (lower === 'quit' || lower === '/quit') {
+            quit();
+            return [];
+          }
+          if (me === undefined) return login(text);
+          if (text === '') return [];
+          if (text.startsWith('/') && !text.startsWith('//')) return command(me, text);
+          deliver(members.values(), `${me.name}: ${text.startsWith('//') ? text.slice(1) : text}`);
+          return [];
+        },
+        close(reason) {
+          leave(false, reason.message === undefined ? reason.kind : `${reason.kind}: ${reason.message}`);
+        },
+      };
+    },
+    malformed: (error) => [malformedReply(error)],
+  };
+  return service;
+}
