@@ -12,10 +12,12 @@
  *   requests that gave up) are counted in `stats().stray` and dropped.
  * - Without it (plain text): one request is outstanding at a time per client (further requests
  *   wait their turn, FIFO), and the first datagram from the server answers it. A request sent
- *   n times may draw up to n replies: after it settles, up to n − 1 more datagrams (n if it timed
- *   out) arriving within `timeoutMs` are treated as late duplicates and dropped
- *   (`stats().lateReplies`), so a retransmission's reply is not taken as the next request's.
- *   Datagrams arriving when no request is outstanding are counted in `stats().stray`.
+ *   n times may draw up to n replies, so after it settles the client waits (quarantine) until
+ *   the n − 1 other replies (n if it timed out) have arrived, or n × `timeoutMs` has passed,
+ *   before sending the next request; datagrams arriving in that window are late duplicates and
+ *   are dropped (`stats().lateReplies`). A retransmission's reply is thus never taken for the
+ *   next request's, whether the request or the reply was lost, at the cost of latency only after
+ *   a retransmission. Datagrams arriving when no request is outstanding count as `stray`.
  *
  * Retries: a request is sent up to `retries + 1` times, `timeoutMs` apart, then fails with
  * `ERR_REQUEST_TIMEOUT`. Only retry requests that are safe to repeat (or carry an id the server
@@ -121,6 +123,7 @@ class Client<In, Out> implements UdpClient<In, Out> {
   private active: Pending<In, Out> | undefined;
   private lateExpected = 0;
   private lateUntil = 0;
+  private quarantine: unknown;
   private closed = false;
   private readonly counters = { datagramsIn: 0, datagramsOut: 0, replies: 0, retransmissions: 0, timeouts: 0, lateReplies: 0, stray: 0, malformed: 0 };
 
@@ -214,7 +217,7 @@ class Client<In, Out> implements UdpClient<In, Out> {
 
   /** Plain-text rule: start the next waiting request when none is outstanding. */
   private next(): void {
-    if (this.active !== undefined || this.closed) return;
+    if (this.active !== undefined || this.quarantine !== undefined || this.closed) return;
     const pending = this.line.shift();
     if (pending === undefined) return;
     this.active = pending;
@@ -256,9 +259,21 @@ class Client<In, Out> implements UdpClient<In, Out> {
     if (this.active === pending) this.active = undefined;
     const late = pending.sent - (answered ? 1 : 0);
     if (late > 0) {
+      const window = pending.sent * pending.timeoutMs;
       this.lateExpected = late;
-      this.lateUntil = this.settings.clock.now() + pending.timeoutMs;
+      this.lateUntil = this.settings.clock.now() + window;
+      this.quarantine = this.settings.clock.setTimeout(() => {
+        this.endQuarantine();
+      }, window);
+      return;
     }
+    this.next();
+  }
+
+  private endQuarantine(): void {
+    if (this.quarantine !== undefined) this.settings.clock.clearTimeout(this.quarantine);
+    this.quarantine = undefined;
+    this.lateExpected = 0;
     this.next();
   }
 
@@ -286,9 +301,10 @@ class Client<In, Out> implements UdpClient<In, Out> {
       if (this.settings.clock.now() <= this.lateUntil) {
         this.lateExpected -= 1;
         this.counters.lateReplies += 1;
+        if (this.lateExpected === 0) this.endQuarantine();
         return;
       }
-      this.lateExpected = 0;
+      this.endQuarantine();
     }
     const active = this.active;
     if (active === undefined) {
@@ -323,6 +339,8 @@ class Client<In, Out> implements UdpClient<In, Out> {
     }
     this.byId.clear();
     this.line.length = 0;
+    if (this.quarantine !== undefined) this.settings.clock.clearTimeout(this.quarantine);
+    this.quarantine = undefined;
     this.active = undefined;
   }
 }

@@ -492,6 +492,11 @@ export function createUdpServer<In, Out>(options: UdpServerOptions<In, Out>): Ud
         expiryTimer = undefined;
         for (const entry of [...sessions.values(), ...transient]) endSession(entry, { kind: 'shutdown' });
         if (address !== undefined) {
+          // dgram resolves the destination of every send on a later tick: let the last replies
+          // reach the kernel before the socket goes away, or closing would silently cancel them.
+          await new Promise<void>((resolve) => {
+            setImmediate(resolve);
+          });
           await new Promise<void>((resolve) => {
             socket.close(() => {
               resolve();
