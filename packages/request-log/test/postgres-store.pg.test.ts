@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRequestLog } from '../src/index.js';
+import { type PostgresEffect, type PostgresStore, createPostgresStore } from '../src/postgres/index.js';
+import { type StoreHandle, codeOf, describeStoreConformance, request } from './store-conformance.js';
+
+const url = process.env.NETLAB_PG_URL;
+if (url === undefined || url === '') {
+  console.warn('SKIPPED: PostgreSQL request-log tests need NETLAB_PG_URL (e.g. postgres://postgres@127.0.0.1:5432/test)');
+}
+const run = randomBytes(4).toString('hex');
+const schemas: string[] = [];
+let admin: pg.Pool | undefined;
+
+type PgHandle = StoreHandle<PostgresEffect> & { readonly store: PostgresStore };
+
+async function open(schema = `rl_${run}_${schemas.length + 1}`): Promise<PgHandle> {
+  if (!schemas.includes(schema)) schemas.push(schema);
+  const pool = new pg.Pool({ connectionString: url, max: 8 });
+  const store = await createPostgresStore({ pool, schema, lockTimeoutMs: 10_000 });
+  await pool.query(`CREATE TABLE IF NOT EXISTS ${schema}.accounts (id text PRIMARY KEY, balance bigint NOT NULL)`);
+  const add =
+    (account: string, amount: number): PostgresEffect =>
+    async (client) => {
+      const result = await client.query<{ balance: string }>(
+        `INSERT INTO ${schema}.accounts (id, balance) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET balance = accounts.balance + EXCLUDED.balance RETURNING balance`,
+        [account, amount],
+      );
+      return Number(result.rows[0]?.balance);
+    };
+  return {
+    store,
+    add,
+    addThenThrow: (account, amount) => async (client, payload, context) => {
+      await add(account, amount)(client, payload, context);
+      throw new Error('boom');
+    },
+    async balance(account) {
+      const result = await pool.query<{ balance: string }>(`SELECT balance FROM ${schema}.accounts WHERE id = $1`, [account]);
+      return Number(result.rows[0]?.balance ?? 0);
+    },
+    async reopen() {
+      await pool.end();
+      return open(schema);
+    },
+    async close() {
+      await store.close();
+      await pool.end();
+    },
+  };
+}
+
+describe.skipIf(url === undefined || url === '')('PostgreSQL', () => {
+  beforeAll(() => {
+    admin = new pg.Pool({ connectionString: url, max: 2 });
+  });
+  afterAll(async () => {
+    for (const schema of schemas) await admin?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin?.end();
+  });
+
+  describeStoreConformance<PostgresEffect>({ name: 'PostgreSQL', open: () => open() });
+
+  describe('PostgreSQL store', () => {
+    it('runs a request once when two store instances (two pools, as two replicas) get it at the same moment', async () => {
+      const a = await open();
+      const b = await open(schemas.at(-1));
+      try {
+        const logA = createRequestLog({ store: a.store });
+        const logB = createRequestLog({ store: b.store });
+        for (let seq = 1; seq <= 30; seq++) {
+          const same = request('twin', seq, seq - 1, { seq });
+          const [ra, rb] = await Promise.all([logA.execute(same, a.add('x', 1)), logB.execute(same, b.add('x', 1))]);
+          expect(ra.status === 'done' && rb.status === 'done' && ra.body === rb.body).toBe(true);
+        }
+        expect(await a.balance('x')).toBe(30);
+        expect(logA.stats().fresh + logB.stats().fresh).toBe(30);
+        expect(logA.stats().duplicates + logB.stats().duplicates).toBe(30);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
+    it('records nothing and answers ERR_UNAVAILABLE when the effect hits a transient database error', async () => {
+      const h = await open();
+      try {
+        const log = createRequestLog({ store: h.store });
+        const reply = await log.execute(request('c1', 1, 0, {}), async (client) => {
+          await client.query(`INSERT INTO ${h.store.tables.clients.split('.')[0]!}.accounts (id, balance) VALUES ('t', 1)`);
+          const error = Object.assign(new Error('could not serialize access'), { code: '40001' });
+          throw error;
+        });
+        expect(codeOf(reply)).toBe('ERR_UNAVAILABLE');
+        expect(await h.balance('t')).toBe(0);
+        expect((await h.store.counts()).records).toBe(0);
+        const retried = await log.execute(request('c1', 1, 0, {}), h.add('t', 5));
+        expect(codeOf(retried)).toBe('done');
+        expect(await h.balance('t')).toBe(5);
+      } finally {
+        await h.close();
+      }
+    });
+
+    it('rolls back an effect whose SQL fails and records that failure', async () => {
+      const h = await open();
+      try {
+        const log = createRequestLog({ store: h.store });
+        const reply = await log.execute(request('c1', 1, 0, {}), async (client, payload, context) => {
+          await h.add('u', 3)(client, payload, context);
+          await client.query('SELECT * FROM no_such_table');
+          return null;
+        });
+        expect(reply.status === 'done' && reply.body).toContain('ERR_EFFECT_FAILED');
+        expect(await h.balance('u')).toBe(0);
+        expect((await h.store.counts()).records).toBe(1);
+      } finally {
+        await h.close();
+      }
+    });
+  });
+});
