@@ -138,7 +138,7 @@ describe('createTcpServer', () => {
     good.socket.write('still here\n');
     await within(until(() => good.text() === 'still here\n', 2000), 3000);
     const errors = events.filter((e) => e.type === 'error');
-    expect(errors.map((e) => (e.type === 'error' ? e.error.code : e.type))).toEqual(['ERR_SESSION_FAILED']);
+    expect(errors.map((e) => e.error.code)).toEqual(['ERR_SESSION_FAILED']);
   });
 
   describe('backpressure and output cap', () => {
