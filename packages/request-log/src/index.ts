@@ -44,3 +44,5 @@ export { createClientDatagramCodec, createClientStreamCodec, createServerDatagra
 export type { WireCodecOptions } from './wire-codec.js';
 export { REQUEST_LOG_ERROR_CODES, RequestLogError, isRequestLogError } from './errors.js';
 export type { RequestLogErrorCode, RequestLogErrorOptions } from './errors.js';
+export { createRequestLogService } from './request-log-service.js';
+export type { RequestLogServiceOptions } from './request-log-service.js';
