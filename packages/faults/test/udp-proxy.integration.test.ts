@@ -44,13 +44,20 @@ async function startProxy(options: Omit<UdpFaultProxyOptions, 'upstreamHost'>): 
   return proxy;
 }
 
-/** Sends `count` numbered datagrams in paced batches (loopback buffers are finite). */
-async function sendNumbered(client: dgram.Socket, port: number, count: number): Promise<void> {
+/**
+ * Sends `count` numbered datagrams in batches of 25, waiting for the proxy to decide each batch
+ * before the next: loopback socket buffers are finite, and a datagram the kernel drops before the
+ * proxy sees it would make the counters disagree with what was sent.
+ */
+async function sendNumbered(client: dgram.Socket, proxy: FaultProxy, count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
     const datagram = Buffer.alloc(4);
     datagram.writeUInt32BE(i);
-    client.send(datagram, port, '127.0.0.1');
-    if (i % 50 === 49) await sleep(2);
+    client.send(datagram, proxy.port, '127.0.0.1');
+    if (i % 25 === 24 || i === count - 1) {
+      const sent = i + 1;
+      await until(() => proxy.counters().up.forwarded + proxy.counters().up.dropped === sent, 10_000, `datagrams up to ${sent} decided`);
+    }
   }
 }
 
@@ -83,8 +90,7 @@ describe('createUdpFaultProxy', () => {
     const server = await echoServer();
     const proxy = await startProxy({ upstreamPort: server.port, seed: 5, up: { loss: 0.2 } });
     const client = await bind();
-    await sendNumbered(client.socket, proxy.port, 2000);
-    await until(() => proxy.counters().up.forwarded + proxy.counters().up.dropped === 2000, 10_000, 'all datagrams decided');
+    await sendNumbered(client.socket, proxy, 2000);
     await until(() => client.received.length === proxy.counters().up.forwarded, 5000, 'echoes');
     expect(Math.abs(proxy.counters().up.dropped / 2000 - 0.2)).toBeLessThan(0.04);
   });
@@ -124,8 +130,7 @@ describe('createUdpFaultProxy', () => {
     const lost = async (seed: number): Promise<number[]> => {
       const proxy = await startProxy({ upstreamPort: server.port, seed, up: { loss: 0.3 } });
       const client = await bind();
-      await sendNumbered(client.socket, proxy.port, 300);
-      await until(() => proxy.counters().up.forwarded + proxy.counters().up.dropped === 300, 10_000, 'all decided');
+      await sendNumbered(client.socket, proxy, 300);
       await until(() => client.received.length === proxy.counters().up.forwarded, 5000, 'echoes');
       const got = new Set(client.received.map((d) => d.readUInt32BE(0)));
       return Array.from({ length: 300 }, (_, i) => i).filter((i) => !got.has(i));
