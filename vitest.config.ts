@@ -8,26 +8,29 @@ import { defineConfig } from 'vitest/config';
  * - postgres:    against a real PostgreSQL at NETLAB_PG_URL (`*.pg.test.ts`; skipped, loudly, when unset)
  */
 const SPECIAL = ['**/*.integration.test.ts', '**/*.e2e.test.ts', '**/*.pg.test.ts'];
-const ROOTS = ['packages/*/test/**', 'apps/*/test/**'];
+// Relative globs, so the same config serves `vitest run` at the root and inside one package
+// (vitest finds this file from a package directory and takes that directory as its root).
+const ROOTS = ['**/test/**'];
+const IGNORED = ['**/node_modules/**', '**/dist/**'];
 
 export default defineConfig({
   test: {
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ROOTS.map((r) => `${r}/*.test.ts`), exclude: [...SPECIAL, '**/node_modules/**'] },
+        test: { name: 'unit', include: ROOTS.map((r) => `${r}/*.test.ts`), exclude: [...SPECIAL, ...IGNORED] },
       },
       {
         extends: true,
-        test: { name: 'integration', include: ROOTS.map((r) => `${r}/*.integration.test.ts`), testTimeout: 20_000 },
+        test: { name: 'integration', include: ROOTS.map((r) => `${r}/*.integration.test.ts`), exclude: IGNORED, testTimeout: 20_000 },
       },
       {
         extends: true,
-        test: { name: 'e2e', include: ROOTS.map((r) => `${r}/*.e2e.test.ts`), testTimeout: 60_000, hookTimeout: 30_000 },
+        test: { name: 'e2e', include: ROOTS.map((r) => `${r}/*.e2e.test.ts`), exclude: IGNORED, testTimeout: 60_000, hookTimeout: 30_000 },
       },
       {
         extends: true,
-        test: { name: 'postgres', include: ROOTS.map((r) => `${r}/*.pg.test.ts`), testTimeout: 60_000, fileParallelism: false },
+        test: { name: 'postgres', include: ROOTS.map((r) => `${r}/*.pg.test.ts`), exclude: IGNORED, testTimeout: 60_000, fileParallelism: false },
       },
     ],
   },
