@@ -34,11 +34,11 @@ export async function runCli(program: Command, argv: readonly string[] = process
     command.exitOverride();
     command.configureOutput({
       writeErr: (text) => process.stderr.write(text),
+      // One line, always: commander's message plus where to look next.
       outputError: (text, write) => {
-        write(text.trimEnd().replace(/^error: /, 'error: ') + '\n');
+        write(`${text.trim().replace(/\s*\n\s*/g, ' ')} (see --help)\n`);
       },
     });
-    command.showHelpAfterError('(run with --help for usage)');
     for (const sub of command.commands) configure(sub);
   };
   configure(program);
