@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRequestLog } from '../src/index.js';
-import { type SqliteEffect, type SqliteStore, createSqliteStore } from '../src/sqlite/index.js';
-import { type StoreHandle, codeOf, describeStoreConformance, request } from './store-conformance.js';
+import { createRequestLog } from '../../src/index.js';
+import { type SqliteEffect, type SqliteStore, createSqliteStore } from '../../src/sqlite/index.js';
+import { type StoreHandle, codeOf, describeStoreConformance, request } from '../store-conformance.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netlab-request-log-'));
 let files = 0;
