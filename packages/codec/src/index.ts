@@ -2,7 +2,7 @@ export { CODEC_ERROR_CODES, CodecError, isCodecError } from './errors.js';
 export type { CodecErrorCode, CodecErrorOptions } from './errors.js';
 export { isFlushable, pushChunk } from './decoder.js';
 export type { Decoder, FlushableDecoder, PushResult } from './decoder.js';
-export { decodeUtf8, encodeUtf8, incompleteTailLength } from './utf8.js';
+export { decodeUtf8, encodeUtf8, incompleteTailLength, utf8ByteLength } from './utf8.js';
 export type { InvalidUtf8Policy } from './utf8.js';
 export {
   DEFAULT_MAX_LINE_BYTES,

@@ -21,7 +21,7 @@
 import { ByteBuffer } from './byte-buffer.js';
 import { DecoderState, type FlushableDecoder } from './decoder.js';
 import { CodecError, assertIntegerOption } from './errors.js';
-import { type InvalidUtf8Policy, decodeUtf8, encodeUtf8, incompleteTailLength } from './utf8.js';
+import { type InvalidUtf8Policy, decodeUtf8, encodeUtf8, incompleteTailLength, utf8ByteLength } from './utf8.js';
 
 /** Default cap on one line: 8 KiB, terminator excluded (the `LimitRequestLine` of Apache). */
 export const DEFAULT_MAX_LINE_BYTES = 8192;
@@ -200,7 +200,7 @@ class LineSplitter<T> implements LineDecoder<T> {
     try {
       for (let line of lines as string[]) {
         if (line.charCodeAt(line.length - 1) === CR) line = line.slice(0, -1);
-        if (line.length > safeChars && new TextEncoder().encode(line).length > max) {
+        if (line.length > safeChars && utf8ByteLength(line) > max) {
           this.tooLong();
           continue;
         }
@@ -298,11 +298,10 @@ function checkLinePayload(length: number, hasTerminator: boolean, maxLineBytes: 
 /** Encodes one line of text: its UTF-8 bytes followed by `\n`. Refuses an LF, or a final CR. */
 export function encodeLine(text: string, options: Pick<LineFramingOptions, 'maxLineBytes'> = {}): Uint8Array {
   const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  const body = encodeUtf8(text);
-  checkLinePayload(body.length, text.includes('\n') || text.endsWith('\r'), max);
-  const out = new Uint8Array(body.length + 1);
-  out.set(body);
-  out[body.length] = LF;
+  // One allocation: encode the text with its terminator, then check the body length.
+  checkLinePayload(0, text.includes('\n') || text.charCodeAt(text.length - 1) === CR, max);
+  const out = encodeUtf8(`${text}\n`);
+  checkLinePayload(out.length - 1, false, max);
   return out;
 }
 
