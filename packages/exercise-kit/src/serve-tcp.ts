@@ -1,0 +1,78 @@
+import { formatUrl, onShutdown } from '@netlab/cli-kit';
+import type { StreamCodec } from '@netlab/codec';
+import type { Service } from '@netlab/service';
+import { type TcpServerEvent, type TcpServerOptions, createTcpServer } from '@netlab/transport-tcp';
+import { toListenError } from './errors.js';
+import { DEFAULT_SHUTDOWN_GRACE_MS, type RunningServer, type ServeCommonOptions, peerLabel, writeStderr, writeStdout } from './running-server.js';
+
+/** Transport options an app may tune; address, codec, service and events are set by `serveTcp`. */
+export type TcpTuning<In, Out> = Omit<TcpServerOptions<In, Out>, 'codec' | 'service' | 'host' | 'port' | 'onEvent'>;
+
+export interface ServeTcpOptions<In, Out> extends ServeCommonOptions {
+  /** The protocol's codec. Required. */
+  readonly codec: StreamCodec<In, Out>;
+  /** The service each connection opens a session of. Required. */
+  readonly service: Service<In, Out>;
+  /** Extra `@netlab/transport-tcp` options (limits, timeouts). Default: the transport's defaults. */
+  readonly tcp?: TcpTuning<In, Out>;
+}
+
+function describe(exercise: string, event: TcpServerEvent): string | undefined {
+  switch (event.type) {
+    case 'connection':
+      return `${exercise}: connection from ${peerLabel(event.peer)}`;
+    case 'close': {
+      const detail = event.reason.message === undefined ? event.reason.kind : `${event.reason.kind}: ${event.reason.message}`;
+      return `${exercise}: ${peerLabel(event.peer)} closed (${detail}) after ${event.stats.messagesIn} in, ${event.stats.messagesOut} out`;
+    }
+    case 'rejected':
+      return `${exercise}: refused ${peerLabel(event.peer)}: ${event.error.message}`;
+    case 'error':
+      return `${exercise}: ${event.peer === undefined ? '' : `${peerLabel(event.peer)}: `}${event.error.message}`;
+    case 'log':
+      return `${exercise}: ${peerLabel(event.peer)}: ${event.message}`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Starts a TCP server for `service`, prints the startup line, logs to stderr and (by default)
+ * stops gracefully on SIGINT/SIGTERM. Rejects with `ERR_LISTEN` when the address cannot be bound.
+ */
+export async function serveTcp<In, Out>(options: ServeTcpOptions<In, Out>): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
+  const log = options.log ?? writeStderr;
+  const server = createTcpServer<In, Out>({
+    ...options.tcp,
+    codec: options.codec,
+    service: options.service,
+    host,
+    port,
+    onEvent: (event) => {
+      const line = describe(options.exercise, event);
+      if (line !== undefined) log(line);
+    },
+  });
+  let address;
+  try {
+    address = await server.listen();
+  } catch (error) {
+    throw toListenError(error, 'tcp', host, port);
+  }
+  const url = formatUrl('tcp', address.host, address.port);
+  const graceMs = options.graceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+  const close = async (): Promise<void> => {
+    await server.close({ graceMs });
+  };
+  (options.write ?? writeStdout)(`${options.exercise} listening on ${url}`);
+  if (options.handleSignals ?? true) {
+    onShutdown(async (signal) => {
+      log(`${options.exercise}: ${signal}, stopping`);
+      await close();
+      log(`${options.exercise}: stopped`);
+    });
+  }
+  return { transport: 'tcp', host: address.host, port: address.port, url, close };
+}

@@ -1,0 +1,85 @@
+import { formatUrl, onShutdown } from '@netlab/cli-kit';
+import type { DatagramCodec } from '@netlab/codec';
+import type { Service } from '@netlab/service';
+import { type UdpServerEvent, type UdpServerOptions, createUdpServer } from '@netlab/transport-udp';
+import { toListenError } from './errors.js';
+import { DEFAULT_SHUTDOWN_GRACE_MS, type RunningServer, type ServeCommonOptions, peerLabel, writeStderr, writeStdout } from './running-server.js';
+
+/** Transport options an app may tune; address, codec, service and events are set by `serveUdp`. */
+export type UdpTuning<In, Out> = Omit<UdpServerOptions<In, Out>, 'codec' | 'service' | 'host' | 'port' | 'onEvent'>;
+
+export interface ServeUdpOptions<In, Out> extends ServeCommonOptions {
+  /** The protocol's datagram codec. Required. */
+  readonly codec: DatagramCodec<In, Out>;
+  /** The service. Required. */
+  readonly service: Service<In, Out>;
+  /**
+   * Extra `@netlab/transport-udp` options. Default `{ sessions: 'per-datagram' }`: the small UDP
+   * exercises are stateless, and a session per datagram logs every request.
+   */
+  readonly udp?: UdpTuning<In, Out>;
+}
+
+function describe(exercise: string, perDatagram: boolean, event: UdpServerEvent): string | undefined {
+  switch (event.type) {
+    case 'session':
+      return `${exercise}: ${perDatagram ? 'request' : 'new peer'} from ${peerLabel(event.peer)}`;
+    case 'close':
+      return perDatagram ? undefined : `${exercise}: ${peerLabel(event.peer)} session closed (${event.reason.kind})`;
+    case 'malformed':
+      return `${exercise}: malformed datagram from ${peerLabel(event.peer)}: ${event.error.message}`;
+    case 'rejected':
+      return `${exercise}: refused ${peerLabel(event.peer)}: ${event.error.message}`;
+    case 'dropped':
+      return `${exercise}: dropped a datagram from ${peerLabel(event.peer)} (${event.why})`;
+    case 'error':
+      return `${exercise}: ${event.peer === undefined ? '' : `${peerLabel(event.peer)}: `}${event.error.message}`;
+    case 'log':
+      return `${exercise}: ${peerLabel(event.peer)}: ${event.message}`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Starts a UDP server for `service`, prints the startup line, logs each request to stderr and
+ * (by default) stops gracefully on SIGINT/SIGTERM. Rejects with `ERR_LISTEN` when it cannot bind.
+ */
+export async function serveUdp<In, Out>(options: ServeUdpOptions<In, Out>): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
+  const log = options.log ?? writeStderr;
+  const tuning: UdpTuning<In, Out> = { sessions: 'per-datagram', ...options.udp };
+  const perDatagram = tuning.sessions === 'per-datagram';
+  const server = createUdpServer<In, Out>({
+    ...tuning,
+    codec: options.codec,
+    service: options.service,
+    host,
+    port,
+    onEvent: (event) => {
+      const line = describe(options.exercise, perDatagram, event);
+      if (line !== undefined) log(line);
+    },
+  });
+  let address;
+  try {
+    address = await server.listen();
+  } catch (error) {
+    throw toListenError(error, 'udp', host, port);
+  }
+  const url = formatUrl('udp', address.host, address.port);
+  const graceMs = options.graceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+  const close = async (): Promise<void> => {
+    await server.close({ graceMs });
+  };
+  (options.write ?? writeStdout)(`${options.exercise} listening on ${url}`);
+  if (options.handleSignals ?? true) {
+    onShutdown(async (signal) => {
+      log(`${options.exercise}: ${signal}, stopping`);
+      await close();
+      log(`${options.exercise}: stopped`);
+    });
+  }
+  return { transport: 'udp', host: address.host, port: address.port, url, close };
+}

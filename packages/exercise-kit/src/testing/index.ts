@@ -1,0 +1,5 @@
+export { connectRawTcp } from './raw-tcp.js';
+export type { RawTcpPeer } from './raw-tcp.js';
+export { closedTcpPort, closedUdpPort, silentUdpPort, udpExchange } from './ports.js';
+export { lines, startExerciseServer } from './exercise-process.js';
+export type { ExerciseServerProcess } from './exercise-process.js';
