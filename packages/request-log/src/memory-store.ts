@@ -76,7 +76,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       set(key, value) {
         guard();
         // A copy, so an effect that keeps and mutates its object cannot write around the transaction.
-        staged.set(key, structuredClone(value));
+        staged.set(key, typeof value === 'object' && value !== null ? structuredClone(value) : value);
       },
       delete(key) {
         guard();
@@ -122,7 +122,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
             records = new Map();
             state.records.set(request.clientId, records);
           }
-          records.set(request.seq, { fingerprint: request.fingerprint, payload: request.canonical, reply });
+          records.set(request.seq, { payload: request.canonical, reply });
           outcome = { kind: 'fresh', reply };
           break;
         }

@@ -9,7 +9,7 @@
  * (replicas on one PostgreSQL) the database's row lock does the same job. `maxPending` bounds the
  * requests in progress; beyond it requests get `ERR_UNAVAILABLE` without touching the store.
  */
-import { canonicalJson } from './core/canonical-json.js';
+import { type JsonValue, canonicalJson } from './core/canonical-json.js';
 import type { LoggedRequest } from './core/decide.js';
 import { fingerprintCanonical } from './core/fingerprint.js';
 import type { ErrorReply, ReplyEnvelope, ReplyErrorCode, RequestEnvelope } from './core/messages.js';
@@ -78,6 +78,33 @@ export interface RequestLog<E> {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** A request with its canonical payload; the fingerprint is hashed only if a store asks for it. */
+class Logged implements LoggedRequest {
+  readonly clientId: string;
+  readonly seq: number;
+  readonly ack: number;
+  readonly payload: JsonValue;
+  readonly canonical: string;
+  private hash: string | undefined;
+
+  constructor(envelope: RequestEnvelope) {
+    this.clientId = envelope.clientId;
+    this.seq = envelope.seq;
+    this.ack = envelope.ack;
+    this.payload = envelope.payload;
+    this.canonical = canonicalJson(envelope.payload);
+  }
+
+  get fingerprint(): string {
+    this.hash ??= fingerprintCanonical(this.canonical);
+    return this.hash;
+  }
+}
+
+function logRequest(envelope: RequestEnvelope): LoggedRequest {
+  return new Logged(envelope);
+}
 
 function errorReply(
   request: Pick<RequestEnvelope, 'clientId' | 'seq'>,
@@ -188,8 +215,7 @@ export function createRequestLog<E>(options: RequestLogOptions<E>): RequestLog<E
       if (!Number.isSafeInteger(envelope.seq) || envelope.seq < 1 || !Number.isSafeInteger(envelope.ack) || envelope.ack < 0 || envelope.ack >= envelope.seq) {
         throw new RequestLogError('ERR_INVALID_REQUEST', 'seq must be a positive integer and ack an integer in [0, seq)');
       }
-      const canonical = canonicalJson(envelope.payload);
-      request = { ...envelope, canonical, fingerprint: fingerprintCanonical(canonical) };
+      request = logRequest(envelope);
     } catch (error) {
       stats.invalid++;
       return errorReply(envelope, 'ERR_INVALID_REQUEST', error instanceof Error ? error.message : undefined);
@@ -197,7 +223,8 @@ export function createRequestLog<E>(options: RequestLogOptions<E>): RequestLog<E
     const key = `${request.clientId}\u0000${request.seq}`;
     // A concurrent duplicate never runs beside its original: it waits (bounded) until no request
     // with its id is in progress, then asks the store, which replays the original's record.
-    const deadline = now() + waitTimeoutMs;
+    const at = now();
+    const deadline = at + waitTimeoutMs;
     for (let original = running.get(key); original !== undefined; original = running.get(key)) {
       const remaining = deadline - now();
       if (remaining <= 0 || !(await waitFor(original, remaining))) {
@@ -209,7 +236,6 @@ export function createRequestLog<E>(options: RequestLogOptions<E>): RequestLog<E
       stats.unavailable++;
       return errorReply(request, 'ERR_UNAVAILABLE', `more than ${maxPending} requests in progress`);
     }
-    const at = now();
     const work = store.execute(request, effect, { now: at, maxInFlight });
     running.set(key, work);
     try {

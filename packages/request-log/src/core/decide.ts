@@ -8,8 +8,8 @@
  * 1. Unknown client with `ack > 0` → `expired`: the client has had replies, so the server once
  *    held its session and has since forgotten it (lease expiry). Running anything now could run a
  *    request twice, so nothing runs.
- * 2. A completion record for (clientId, seq) exists → `replay` its stored reply if the payload
- *    fingerprint matches, else `mismatch` naming the differing fields.
+ * 2. A completion record for (clientId, seq) exists → `replay` its stored reply if the canonical
+ *    payload is the same (key order never matters), else `mismatch` naming the differing fields.
  * 3. `seq ≤ watermark` (the larger of the stored and the carried ack) → `stale`: its reply was
  *    delivered and its record collected; never run again.
  * 4. `seq > watermark + maxInFlight` → `window`: refused, which bounds every client's records to
@@ -31,11 +31,12 @@ export interface ClientRow {
   readonly lastSeen: number;
 }
 
-/** A completion record. */
+/**
+ * A completion record, as far as the decision needs it. Durable stores also keep the payload's
+ * SHA-256 fingerprint beside it, for operators and compact comparisons.
+ */
 export interface CompletionRecord {
-  /** SHA-256 hex of the canonical payload. */
-  readonly fingerprint: string;
-  /** The canonical payload text (for naming fields on a mismatch). */
+  /** The canonical payload text: equal text = same request; otherwise it names the differing fields. */
   readonly payload: string;
   /** The stored reply body, returned verbatim to every duplicate. */
   readonly reply: string;
@@ -47,7 +48,9 @@ export interface LoggedRequest {
   readonly seq: number;
   readonly ack: number;
   readonly payload: JsonValue;
+  /** Canonical JSON of the payload. */
   readonly canonical: string;
+  /** SHA-256 hex of `canonical` (computed on first use: only stores that persist it pay for it). */
   readonly fingerprint: string;
 }
 
@@ -69,7 +72,7 @@ export function decide(
   if (client === undefined && request.ack > 0) return { kind: 'expired' };
   const ack = Math.max(client?.ack ?? 0, request.ack);
   if (record !== undefined) {
-    if (record.fingerprint === request.fingerprint) return { kind: 'replay', reply: record.reply, ack };
+    if (record.payload === request.canonical) return { kind: 'replay', reply: record.reply, ack };
     return { kind: 'mismatch', fields: diffPayloads(JSON.parse(record.payload) as JsonValue, request.payload), ack };
   }
   if (request.seq <= ack) return { kind: 'stale', ack };

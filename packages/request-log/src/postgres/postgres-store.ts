@@ -4,15 +4,16 @@
  * share it, and the database, not timing luck, keeps them from running a request twice.
  *
  * One request = one transaction at READ COMMITTED, in two round trips plus the effect's own:
- * 1. `BEGIN; SET LOCAL lock_timeout; INSERT client row ... ON CONFLICT DO UPDATE ... RETURNING;
- *    SELECT record; SAVEPOINT` (one simple-protocol message; values are escaped literals).
- *    The upsert takes the client's row lock, so a replica holding the same request (or any
- *    request of the same client) makes this one wait until it commits; the SELECT, being a new
- *    statement, then sees its record and the request is replayed, not run. If the lock is not
- *    granted within `lockTimeoutMs` the request fails `ERR_UNAVAILABLE` (retry the same id).
+ * 1. `BEGIN; SET LOCAL lock_timeout; delete the records at or below the carried ack and upsert
+ *    the client row (raising its watermark) ... RETURNING; SELECT record; SAVEPOINT` (one
+ *    simple-protocol message; values are escaped literals). The upsert takes the client's row
+ *    lock, so a replica holding the same request (or any request of the same client) makes this
+ *    one wait until it commits; the SELECT, being a new statement, then sees its record and the
+ *    request is replayed, not run. If the lock is not granted within `lockTimeoutMs` the request
+ *    fails `ERR_UNAVAILABLE` (retry the same id). A new client whose ack is above 0 is
+ *    `expired`: the transaction is rolled back.
  * 2. the effect, with the transaction's client;
- * 3. `RELEASE/ROLLBACK TO SAVEPOINT; INSERT record; raise watermark and delete records at or
- *    below it; COMMIT`.
+ * 3. `RELEASE (or ROLLBACK TO) SAVEPOINT; INSERT record; COMMIT`.
  * The primary key on (client_id, seq) is the backstop: a second insert of one id cannot commit.
  *
  * An effect that throws is rolled back to its savepoint and its failure recorded, except for
@@ -123,10 +124,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         const id = pg.escapeLiteral(request.clientId);
         const results = (await client.query(
           `BEGIN; SET LOCAL lock_timeout = ${lockTimeoutMs};
-           INSERT INTO ${clients} AS c (client_id, ack, last_seen) VALUES (${id}, 0, ${now})
-             ON CONFLICT (client_id) DO UPDATE SET last_seen = GREATEST(c.last_seen, EXCLUDED.last_seen)
+           WITH collected AS (DELETE FROM ${records} WHERE client_id = ${id} AND seq <= ${request.ack})
+           INSERT INTO ${clients} AS c (client_id, ack, last_seen) VALUES (${id}, ${request.ack}, ${now})
+             ON CONFLICT (client_id) DO UPDATE SET ack = GREATEST(c.ack, EXCLUDED.ack), last_seen = GREATEST(c.last_seen, EXCLUDED.last_seen)
              RETURNING ack, last_seen, (xmax = 0) AS inserted;
-           SELECT fingerprint, payload, reply FROM ${records} WHERE client_id = ${id} AND seq = ${request.seq};
+           SELECT payload, reply FROM ${records} WHERE client_id = ${id} AND seq = ${request.seq};
            SAVEPOINT request_log_effect`,
         )) as unknown as pg.QueryResult[];
         const row = results[2]?.rows[0] as { ack: string; last_seen: string; inserted: boolean } | undefined;
@@ -166,10 +168,6 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           case 'window':
             outcome = { kind: 'window', ack: decision.ack, maxInFlight: decision.maxInFlight };
             break;
-        }
-        if (decision.ack > (known?.ack ?? 0)) {
-          finish += `UPDATE ${clients} SET ack = GREATEST(ack, ${decision.ack}) WHERE client_id = ${id};
-                     DELETE FROM ${records} WHERE client_id = ${id} AND seq <= ${decision.ack};`;
         }
         await client.query(`${finish} COMMIT`);
         return outcome;

@@ -105,7 +105,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   `);
   const selectClient = db.prepare<[string], { ack: number; last_seen: number }>(`SELECT ack, last_seen FROM ${clients} WHERE client_id = ?`);
   const selectRecord = db.prepare<[string, number], CompletionRecord>(
-    `SELECT fingerprint, payload, reply FROM ${records} WHERE client_id = ? AND seq = ?`,
+    `SELECT payload, reply FROM ${records} WHERE client_id = ? AND seq = ?`,
   );
   const insertRecord = db.prepare<[string, number, string, string, string]>(
     `INSERT INTO ${records} (client_id, seq, fingerprint, payload, reply) VALUES (?, ?, ?, ?, ?)`,

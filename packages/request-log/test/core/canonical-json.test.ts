@@ -37,6 +37,7 @@ describe('canonicalJson', () => {
     const a: Record<string, unknown> = {};
     a.self = a;
     expect(() => canonicalJson(a)).toThrow(/cycle/);
+    expect(() => canonicalJson({ list: [1, { x: Number.NaN }] })).toThrow("not a JSON value at list[1].x: NaN");
   });
 
   it('accepts nesting exactly at the depth limit and refuses one more', () => {

@@ -6,7 +6,7 @@ function logged(seq: number, ack: number, payload: Record<string, number> = { n:
 }
 
 function recordOf(request: LoggedRequest): CompletionRecord {
-  return { fingerprint: request.fingerprint, payload: request.canonical, reply: '{"ok":true,"value":1}' };
+  return { payload: request.canonical, reply: '{"ok":true,"value":1}' };
 }
 
 describe('decide', () => {

@@ -1,0 +1,199 @@
+/**
+ * Request-log benchmarks (standalone: `node --import tsx bench/request-log.bench.ts`, ~40 s).
+ * Every figure is compared with a baseline measured in the same run:
+ * 1. exactly-once overhead over the bare effect, per store, one client, the full server path
+ *    (decode the request frame, run, encode the reply frame);
+ * 2. SQLite, durable (WAL, synchronous=FULL), 64 concurrent clients: group commit against one
+ *    transaction per request;
+ * 3. PostgreSQL (NETLAB_PG_URL; skipped when unset) at 1 and 16 clients against a bare
+ *    one-statement transaction doing the same update, both autocommitted (one round trip) and
+ *    as an explicit BEGIN/UPDATE/COMMIT (what the application would run without the log).
+ * Clients call the request log in-process (no sockets), so the figures are the log's and the
+ * store's cost, not the transport's.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type JsonValue,
+  type MemoryEffect,
+  type RequestEnvelope,
+  type RequestLog,
+  createClientStreamCodec,
+  createMemoryStore,
+  createRequestLog,
+  createServerStreamCodec,
+} from '@netlab/request-log';
+import { type PostgresEffect, createPostgresStore } from '@netlab/request-log/postgres';
+import { type SqliteEffect, createSqliteStore } from '@netlab/request-log/sqlite';
+import { fmt, table, verdict } from './harness.js';
+
+const DURATION_MS = Number(process.env.NETLAB_BENCH_MS ?? 3_000);
+const dir = mkdtempSync(join(tmpdir(), 'netlab-bench-rl-'));
+process.on('exit', () => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `clients` loops of `op(client, i)` for DURATION_MS; returns operations per second. */
+async function throughput(clients: number, op: (client: number, i: number) => Promise<unknown>): Promise<number> {
+  let count = 0;
+  const deadline = performance.now() + DURATION_MS;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, client) => {
+      for (let i = 1; performance.now() < deadline; i++) {
+        await op(client, i);
+        count++;
+      }
+    }),
+  );
+  return (count * 1000) / (performance.now() - started);
+}
+
+const clientCodec = createClientStreamCodec();
+const serverCodec = createServerStreamCodec();
+const encodeRequest = (client: number, seq: number): Uint8Array =>
+  clientCodec.encode({ kind: 'request', clientId: `bench-${client}`, seq, ack: seq - 1, payload: { op: 'withdraw', account: 'a1', amount: 5 } });
+function decodeOne(bytes: Uint8Array): RequestEnvelope {
+  const [request] = serverCodec.createDecoder().push(bytes);
+  if (request === undefined) throw new Error('no request decoded');
+  return request;
+}
+
+// ---- 1. memory ----
+async function memory(): Promise<string[]> {
+  const withdraw: MemoryEffect = (tx, payload) => {
+    const { account, amount } = payload as { account: string; amount: number };
+    const balance = tx.get(account);
+    const next = (typeof balance === 'number' ? balance : 1e12) - amount;
+    tx.set(account, next);
+    return { balance: next };
+  };
+  const data = new Map<string, JsonValue>();
+  const bare = await throughput(1, async (client, i) => {
+    const request = decodeOne(encodeRequest(client, i));
+    const { account, amount } = request.payload as { account: string; amount: number };
+    const balance = data.get(account);
+    const next = (typeof balance === 'number' ? balance : 1e12) - amount;
+    data.set(account, next);
+    await Promise.resolve();
+    return serverCodec.encode({ kind: 'reply', clientId: request.clientId, seq: request.seq, status: 'done', replay: false, body: JSON.stringify({ ok: true, value: { balance: next } }) });
+  });
+  const log = createRequestLog({ store: createMemoryStore(), maxInFlight: 64 });
+  const logged = await throughput(1, async (client, i) => serverCodec.encode(await log.execute(decodeOne(encodeRequest(client, i)), withdraw)));
+  return ['memory, 1 client', fmt(bare), fmt(logged), `overhead ${((bare / logged - 1) * 100).toFixed(1)} % (goal ≤ 10 %: ${bare / logged - 1 <= 0.1 ? 'met' : 'NOT met'})`];
+}
+
+// ---- 2. SQLite ----
+function sqliteSetup(file: string, groupCommit: boolean) {
+  const store = createSqliteStore({ database: join(dir, file), groupCommit });
+  store.db.exec('CREATE TABLE IF NOT EXISTS accounts (id TEXT PRIMARY KEY, balance INTEGER NOT NULL); INSERT OR IGNORE INTO accounts VALUES (\'a1\', 1000000000000)');
+  const update = store.db.prepare<[number, string], { balance: number }>('UPDATE accounts SET balance = balance - ? WHERE id = ? RETURNING balance');
+  const effect: SqliteEffect = (_db, payload) => {
+    const { account, amount } = payload as { account: string; amount: number };
+    return { balance: update.get(amount, account)?.balance ?? null };
+  };
+  return { store, effect, update };
+}
+
+async function sqlite(): Promise<{ overhead: string[]; group: string[][] }> {
+  // Overhead: one client, durable; bare = the same update in its own transaction.
+  const bareSetup = sqliteSetup('bare.sqlite', false);
+  const bareTx = bareSetup.store.db.transaction((amount: number) => bareSetup.update.get(amount, 'a1'));
+  const bare = await throughput(1, async (client, i) => {
+    const request = decodeOne(encodeRequest(client, i));
+    bareTx((request.payload as { amount: number }).amount);
+    await Promise.resolve();
+  });
+  await bareSetup.store.close();
+  const one = sqliteSetup('one.sqlite', true);
+  const log1 = createRequestLog({ store: one.store, maxInFlight: 64 });
+  const logged = await throughput(1, async (client, i) => serverCodec.encode(await log1.execute(decodeOne(encodeRequest(client, i)), one.effect)));
+  await log1.close();
+  const overhead = ['SQLite FULL, 1 client', fmt(bare), fmt(logged), `overhead ${((bare / logged - 1) * 100).toFixed(1)} %`];
+
+  const run = async (groupCommit: boolean): Promise<{ ops: number; commits: number }> => {
+    const s = sqliteSetup(groupCommit ? 'group.sqlite' : 'single.sqlite', groupCommit);
+    const log: RequestLog<SqliteEffect> = createRequestLog({ store: s.store, maxInFlight: 64 });
+    const ops = await throughput(64, (client, i) => log.execute(decodeOne(encodeRequest(client, i)), s.effect));
+    const commits = s.store.commits;
+    await log.close();
+    return { ops, commits };
+  };
+  const single = await run(false);
+  const group = await run(true);
+  return {
+    overhead,
+    group: [
+      ['one transaction per request', fmt(single.ops), `${fmt(single.commits)} commits`, '1.00x'],
+      ['group commit', fmt(group.ops), `${fmt(group.commits)} commits`, verdict(group.ops / single.ops, 5)],
+    ],
+  };
+}
+
+// ---- 3. PostgreSQL ----
+async function postgres(url: string): Promise<{ overhead: string[]; rows: string[][] }> {
+  const schema = `rl_bench_${process.pid}`;
+  const store = await createPostgresStore({ pool: url, schema });
+  const pool = store.pool;
+  await pool.query(`CREATE TABLE IF NOT EXISTS ${schema}.accounts (id text PRIMARY KEY, balance bigint NOT NULL)`);
+  await pool.query(`INSERT INTO ${schema}.accounts SELECT 'a' || g, 1000000000000 FROM generate_series(0, 15) g ON CONFLICT DO NOTHING`);
+  const effect: PostgresEffect = async (client, payload, { clientId }) => {
+    const { amount } = payload as { amount: number };
+    const account = `a${clientId.slice('bench-'.length)}`;
+    const result = await client.query<{ balance: string }>(`UPDATE ${schema}.accounts SET balance = balance - $1 WHERE id = $2 RETURNING balance`, [amount, account]);
+    return { balance: Number(result.rows[0]?.balance) };
+  };
+  const rows: string[][] = [];
+  let overhead: string[] = [];
+  try {
+    for (const clients of [1, 16]) {
+      pool.options.max = Math.max(clients, 10);
+      const update = `UPDATE ${schema}.accounts SET balance = balance - $1 WHERE id = $2 RETURNING balance`;
+      // Bare A: the update alone, autocommitted (one round trip).
+      const bare = await throughput(clients, async (client, i) => {
+        const request = decodeOne(encodeRequest(client, i));
+        await pool.query(update, [(request.payload as { amount: number }).amount, `a${client}`]);
+      });
+      // Bare B: the same update in an explicit transaction, as an application would run its effect without the log.
+      const bareTx = await throughput(clients, async (client, i) => {
+        const request = decodeOne(encodeRequest(client, i));
+        const connection = await pool.connect();
+        try {
+          await connection.query('BEGIN');
+          await connection.query(update, [(request.payload as { amount: number }).amount, `a${client}`]);
+          await connection.query('COMMIT');
+        } finally {
+          connection.release();
+        }
+      });
+      const log = createRequestLog({ store, maxInFlight: 64 });
+      const logged = await throughput(clients, async (client, i) => serverCodec.encode(await log.execute(decodeOne(encodeRequest(client, i)), effect)));
+      rows.push([`${clients} client${clients === 1 ? '' : 's'}`, fmt(bare), fmt(bareTx), fmt(logged), verdict(logged / bare, 0.8), `${(logged / bareTx).toFixed(2)}x`]);
+      if (clients === 1) overhead = ['PostgreSQL, 1 client', fmt(bareTx), fmt(logged), `overhead ${((bareTx / logged - 1) * 100).toFixed(1)} % (bare = BEGIN/UPDATE/COMMIT)`];
+      // Fresh ids for the next round: another clientId space.
+      await pool.query(`TRUNCATE ${store.tables.clients}, ${store.tables.records}`);
+    }
+  } finally {
+    await pool.query(`DROP SCHEMA ${schema} CASCADE`);
+    await store.close();
+  }
+  return { overhead, rows };
+}
+
+console.log(`request-log benchmarks, ${DURATION_MS} ms per figure, ${new Date().toISOString()}`);
+const overheads: string[][] = [await memory()];
+const sqliteResult = await sqlite();
+overheads.push(sqliteResult.overhead);
+const url = process.env.NETLAB_PG_URL;
+let pgRows: string[][] | undefined;
+if (url !== undefined && url !== '') {
+  const pgResult = await postgres(url);
+  overheads.push(pgResult.overhead);
+  pgRows = pgResult.rows;
+} else {
+  console.log('PostgreSQL: skipped (set NETLAB_PG_URL)');
+}
+table('Exactly-once overhead over the bare effect (ops/s, full server path)', ['store', 'bare', 'exactly-once', 'result'], overheads);
+table('SQLite durable (WAL, synchronous=FULL), 64 concurrent clients (ops/s)', ['mode', 'ops/s', 'commits', 'ratio'], sqliteResult.group);
+if (pgRows !== undefined) table('PostgreSQL: exactly-once vs a bare one-statement transaction (ops/s)', ['clients', 'bare autocommit', 'bare BEGIN/UPDATE/COMMIT', 'exactly-once', 'vs autocommit', 'vs explicit tx'], pgRows);
