@@ -66,7 +66,6 @@ export async function serveTcp<In, Out>(options: ServeTcpOptions<In, Out>): Prom
   const close = async (): Promise<void> => {
     await server.close({ graceMs });
   };
-  (options.write ?? writeStdout)(`${options.exercise} listening on ${url}`);
   if (options.handleSignals ?? true) {
     onShutdown(async (signal) => {
       log(`${options.exercise}: ${signal}, stopping`);
@@ -74,5 +73,7 @@ export async function serveTcp<In, Out>(options: ServeTcpOptions<In, Out>): Prom
       log(`${options.exercise}: stopped`);
     });
   }
+  // Announce only once a signal can no longer kill the process mid-way: scripts send one right after the line.
+  (options.write ?? writeStdout)(`${options.exercise} listening on ${url}`);
   return { transport: 'tcp', host: address.host, port: address.port, url, close };
 }

@@ -3,3 +3,5 @@ export type { RawTcpPeer } from './raw-tcp.js';
 export { closedTcpPort, closedUdpPort, silentUdpPort, udpExchange } from './ports.js';
 export { lines, startExerciseServer } from './exercise-process.js';
 export type { ExerciseServerProcess } from './exercise-process.js';
+export { cliContractTests } from './cli-contract.js';
+export type { CliContractOptions } from './cli-contract.js';
