@@ -50,7 +50,7 @@ describe('netlab echo (real processes)', () => {
     peer.destroy();
   });
 
-  it('logs each connection on stderr and keeps stdout to the one startup line', TIMEOUT, async () => {
+  it('logs each connection on stderr and keeps stdout to the one startup line', TIMEOUT, () => {
     expect(server.proc.stderr()).toMatch(/^echo: connection from 127\.0\.0\.1:\d+$/m);
     expect(server.proc.stderr()).toMatch(/^echo: 127\.0\.0\.1:\d+ closed \(/m);
     expect(lines(server.proc.stdout())).toEqual([`echo listening on tcp://127.0.0.1:${server.port}`]);

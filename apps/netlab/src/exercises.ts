@@ -1,4 +1,12 @@
 import type { Command, TourPart } from '@netlab/cli-kit';
+import { createCommand as echo, tourPart as echoTour } from '@netlab/app-echo';
+import { createCommand as greeting, tourPart as greetingTour } from '@netlab/app-greeting';
+import { createCommand as knockKnock, tourPart as knockKnockTour } from '@netlab/app-knock-knock';
+import { createCommand as primePalindrome, tourPart as primePalindromeTour } from '@netlab/app-prime-palindrome';
+import { createCommand as proxy } from '@netlab/app-proxy';
+import { createCommand as textCase, tourPart as textCaseTour } from '@netlab/app-text-case';
+import { createCommand as udpDatetime, tourPart as udpDatetimeTour } from '@netlab/app-udp-datetime';
+import { createCommand as udpHello, tourPart as udpHelloTour } from '@netlab/app-udp-hello';
 import { codecTourPart } from './codec-tour.js';
 
 /** One entry of the umbrella CLI: a command (`netlab <name> ...`) and/or a part of the tour. */
@@ -10,4 +18,14 @@ export interface Exercise {
 }
 
 /** Everything `netlab` knows, in tour order. Each exercise app adds itself here. */
-export const EXERCISES: readonly Exercise[] = [{ name: 'codec', tour: codecTourPart }];
+export const EXERCISES: readonly Exercise[] = [
+  { name: 'codec', tour: codecTourPart },
+  { name: 'greeting', command: greeting, tour: greetingTour },
+  { name: 'echo', command: echo, tour: echoTour },
+  { name: 'text-case', command: textCase, tour: textCaseTour },
+  { name: 'prime-palindrome', command: primePalindrome, tour: primePalindromeTour },
+  { name: 'knock-knock', command: knockKnock, tour: knockKnockTour },
+  { name: 'udp-hello', command: udpHello, tour: udpHelloTour },
+  { name: 'udp-datetime', command: udpDatetime, tour: udpDatetimeTour },
+  { name: 'proxy', command: proxy },
+];
