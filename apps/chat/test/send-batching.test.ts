@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createBatchingService, createLineBatchCodec } from '../src/send-batching.js';
 
 /** A batching room whose turns end when the test says so. */
-function room(): { service: ReturnType<typeof createBatchingService>; endTurn(): void; scheduled(): number } {
+function room(): { service: ReturnType<typeof createBatchingService>; endTurn: () => void; scheduled: () => number } {
   const flushes: (() => void)[] = [];
   let scheduled = 0;
   const service = createBatchingService({
