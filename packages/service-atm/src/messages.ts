@@ -1,0 +1,111 @@
+/**
+ * The ATM's messages: JSON objects carried as the `payload` of `@netlab/request-log` request
+ * envelopes (and as the value of their replies), validated with valibot on both sides.
+ *
+ * Requests (`op` names the ISO 8583 flow it models):
+ *
+ * | op | fields | models |
+ * |---|---|---|
+ * | `login` | `card`, `pinBlock` | 0100 card + PIN verification; opens a session |
+ * | `balance` | `session` | 0100 balance inquiry |
+ * | `deposit` | `session`, `amount` | 0200 deposit |
+ * | `withdraw` | `session`, `withdrawal`, `amount` | 0100 authorization: funds are held |
+ * | `confirm` | `withdrawal` | 0220 completion: the cash was dispensed |
+ * | `reverse` | `withdrawal` | 0420 reversal: the cash was not dispensed |
+ * | `logout` | `session` | ends the session |
+ *
+ * `amount` is an integer in minor units (`50000` = 500.00). `withdrawal` is an id the ATM
+ * chooses (1 to 64 characters of `[A-Za-z0-9._:-]`, unique per withdrawal, like a STAN);
+ * confirmation and reversal name it. A PIN never appears: `pinBlock` is 64 hex characters
+ * (see `pin.ts`).
+ *
+ * Reply: `{"code":"APPROVED","message":"approved","balance":100000}`, with `code` from the
+ * response code table and optional `session`, `holder`, `expiresAt`, `balance`, `amount`,
+ * `withdrawal`, `triesLeft`. Every message is well under 1 KiB, so one fits a UDP datagram
+ * with its envelope.
+ */
+import * as v from 'valibot';
+import { RESPONSE_CODE_NAMES, type ResponseCode } from './response-codes.js';
+
+/** Longest withdrawal id. */
+export const MAX_WITHDRAWAL_ID_LENGTH = 64;
+/** Longest session token (the bank issues 32 hex characters). */
+export const MAX_SESSION_TOKEN_LENGTH = 64;
+/** Longest holder name in a reply. */
+export const MAX_HOLDER_LENGTH = 100;
+
+const card = v.pipe(v.string(), v.regex(/^\d{6,19}$/, 'a card number is 6 to 19 digits'));
+const pinBlock = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'a PIN block is 64 hex characters'));
+const session = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_SESSION_TOKEN_LENGTH), v.regex(/^[A-Za-z0-9_-]+$/));
+const withdrawal = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_WITHDRAWAL_ID_LENGTH), v.regex(/^[A-Za-z0-9._:-]+$/));
+// Any finite number passes the schema: the ledger answers INVALID_AMOUNT (a response code, part
+// of the protocol) rather than INVALID_REQUEST for zero, negative, fractional or huge amounts.
+const amount = v.pipe(v.number(), v.finite());
+
+export type AtmRequest =
+  | { readonly op: 'login'; readonly card: string; readonly pinBlock: string }
+  | { readonly op: 'balance'; readonly session: string }
+  | { readonly op: 'deposit'; readonly session: string; readonly amount: number }
+  | { readonly op: 'withdraw'; readonly session: string; readonly withdrawal: string; readonly amount: number }
+  | { readonly op: 'confirm'; readonly withdrawal: string }
+  | { readonly op: 'reverse'; readonly withdrawal: string }
+  | { readonly op: 'logout'; readonly session: string };
+
+export type AtmOperation = AtmRequest['op'];
+
+/** Every operation name. */
+export const ATM_OPERATIONS: readonly AtmOperation[] = ['login', 'balance', 'deposit', 'withdraw', 'confirm', 'reverse', 'logout'];
+
+/** Schema of a request payload. */
+export const atmRequestSchema: v.GenericSchema<unknown, AtmRequest> = v.variant('op', [
+  v.strictObject({ op: v.literal('login'), card, pinBlock }),
+  v.strictObject({ op: v.literal('balance'), session }),
+  v.strictObject({ op: v.literal('deposit'), session, amount }),
+  v.strictObject({ op: v.literal('withdraw'), session, withdrawal, amount }),
+  v.strictObject({ op: v.literal('confirm'), withdrawal }),
+  v.strictObject({ op: v.literal('reverse'), withdrawal }),
+  v.strictObject({ op: v.literal('logout'), session }),
+]);
+
+export interface AtmReply {
+  readonly code: ResponseCode;
+  readonly message: string;
+  readonly session?: string;
+  readonly holder?: string;
+  /** When the session expires if left idle (ms since the epoch). */
+  readonly expiresAt?: number;
+  /** Available balance after the operation, minor units. */
+  readonly balance?: number;
+  readonly amount?: number;
+  readonly withdrawal?: string;
+  /** Wrong PINs still allowed before the card locks. */
+  readonly triesLeft?: number;
+}
+
+const minor = v.pipe(v.number(), v.safeInteger());
+
+/** Schema of a reply value. */
+export const atmReplySchema: v.GenericSchema<unknown, AtmReply> = v.strictObject({
+  code: v.picklist(RESPONSE_CODE_NAMES),
+  message: v.pipe(v.string(), v.maxLength(200)),
+  session: v.exactOptional(session),
+  holder: v.exactOptional(v.pipe(v.string(), v.maxLength(MAX_HOLDER_LENGTH))),
+  expiresAt: v.exactOptional(minor),
+  balance: v.exactOptional(minor),
+  amount: v.exactOptional(minor),
+  withdrawal: v.exactOptional(withdrawal),
+  triesLeft: v.exactOptional(v.pipe(minor, v.minValue(0))),
+});
+
+/**
+ * Validates a request payload. The failure message names the field and what was expected, never
+ * the value received: a confused client might have put a PIN anywhere.
+ */
+export function parseAtmRequest(payload: unknown): { readonly ok: true; readonly request: AtmRequest } | { readonly ok: false; readonly message: string } {
+  const result = v.safeParse(atmRequestSchema, payload);
+  if (result.success) return { ok: true, request: result.output };
+  const issue = result.issues[0];
+  const path = issue.path?.map((item) => String(item.key)).join('.') ?? '';
+  const expected = issue.expected === 'never' ? 'unexpected field' : `invalid ${issue.type}, expected ${issue.expected ?? 'another value'}`;
+  return { ok: false, message: `${path === '' ? 'payload' : path}: ${expected}`.slice(0, 150) };
+}

@@ -1,0 +1,200 @@
+/**
+ * The PostgreSQL ledger: the bank's tables in the same database (and schema) as the request
+ * log's records; each operation runs inside the request log's transaction (READ COMMITTED).
+ * Several server replicas may share it: rows are read `FOR UPDATE`, in one lock order for every
+ * operation (withdrawal id, then session, then account), so two ATMs withdrawing from one
+ * account on two replicas queue on the account's row lock and the second sees the first's
+ * balance. A transaction-scoped advisory lock on the withdrawal id serializes an authorization
+ * and a reversal of the same id even when no row exists yet. `CHECK (balance >= 0)` is the
+ * backstop; the journal is append-only (a trigger raises on UPDATE and DELETE).
+ *
+ * Tables: as in the SQLite ledger (`<schema>.atm_meta`, `_accounts`, `_sessions`,
+ * `_withdrawals`, `_journal`), amounts as `bigint`.
+ */
+import type { JsonValue } from '@netlab/request-log';
+import { type PostgresEffect, type PostgresStore, type PostgresStoreOptions, createPostgresStore } from '@netlab/request-log/postgres';
+import pg from 'pg';
+import { DEMO_ACCOUNTS } from '../demo-accounts.js';
+import { AtmError } from '../errors.js';
+import type { AccountSummary, AtmLedger, LedgerAudit, LedgerOptions } from '../ledger.js';
+import type { AccountRow, WithdrawalStatus } from '../ledger-core.js';
+import { assembleAudit, hashSeedAccounts, prepareRequest, resolveLimits, runOperationAsync } from '../ledger-support.js';
+import { MAX_PIN_TRIES } from '../pin.js';
+
+/** Default schema. */
+export const DEFAULT_PG_LEDGER_SCHEMA = 'public';
+/** Default table prefix of the bank's tables. */
+export const DEFAULT_PG_LEDGER_PREFIX = 'atm';
+
+export interface PostgresLedgerOptions extends LedgerOptions, Pick<PostgresStoreOptions, 'lockTimeoutMs'> {
+  /** A pool, or a connection string (the ledger then owns and ends its pool). Required. */
+  readonly pool: pg.Pool | string;
+  /** Schema of every table, the request log's included (created if missing). Default {@link DEFAULT_PG_LEDGER_SCHEMA}. */
+  readonly schema?: string;
+  /** Prefix of the bank's tables. Default {@link DEFAULT_PG_LEDGER_PREFIX}. */
+  readonly tablePrefix?: string;
+}
+
+export interface PostgresLedger extends AtmLedger<PostgresEffect> {
+  readonly store: PostgresStore;
+  readonly pool: pg.Pool;
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+const num = (value: string | number | null | undefined): number => (value === null || value === undefined ? 0 : Number(value));
+
+/** Opens (creating and seeding if new) a PostgreSQL ledger. */
+export async function createPostgresAtmLedger(options: PostgresLedgerOptions): Promise<PostgresLedger> {
+  const limits = resolveLimits(options.limits);
+  const schema = options.schema ?? DEFAULT_PG_LEDGER_SCHEMA;
+  const prefix = options.tablePrefix ?? DEFAULT_PG_LEDGER_PREFIX;
+  for (const [name, value] of [['schema', schema], ['tablePrefix', prefix]] as const) {
+    if (!IDENTIFIER.test(value)) throw new AtmError('ERR_INVALID_OPTION', `${name} must match ${String(IDENTIFIER)}, got ${value}`);
+  }
+  const owned = typeof options.pool === 'string';
+  const pool = typeof options.pool === 'string' ? new pg.Pool({ connectionString: options.pool }) : options.pool;
+  const store = await createPostgresStore({ pool, schema, ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }) });
+  const t = (name: string): string => `${schema}.${prefix}_${name}`;
+
+  const setup = await pool.connect();
+  try {
+    await setup.query('BEGIN');
+    // Replicas starting together: one creates and seeds, the others wait and find it done.
+    await setup.query(`SELECT pg_advisory_xact_lock(hashtext('netlab_atm_setup_' || $1))`, [`${schema}.${prefix}`]);
+    await setup.query(`
+      CREATE TABLE IF NOT EXISTS ${t('meta')} (key text PRIMARY KEY, value bigint NOT NULL);
+      CREATE TABLE IF NOT EXISTS ${t('accounts')} (
+        card text PRIMARY KEY, holder text NOT NULL, pin_hash text NOT NULL,
+        balance bigint NOT NULL CHECK (balance >= 0), pin_tries integer NOT NULL DEFAULT 0);
+      CREATE TABLE IF NOT EXISTS ${t('sessions')} (token text PRIMARY KEY, card text NOT NULL, expires_at bigint NOT NULL);
+      CREATE INDEX IF NOT EXISTS ${prefix}_sessions_card ON ${t('sessions')} (card);
+      CREATE TABLE IF NOT EXISTS ${t('withdrawals')} (
+        id text PRIMARY KEY, terminal text NOT NULL, card text, amount bigint NOT NULL CHECK (amount >= 0),
+        status text NOT NULL CHECK (status IN ('held', 'dispensed', 'reversed')));
+      CREATE TABLE IF NOT EXISTS ${t('journal')} (
+        id bigserial PRIMARY KEY, at bigint NOT NULL, terminal text NOT NULL, seq bigint NOT NULL, op text NOT NULL,
+        card text, amount bigint, withdrawal text, code text NOT NULL, balance bigint);
+      CREATE INDEX IF NOT EXISTS ${prefix}_journal_request ON ${t('journal')} (terminal, seq);
+      CREATE OR REPLACE FUNCTION ${schema}.${prefix}_journal_append_only() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'the journal is append-only'; END $$;
+      DROP TRIGGER IF EXISTS ${prefix}_journal_append_only ON ${t('journal')};
+      CREATE TRIGGER ${prefix}_journal_append_only BEFORE UPDATE OR DELETE ON ${t('journal')}
+        FOR EACH ROW EXECUTE FUNCTION ${schema}.${prefix}_journal_append_only();
+    `);
+    const seeded = await setup.query(`SELECT 1 FROM ${t('meta')} WHERE key = 'initial_total'`);
+    if (seeded.rowCount === 0) {
+      const accounts = await hashSeedAccounts(options, DEMO_ACCOUNTS);
+      for (const a of accounts) {
+        await setup.query(`INSERT INTO ${t('accounts')} (card, holder, pin_hash, balance) VALUES ($1, $2, $3, $4)`, [a.card, a.holder, a.pinHash, a.balance]);
+      }
+      await setup.query(`INSERT INTO ${t('meta')} (key, value) VALUES ('initial_total', $1)`, [accounts.reduce((sum, a) => sum + a.balance, 0)]);
+    }
+    await setup.query('COMMIT');
+  } catch (error) {
+    await setup.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    setup.release();
+  }
+
+  const effect = (prepared: Parameters<PostgresLedger['effect']>[0]): PostgresEffect => async (client, _payload, context) =>
+    (await runOperationAsync(prepared, context, limits, {
+      async lockWithdrawal(id) {
+        await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${schema}.${prefix}:withdrawal:${id}`]);
+      },
+      async account(card) {
+        const result = await client.query<{ card: string; holder: string; pin_hash: string; balance: string; pin_tries: number }>(
+          `SELECT card, holder, pin_hash, balance, pin_tries FROM ${t('accounts')} WHERE card = $1 FOR UPDATE`,
+          [card],
+        );
+        const row = result.rows[0];
+        return row === undefined ? undefined : ({ card: row.card, holder: row.holder, pinHash: row.pin_hash, balance: Number(row.balance), pinTries: row.pin_tries } satisfies AccountRow);
+      },
+      async session(token) {
+        const result = await client.query<{ token: string; card: string; expires_at: string }>(`SELECT token, card, expires_at FROM ${t('sessions')} WHERE token = $1 FOR UPDATE`, [token]);
+        const row = result.rows[0];
+        return row === undefined ? undefined : { token: row.token, card: row.card, expiresAt: Number(row.expires_at) };
+      },
+      async withdrawal(id) {
+        const result = await client.query<{ id: string; terminal: string; card: string | null; amount: string; status: WithdrawalStatus }>(
+          `SELECT id, terminal, card, amount, status FROM ${t('withdrawals')} WHERE id = $1 FOR UPDATE`,
+          [id],
+        );
+        const row = result.rows[0];
+        return row === undefined ? undefined : { id: row.id, terminal: row.terminal, card: row.card, amount: Number(row.amount), status: row.status };
+      },
+      async write(changes) {
+        if (changes.account !== undefined) {
+          await client.query(`UPDATE ${t('accounts')} SET balance = $1, pin_tries = $2 WHERE card = $3`, [changes.account.balance, changes.account.pinTries, changes.account.card]);
+        }
+        if (changes.purgeExpiredSessionsOf !== undefined) {
+          await client.query(`DELETE FROM ${t('sessions')} WHERE card = $1 AND expires_at <= $2`, [changes.purgeExpiredSessionsOf.card, changes.purgeExpiredSessionsOf.now]);
+        }
+        if (changes.deleteSession !== undefined) await client.query(`DELETE FROM ${t('sessions')} WHERE token = $1`, [changes.deleteSession]);
+        const s = changes.putSession;
+        if (s !== undefined) {
+          await client.query(
+            `INSERT INTO ${t('sessions')} (token, card, expires_at) VALUES ($1, $2, $3) ON CONFLICT (token) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
+            [s.token, s.card, s.expiresAt],
+          );
+        }
+        const w = changes.putWithdrawal;
+        if (w !== undefined) {
+          await client.query(
+            `INSERT INTO ${t('withdrawals')} (id, terminal, card, amount, status) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status`,
+            [w.id, w.terminal, w.card, w.amount, w.status],
+          );
+        }
+      },
+      async append(e) {
+        await client.query(
+          `INSERT INTO ${t('journal')} (at, terminal, seq, op, card, amount, withdrawal, code, balance) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [e.at, e.terminal, e.seq, e.op, e.card, e.amount, e.withdrawal, e.code, e.balance],
+        );
+      },
+    })) as unknown as JsonValue;
+
+  let closed = false;
+  return {
+    kind: 'postgres',
+    store,
+    pool,
+    limits,
+    prepare: (payload) =>
+      prepareRequest(payload, async (card) => (await pool.query<{ pin_hash: string }>(`SELECT pin_hash FROM ${t('accounts')} WHERE card = $1`, [card])).rows[0]?.pin_hash),
+    effect,
+    async audit(): Promise<LedgerAudit> {
+      const totals = await pool.query<{ initial: string | null; balances: string | null; accounts: string; deposited: string | null }>(
+        `SELECT (SELECT value FROM ${t('meta')} WHERE key = 'initial_total') AS initial,
+                (SELECT sum(balance) FROM ${t('accounts')}) AS balances,
+                (SELECT count(*) FROM ${t('accounts')}) AS accounts,
+                (SELECT sum(amount) FROM ${t('journal')} WHERE op = 'deposit' AND code = 'APPROVED') AS deposited`,
+      );
+      const negative = await pool.query<{ card: string }>(`SELECT card FROM ${t('accounts')} WHERE balance < 0`);
+      const withdrawals = await pool.query<{ status: string; count: string; amount: string }>(
+        `SELECT status, count(*) AS count, sum(amount) AS amount FROM ${t('withdrawals')} GROUP BY status`,
+      );
+      const journal = await pool.query<{ id: string; count: string }>(`SELECT terminal || ':' || seq AS id, count(*) AS count FROM ${t('journal')} GROUP BY terminal, seq`);
+      const row = totals.rows[0];
+      return assembleAudit({
+        initialTotal: num(row?.initial),
+        deposited: num(row?.deposited),
+        balances: num(row?.balances),
+        accounts: num(row?.accounts),
+        negativeAccounts: negative.rows.map((r) => r.card),
+        withdrawals: withdrawals.rows.map((r) => ({ status: r.status, count: num(r.count), amount: num(r.amount) })),
+        journal: journal.rows.map((r) => ({ id: r.id, count: num(r.count) })),
+      });
+    },
+    async accounts(): Promise<readonly AccountSummary[]> {
+      const result = await pool.query<{ card: string; holder: string; balance: string; pin_tries: number }>(`SELECT card, holder, balance, pin_tries FROM ${t('accounts')} ORDER BY card`);
+      return result.rows.map((row) => ({ card: row.card, holder: row.holder, balance: Number(row.balance), locked: row.pin_tries >= MAX_PIN_TRIES }));
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await store.close();
+      if (owned) await pool.end();
+    },
+  };
+}

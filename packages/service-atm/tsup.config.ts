@@ -1,0 +1,12 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  // One entry per subpath export, so `@netlab/service-atm` never loads better-sqlite3 or pg.
+  entry: { index: 'src/index.ts', sqlite: 'src/sqlite/index.ts', postgres: 'src/postgres/index.ts' },
+  format: ['esm'],
+  target: 'node20',
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  external: ['better-sqlite3', 'pg'],
+});
