@@ -155,7 +155,7 @@ export async function createMemoryAtmLedger(options: MemoryLedgerOptions = {}): 
         const account = value as unknown as AccountRow;
         list.push({ card: account.card, holder: account.holder, balance: account.balance, locked: account.pinTries >= MAX_PIN_TRIES });
       }
-      return Promise.resolve(list);
+      return Promise.resolve(list.sort((a, b) => (a.card < b.card ? -1 : a.card > b.card ? 1 : 0)));
     },
     close: () => store.close(),
   };
