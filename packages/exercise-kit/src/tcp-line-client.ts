@@ -105,7 +105,7 @@ export async function runTcpLineClient(options: TcpLineClientOptions): Promise<L
   };
   let sent = 0;
   let received = 0;
-  // Written by the `done` callback: an object so the compiler does not narrow it away.
+  // Mutated inside the loop and read after it: an object so the compiler does not narrow it away.
   const state = { closedByServer: false, inputDone: false };
   const isClosed = (): boolean => client.closed;
   const banner = mode === 'lockstep' ? (options.banner ?? 0) : 0;
@@ -128,7 +128,6 @@ export async function runTcpLineClient(options: TcpLineClientOptions): Promise<L
     }
   })();
   void client.done.then(() => {
-    if (!state.inputDone) state.closedByServer = true;
     input?.close();
   });
 
@@ -139,6 +138,7 @@ export async function runTcpLineClient(options: TcpLineClientOptions): Promise<L
     if (input !== undefined) {
       for (;;) {
         const line = await input.next();
+        if (line === undefined && !isClosed()) state.inputDone = true;
         if (line === undefined || isClosed()) break;
         if (mode === 'stream') {
           if (!client.send(line)) await client.drained();
@@ -160,6 +160,7 @@ export async function runTcpLineClient(options: TcpLineClientOptions): Promise<L
     } else {
       await client.done;
     }
+    state.closedByServer = !state.inputDone;
     state.inputDone = true;
     input?.close();
     if (!isClosed()) {
