@@ -16,8 +16,10 @@
  * - `ctx.close` flushes the session's waiting lines first, so a `quit` still gets its goodbye.
  * - Before the transport answers malformed input, the session's waiting lines are flushed, so the
  *   error reply comes after them, as it would without batching.
- * - Memory: lines wait at most one turn; the transport's `maxOutputBytes` still bounds each
- *   connection (a batch is one write and is checked against the cap like any other write).
+ * - Memory: lines wait at most one turn, and a batch is sent early once it holds
+ *   {@link MAX_BATCH_CHARS} characters, so a batch is never what makes a member that reads look
+ *   slow; the transport's `maxOutputBytes` still bounds each connection (a batch is one write,
+ *   checked against the cap like any other).
  *
  * This belongs in @netlab/transport-tcp as a per-server option (see the chat app's README);
  * until then the chat app composes it here.
@@ -28,6 +30,11 @@ import type { Service, Session, SessionContext } from '@netlab/service';
 
 /** Lines of encoded text remembered for reuse: a room delivers the same line to every member. */
 const ENCODE_CACHE_ENTRIES = 256;
+/**
+ * A session's batch goes out early once it holds this many characters: one big write could
+ * pass the transport's per-connection output cap at once and drop a member that reads fine.
+ */
+export const MAX_BATCH_CHARS = 16_384;
 
 export interface BatchingServiceOptions {
   /** The line service whose sends are batched. Required. */
@@ -59,10 +66,12 @@ export function createBatchingService(options: BatchingServiceOptions): Service<
     name: inner.name,
     open(peer, ctx): Session<string, readonly string[]> {
       let waiting: string[] | undefined;
+      let waitingChars = 0;
       const flush = (): void => {
         const lines = waiting;
         waiting = undefined;
-        if (lines !== undefined) ctx.send(lines);
+        waitingChars = 0;
+        if (lines !== undefined && lines.length > 0) ctx.send(lines);
       };
       const innerCtx: SessionContext<string> = {
         peer,
@@ -80,6 +89,14 @@ export function createBatchingService(options: BatchingServiceOptions): Service<
             }
           }
           waiting.push(line);
+          waitingChars += line.length + 1;
+          if (waitingChars >= MAX_BATCH_CHARS) {
+            // Out now; the entry already in `dirty` will find an empty batch and send nothing.
+            const lines = waiting;
+            waiting = [];
+            waitingChars = 0;
+            ctx.send(lines);
+          }
           return true;
         },
         close(reason) {

@@ -1,7 +1,7 @@
 import { connectLocal } from '@netlab/service';
 import { createChatService } from '@netlab/service-chat';
 import { describe, expect, it } from 'vitest';
-import { createBatchingService, createLineBatchCodec } from '../src/send-batching.js';
+import { MAX_BATCH_CHARS, createBatchingService, createLineBatchCodec } from '../src/send-batching.js';
 
 /** A batching room whose turns end when the test says so. */
 function room(): { service: ReturnType<typeof createBatchingService>; endTurn: () => void; scheduled: () => number } {
@@ -76,6 +76,23 @@ describe('createBatchingService', () => {
     endTurn();
     expect(bob.take()).toEqual([]);
     expect(alice.take().flat()).toEqual(['Welcome, alice!', 'alice has joined the chat.', 'bob has joined the chat.', 'bob has left the chat.']);
+  });
+
+  it('sends a batch early once it holds MAX_BATCH_CHARS, so one write never carries a whole flood', async () => {
+    const { service, endTurn } = room();
+    const alice = connectLocal(service);
+    await alice.send('alice');
+    endTurn();
+    alice.take();
+    const text = 'x'.repeat(1000);
+    const lines = Math.ceil(MAX_BATCH_CHARS / 1010) + 2;
+    for (let i = 0; i < lines; i++) await alice.send(text);
+    const early = alice.take();
+    expect(early).toHaveLength(1);
+    expect(early[0]?.join('\n').length).toBeGreaterThanOrEqual(MAX_BATCH_CHARS - 1);
+    expect(early[0]?.join('\n').length).toBeLessThan(MAX_BATCH_CHARS + 1010);
+    endTurn();
+    expect([...early, ...alice.take()].flat()).toHaveLength(lines);
   });
 
   it('flushes the waiting lines before answering malformed input', async () => {
