@@ -11,7 +11,7 @@ import { type AddressOptions, createClientCommand, createExerciseCommand, create
 import { createCalculatorService } from '@netlab/service-calculator';
 import { runCalculatorClient } from './calculator-client.js';
 
-export { calculatorTourPart as tour } from './tour.js';
+export { calculatorTourPart as tourPart } from './tour.js';
 
 export const EXERCISE = 'calculator';
 /** The documented default port of the calculator exercise. */

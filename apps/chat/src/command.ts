@@ -12,7 +12,7 @@ import { DEFAULT_FLOOD_BURST, DEFAULT_FLOOD_RATE, DEFAULT_MAX_MEMBERS, DEFAULT_M
 import { DEFAULT_CHAT_LINGER_MS, runChatClient } from './chat-client.js';
 import { DEFAULT_CHAT_IDLE_TIMEOUT_MS, DEFAULT_MAX_LINE_BYTES, DEFAULT_SEND_QUEUE_BYTES, createChatRoom } from './chat-room.js';
 
-export { chatTourPart as tour } from './tour.js';
+export { chatTourPart as tourPart } from './tour.js';
 
 export const EXERCISE = 'chat';
 /** The documented default port of the chat exercise. */
