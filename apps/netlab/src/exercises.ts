@@ -1,4 +1,6 @@
 import type { Command, TourPart } from '@netlab/cli-kit';
+import { createCommand as calculator, tourPart as calculatorTour } from '@netlab/app-calculator';
+import { createCommand as chat, tourPart as chatTour } from '@netlab/app-chat';
 import { createCommand as echo, tourPart as echoTour } from '@netlab/app-echo';
 import { createCommand as greeting, tourPart as greetingTour } from '@netlab/app-greeting';
 import { createCommand as knockKnock, tourPart as knockKnockTour } from '@netlab/app-knock-knock';
@@ -27,5 +29,7 @@ export const EXERCISES: readonly Exercise[] = [
   { name: 'knock-knock', command: knockKnock, tour: knockKnockTour },
   { name: 'udp-hello', command: udpHello, tour: udpHelloTour },
   { name: 'udp-datetime', command: udpDatetime, tour: udpDatetimeTour },
+  { name: 'calculator', command: calculator, tour: calculatorTour },
+  { name: 'chat', command: chat, tour: chatTour },
   { name: 'proxy', command: proxy },
 ];
