@@ -20,19 +20,6 @@ export type {
 } from './simulation/exactly-once-checker.js';
 export { replayCommand, simulationSeeds } from './simulation/seeds.js';
 export type { SimulationSeeds } from './simulation/seeds.js';
-// Compliance: one suite every transport runs (import from a vitest file; vitest is a peer dependency).
-export {
-  DEFAULT_COMPLIANCE_CLIENTS,
-  DEFAULT_COMPLIANCE_REQUESTS,
-  DEFAULT_COMPLIANCE_TIMEOUT_MS,
-  describeTransportCompliance,
-} from './compliance/transport-compliance.js';
-export type {
-  ComplianceClient,
-  ComplianceLimits,
-  ComplianceOptions,
-  ComplianceServer,
-  TransportAdapter,
-} from './compliance/transport-compliance.js';
-export { createComplianceService } from './compliance/compliance-service.js';
-export type { ComplianceService } from './compliance/compliance-service.js';
+// The seeded PRNG every simulation and fault decision uses.
+export { createPrng } from '@netlab/faults';
+export type { Prng } from '@netlab/faults';

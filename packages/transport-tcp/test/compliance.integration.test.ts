@@ -1,5 +1,5 @@
 import { createLineCodec } from '@netlab/codec';
-import { describeTransportCompliance } from '@netlab/testing';
+import { describeTransportCompliance } from '@netlab/testing/compliance';
 import { connectTcp, createTcpServer } from '../src/index.js';
 
 // Line framing: the limit is the line length; the client may send lines twice as long.

@@ -1,5 +1,5 @@
 import { createDatagramCodec, createTextCodec } from '@netlab/codec';
-import { describeTransportCompliance } from '@netlab/testing';
+import { describeTransportCompliance } from '@netlab/testing/compliance';
 import { createUdpClient, createUdpServer } from '../src/index.js';
 
 // One message per datagram: the limit is the datagram size; the client may send twice as much.
