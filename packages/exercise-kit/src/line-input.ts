@@ -181,6 +181,8 @@ function terminalInput(input: NodeJS.ReadableStream, output: NodeJS.WritableStre
     },
     close() {
       if (ended) return;
+      // Wipe a prompt left on screen when the server hung up while we waited for the user.
+      if (waiter !== undefined) output.write('\r\x1b[K');
       ended = true;
       rl.close();
       settle();
