@@ -20,7 +20,7 @@ import {
   type ExpressionOptions,
   calculate,
 } from './expression.js';
-import { malformedReply } from './malformed.js';
+import { malformedReply } from '@netlab/service';
 
 /** Most characters (code points) in a client's name. */
 export const DEFAULT_MAX_NAME_LENGTH = 64;

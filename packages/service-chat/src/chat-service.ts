@@ -32,7 +32,7 @@
 import type { Service, Session, SessionContext } from '@netlab/service';
 import { chatNameKey, isValidChatName } from './chat-name.js';
 import { assertNumberOption } from './errors.js';
-import { malformedReply } from './malformed.js';
+import { malformedReply } from '@netlab/service';
 import { type TokenBucket, createTokenBucket } from './token-bucket.js';
 
 /** Most members in the room. */

@@ -11,7 +11,7 @@
 import type { Service, Session } from '@netlab/service';
 import { createDateTimeFormatter } from './date-time-formatter.js';
 import { DatetimeError } from './errors.js';
-import { malformedReply } from './malformed.js';
+import { malformedReply } from '@netlab/service';
 
 /** Answer in the server's local time unless told otherwise. */
 export const DEFAULT_UTC = false;

@@ -6,7 +6,7 @@
 import type { Service, Session } from '@netlab/service';
 import { BYE, type KnockKnockProtocolOptions, createKnockKnockProtocol } from './knock-knock-protocol.js';
 import { validateJokes } from './jokes.js';
-import { malformedReply } from './malformed.js';
+import { malformedReply } from '@netlab/service';
 
 /** Options of {@link createKnockKnockService}: the protocol's (the joke list). */
 export type KnockKnockServiceOptions = KnockKnockProtocolOptions;

@@ -20,7 +20,7 @@ import type { Service, Session } from '@netlab/service';
 import { NumericError } from './errors.js';
 import { isPalindrome } from './is-palindrome.js';
 import { isProbablePrime } from './is-probable-prime.js';
-import { malformedReply } from './malformed.js';
+import { malformedReply } from '@netlab/service';
 import { DEFAULT_MAX_DIGITS, parseInteger } from './parse-integer.js';
 
 /** The two questions the service answers. */

@@ -7,7 +7,7 @@
  */
 import type { Service, Session } from '@netlab/service';
 import { assertLineOption } from './errors.js';
-import { malformedReply } from './malformed.js';
+import { malformedReply } from '@netlab/service';
 
 /** The word that ends an echo session, compared case-insensitively. */
 export const DEFAULT_ECHO_QUIT_WORD = 'bye';

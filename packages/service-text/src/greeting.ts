@@ -7,7 +7,7 @@
  */
 import type { Service, Session } from '@netlab/service';
 import { assertLineOption } from './errors.js';
-import { malformedReply } from './malformed.js';
+import { malformedReply } from '@netlab/service';
 
 /** The line a greeting server sends on connect. */
 export const DEFAULT_GREETING = 'Thank you for connecting';

@@ -9,7 +9,7 @@
  */
 import type { Service, Session } from '@netlab/service';
 import { TextServiceError } from './errors.js';
-import { malformedReply } from './malformed.js';
+import { malformedReply } from '@netlab/service';
 
 /** Which case a text-case server converts to. */
 export type TextCase = 'upper' | 'lower';

@@ -1,6 +1,7 @@
 /**
- * The one-line answer to input the codec rejected. Matches on the codec's stable error codes
- * (`@netlab/codec`'s `CODEC_ERROR_CODES`) by value so this package needs no codec dependency.
+ * The one-line answer text services give to input the codec rejected. Matches on the codec's
+ * stable error codes (`@netlab/codec`'s `CODEC_ERROR_CODES`) by value, so services need no codec
+ * dependency.
  */
 export function malformedReply(error: { readonly code?: string }): string {
   switch (error.code) {
