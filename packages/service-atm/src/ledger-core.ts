@@ -15,7 +15,7 @@
  * seen is recorded (as a reversed withdrawal of nothing) and acknowledged, so an original that
  * arrives late is declined instead of taking money the ATM never dispensed.
  */
-import { MAX_AMOUNT_MINOR, isValidMinorAmount } from './amount.js';
+import { MAX_AMOUNT_MINOR, formatAmount, isValidMinorAmount } from './amount.js';
 import type { AtmOperation, AtmReply, AtmRequest } from './messages.js';
 import { MAX_PIN_TRIES } from './pin.js';
 import { RESPONSE_CODES, type ResponseCode } from './response-codes.js';
@@ -161,10 +161,10 @@ export function invalidRequestOutcome(message: string, context: Pick<OperationCo
 
 function amountProblem(amount: number, limit: number, limitName: string): AtmReply | undefined {
   if (!isValidMinorAmount(amount)) {
-    const why = !Number.isSafeInteger(amount) ? 'not a whole number of cents' : amount <= 0 ? 'must be more than zero' : `larger than ${MAX_AMOUNT_MINOR} minor units`;
+    const why = !Number.isSafeInteger(amount) ? 'not a whole number of cents' : amount <= 0 ? 'must be more than zero' : `larger than ${formatAmount(MAX_AMOUNT_MINOR)}`;
     return reply('INVALID_AMOUNT', {}, `invalid amount: ${why}`);
   }
-  if (amount > limit) return reply('LIMIT_EXCEEDED', { amount }, `amount exceeds the ${limitName} limit of ${limit} minor units`);
+  if (amount > limit) return reply('LIMIT_EXCEEDED', { amount }, `amount exceeds the ${limitName} limit of ${formatAmount(limit)}`);
   return undefined;
 }
 
@@ -251,7 +251,7 @@ export function decideOperation(request: AtmRequest, rows: LoadedRows, context: 
       const problem = amountProblem(request.amount, limits.depositLimit, 'deposit');
       if (problem !== undefined) return problem;
       if (account.balance + request.amount > limits.maxBalance) {
-        return reply('LIMIT_EXCEEDED', { amount: request.amount, balance: account.balance }, `the balance would exceed the account limit of ${limits.maxBalance} minor units`);
+        return reply('LIMIT_EXCEEDED', { amount: request.amount, balance: account.balance }, `the balance would exceed the account limit of ${formatAmount(limits.maxBalance)}`);
       }
       balanceAfter = account.balance + request.amount;
       changes.account = { card: account.card, balance: balanceAfter, pinTries: account.pinTries };

@@ -1,0 +1,101 @@
+/**
+ * `netlab atm chaos`: flags, progress bar (stderr, only on a terminal), summary, optional SVG and
+ * Mermaid files; exit status 0 when every check passed, 1 otherwise.
+ */
+import { writeFileSync } from 'node:fs';
+import { CliError, Command, parseDuration, parseHost, parseInteger, parsePort, parseProbability, paint } from '@netlab/cli-kit';
+import { type ChaosProgress, runChaos } from './chaos.js';
+import { formatChaosSummary, renderChaosSvg, renderLostReplyMermaid } from './chaos-report.js';
+
+interface ChaosFlags {
+  readonly transport: string;
+  readonly clients: number;
+  readonly operations: number;
+  readonly kills: number;
+  readonly loss: number;
+  readonly seed?: number;
+  readonly store?: string;
+  readonly replicas: number;
+  readonly crashAfterCommit: number;
+  readonly host?: string;
+  readonly port?: number;
+  readonly maxTime: number;
+  readonly svg?: string;
+  readonly mermaid?: string;
+  readonly keepStore?: boolean;
+}
+
+function progressBar(progress: ChaosProgress): string {
+  const width = 30;
+  const filled = Math.round((progress.done / Math.max(1, progress.total)) * width);
+  return `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${progress.done}/${progress.total} operations, ${progress.kills} kills `;
+}
+
+/** Builds the `chaos` subcommand. */
+export function createChaosCommand(): Command {
+  return new Command('chaos')
+    .description('Run N ATMs × M operations through lossy fault proxies while killing the server (SIGKILL) K times, then check the books from the store.')
+    .option('--transport <tcp|udp>', 'transport', 'tcp')
+    .option('--clients <n>', 'concurrent ATMs', (v) => parseInteger(v, '--clients', 1, 256), 8)
+    .option('--operations <n>', 'random operations per ATM', (v) => parseInteger(v, '--operations', 1, 100_000), 200)
+    .option('--kills <n>', 'SIGKILLs of the server under load', (v) => parseInteger(v, '--kills', 0, 1_000), 10)
+    .option('--loss <p>', 'loss in each direction (0.2 or 20%)', (v) => parseProbability(v, '--loss'), 0.2)
+    .option('--seed <n>', 'seed of every random choice (default: random, printed)', (v) => parseInteger(v, '--seed', 0))
+    .option('--store <spec>', 'the servers\' store (default: a fresh SQLite file in a temp dir)')
+    .option('--replicas <n>', 'servers sharing a postgres:// store; ATMs fail over between them', (v) => parseInteger(v, '--replicas', 1, 2), 1)
+    .option('--crash-after-commit <p>', 'also let the servers crash between commit and reply', (v) => parseProbability(v, '--crash-after-commit'), 0)
+    .option('--host <host>', 'target a running server instead of starting one (no kills)', parseHost)
+    .option('--port <port>', 'port of the running server (with --host)', parsePort)
+    .option('--max-time <ms>', 'stop operations after this long and fail', (v) => parseDuration(v, '--max-time'), 170_000)
+    .option('--svg <file>', 'write a chart of attempts, retries and errors over time')
+    .option('--mermaid <file>', 'write a sequence diagram of one withdrawal whose reply was lost')
+    .option('--keep-store', 'keep the temporary store / PostgreSQL schema for inspection')
+    .action(async (flags: ChaosFlags) => {
+      if (flags.transport !== 'tcp' && flags.transport !== 'udp') throw new CliError('ERR_USAGE', `invalid --transport "${flags.transport}": expected tcp or udp`);
+      if ((flags.host === undefined) !== (flags.port === undefined)) throw new CliError('ERR_USAGE', '--host and --port go together');
+      const seed = flags.seed ?? Math.floor(Math.random() * 2 ** 31);
+      const tty = process.stderr.isTTY;
+      process.stderr.write(`atm chaos: seed ${seed}\n`);
+      let last = 0;
+      const result = await runChaos({
+        transport: flags.transport,
+        clients: flags.clients,
+        operations: flags.operations,
+        kills: flags.host === undefined ? flags.kills : 0,
+        loss: flags.loss,
+        seed,
+        replicas: flags.replicas,
+        crashAfterCommit: flags.crashAfterCommit,
+        maxTimeMs: flags.maxTime,
+        ...(flags.store === undefined ? {} : { store: flags.store }),
+        ...(flags.host === undefined || flags.port === undefined ? {} : { target: { host: flags.host, port: flags.port } }),
+        ...(flags.keepStore === true ? { keepStore: true } : {}),
+        ...(tty
+          ? {
+              onProgress: (progress: ChaosProgress) => {
+                const now = Date.now();
+                if (now - last < 100 && progress.done < progress.total) return;
+                last = now;
+                process.stderr.write(progressBar(progress));
+              },
+            }
+          : {}),
+      }).catch((error: unknown) => {
+        if (tty) process.stderr.write('\n');
+        throw new CliError('ERR_USAGE', `chaos run could not start: ${error instanceof Error ? error.message : String(error)}`);
+      });
+      if (tty) process.stderr.write('\n');
+      for (const line of formatChaosSummary(result)) {
+        process.stdout.write(`${line.startsWith('PASS') ? paint('green', line) : line.startsWith('FAIL') ? paint('red', line) : line}\n`);
+      }
+      if (flags.svg !== undefined) {
+        writeFileSync(flags.svg, renderChaosSvg(result.samples, `atm chaos, ${flags.transport}, seed ${seed}: attempts, retries, errors per 0.5 s`));
+        process.stdout.write(`chart written to ${flags.svg}\n`);
+      }
+      if (flags.mermaid !== undefined) {
+        writeFileSync(flags.mermaid, renderLostReplyMermaid(result.lostReply));
+        process.stdout.write(`sequence diagram written to ${flags.mermaid}\n`);
+      }
+      process.exitCode = result.passed ? 0 : 1;
+    });
+}

@@ -1,0 +1,289 @@
+/**
+ * `netlab atm client`: the ATM.
+ *
+ * Scripted (an operation on the command line): logs in, runs it, logs out, prints ONE line on
+ * stdout and exits:
+ *   `OK balance 1000.00` | `OK withdrew 500.00 balance 500.00` | `OK deposited 200.00 balance 700.00`  (exit 0)
+ *   `DECLINED <CODE> <message>`  (exit 2: the bank said no, or the amount was refused before asking)
+ *   `ERROR <reason>`             (exit 1: no server, no answer, outcome unknown)
+ * A withdrawal is authorized, "dispensed", then confirmed. Resends are reported on stderr.
+ *
+ * Interactive (no operation): the lab's menu. The PIN is read without echo on a terminal.
+ *
+ * The PIN comes from `--pin`, else `$NETLAB_ATM_PIN`, else the first line of stdin with
+ * `--pin-stdin`, else (interactive, on a terminal) a hidden prompt. `--pin` is visible to other
+ * users in `ps`; prefer the environment variable or stdin on shared machines.
+ */
+import { Writable } from 'node:stream';
+import { createInterface } from 'node:readline';
+import { CliError, formatUrl } from '@netlab/cli-kit';
+import { type AtmClient, type AtmReply, createAtmClient, formatAmount, isAtmError, isValidCardNumber, isValidPin, parseAmount } from '@netlab/service-atm';
+import { type AtmLink, type LinkStats, createAtmLink, observedLoss } from './link.js';
+
+export type ScriptedOperation = { readonly op: 'balance' } | { readonly op: 'withdraw' | 'deposit'; readonly amount: string };
+
+export interface ClientCommonOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly transport: 'tcp' | 'udp';
+  /** Give-up time per request before its outcome is unknown, ms. */
+  readonly timeoutMs: number;
+  /** First retransmission delay, ms. */
+  readonly retransmitMs: number;
+}
+
+export interface ScriptedClientOptions extends ClientCommonOptions {
+  readonly card: string;
+  readonly pin: string;
+  readonly operation: ScriptedOperation;
+}
+
+/** One result line and the exit code it goes with. */
+export interface ScriptedResult {
+  readonly line: string;
+  readonly exitCode: 0 | 1 | 2;
+}
+
+const declined = (reply: AtmReply): ScriptedResult => {
+  const extra = reply.triesLeft === undefined ? (reply.balance === undefined ? '' : ` (balance ${formatAmount(reply.balance)})`) : ` (${reply.triesLeft} tries left)`;
+  return { line: `DECLINED ${reply.code} ${reply.message}${extra}`, exitCode: 2 };
+};
+
+function openLink(options: ClientCommonOptions, onResend: (op: string, attempt: number) => void): AtmLink {
+  return createAtmLink({
+    transport: options.transport,
+    endpoints: [{ host: options.host, port: options.port }],
+    initialRetransmitMs: options.retransmitMs,
+    maxRetransmitMs: Math.max(options.retransmitMs, 2_000),
+    giveUpAfterMs: options.timeoutMs,
+    unknownRetries: 1,
+    onEvent: (event) => {
+      if (event.type === 'send' && event.attempt > 1) onResend(event.op, event.attempt);
+    },
+  });
+}
+
+function describeFailure(error: unknown, where: string): string {
+  if (isAtmError(error, 'ERR_OUTCOME_UNKNOWN')) return `outcome unknown: ${error.message}`;
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ERR_OUTCOME_UNKNOWN') return `outcome unknown: no reply from ${where}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Runs one scripted operation; never throws. */
+export async function runScriptedClient(options: ScriptedClientOptions, note: (line: string) => void): Promise<ScriptedResult> {
+  if (!isValidCardNumber(options.card)) return { line: 'ERROR invalid card number: 6 to 19 digits', exitCode: 1 };
+  if (!isValidPin(options.pin)) return { line: 'ERROR invalid PIN format: 4 to 12 digits', exitCode: 1 };
+  let amount = 0;
+  if (options.operation.op !== 'balance') {
+    const parsed = parseAmount(options.operation.amount);
+    if (!parsed.ok) return { line: `DECLINED INVALID_AMOUNT ${parsed.message}`, exitCode: 2 };
+    amount = parsed.minor;
+  }
+  const where = formatUrl(options.transport, options.host, options.port);
+  const link = openLink(options, (op, attempt) => {
+    note(`atm: no reply yet, resending ${op} (attempt ${attempt})`);
+  });
+  const atm = createAtmClient({ call: (request) => link.call(request) });
+  try {
+    let login: AtmReply;
+    try {
+      login = await atm.login(options.card, options.pin);
+    } catch (error) {
+      const stats = link.stats();
+      return { line: `ERROR ${stats.replies === 0 ? `no answer from ${where} (is the server running?)` : describeFailure(error, where)}`, exitCode: 1 };
+    }
+    if (login.code !== 'APPROVED') return declined(login);
+    try {
+      switch (options.operation.op) {
+        case 'balance': {
+          const reply = await atm.balance();
+          return reply.code === 'APPROVED' ? { line: `OK balance ${formatAmount(reply.balance ?? 0)}`, exitCode: 0 } : declined(reply);
+        }
+        case 'deposit': {
+          const reply = await atm.deposit(amount);
+          return reply.code === 'APPROVED' ? { line: `OK deposited ${formatAmount(amount)} balance ${formatAmount(reply.balance ?? 0)}`, exitCode: 0 } : declined(reply);
+        }
+        case 'withdraw': {
+          const result = await atm.withdraw(amount, () => {
+            note(`atm: dispensing ${formatAmount(amount)}`);
+            return true;
+          });
+          if (result.status === 'declined') return declined(result.authorization);
+          if (result.status === 'reversed') return { line: `ERROR no answer to the withdrawal from ${where}; it was reversed and nothing was withdrawn`, exitCode: 1 };
+          return { line: `OK withdrew ${formatAmount(amount)} balance ${formatAmount(result.authorization.balance ?? 0)}`, exitCode: 0 };
+        }
+      }
+    } catch (error) {
+      return { line: `ERROR ${describeFailure(error, where)}`, exitCode: 1 };
+    }
+  } finally {
+    await Promise.race([atm.logout().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, Math.min(options.timeoutMs, 2_000)).unref())]);
+    await link.close();
+  }
+}
+
+/** The error-rate report printed when an interactive session ends. */
+export function formatReport(stats: LinkStats): string {
+  return [
+    'error-rate report:',
+    `  requests ${stats.requests}, attempts ${stats.attempts}, retries ${stats.retries}, timeouts ${stats.timeouts},`,
+    `  replies served from the log ${stats.fromLog}, observed loss ${(observedLoss(stats) * 100).toFixed(1)}%`,
+  ].join('\n');
+}
+
+/** Line input with an optional hidden mode (no echo on a terminal). */
+interface Prompter {
+  ask(prompt: string, hidden?: boolean): Promise<string | undefined>;
+  print(line: string): void;
+  close(): void;
+}
+
+function createPrompter(input: NodeJS.ReadableStream & { isTTY?: boolean }, output: NodeJS.WritableStream): Prompter {
+  let muted = false;
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      if (!muted) output.write(chunk);
+      done();
+    },
+  });
+  const terminal = input.isTTY === true;
+  const rl = createInterface({ input, output: sink, terminal });
+  const lines = rl[Symbol.asyncIterator]();
+  return {
+    async ask(prompt, hidden = false) {
+      output.write(prompt);
+      muted = hidden && terminal;
+      try {
+        const next = await lines.next();
+        return next.done === true ? undefined : next.value.trim();
+      } finally {
+        if (muted) output.write('\n');
+        muted = false;
+      }
+    },
+    print(line) {
+      output.write(`${line}\n`);
+    },
+    close() {
+      rl.close();
+    },
+  };
+}
+
+export interface InteractiveClientOptions extends ClientCommonOptions {
+  readonly card?: string;
+  readonly pin?: string;
+  readonly input?: NodeJS.ReadableStream & { isTTY?: boolean };
+  readonly output?: NodeJS.WritableStream;
+}
+
+async function loginLoop(atm: AtmClient, ui: Prompter, options: { readonly card?: string; readonly pin?: string }): Promise<boolean> {
+  let card = options.card;
+  let pin = options.pin;
+  for (;;) {
+    while (card === undefined || !isValidCardNumber(card)) {
+      if (card !== undefined) ui.print('A card number is 6 to 19 digits.');
+      card = await ui.ask('Card number: ');
+      if (card === undefined) return false;
+    }
+    while (pin === undefined || !isValidPin(pin)) {
+      if (pin !== undefined) ui.print('A PIN is 4 to 12 digits.');
+      pin = await ui.ask('PIN: ', true);
+      if (pin === undefined) return false;
+    }
+    const reply = await atm.login(card, pin);
+    pin = undefined;
+    if (reply.code === 'APPROVED') {
+      ui.print(`Welcome, ${reply.holder ?? 'customer'}.`);
+      return true;
+    }
+    if (reply.code === 'INCORRECT_PIN') {
+      ui.print(`Incorrect PIN: ${reply.triesLeft ?? 0} tries left before the card is locked.`);
+      continue;
+    }
+    ui.print(`${reply.code}: ${reply.message}`);
+    if (reply.code === 'UNKNOWN_CARD') {
+      card = undefined;
+      continue;
+    }
+    return false;
+  }
+}
+
+/** The interactive ATM (menu: 1 balance, 2 withdraw, 3 deposit, 4 exit). Resolves with the link's stats. */
+export async function runInteractiveClient(options: InteractiveClientOptions): Promise<LinkStats> {
+  const output = options.output ?? process.stdout;
+  const ui = createPrompter(options.input ?? process.stdin, output);
+  const where = formatUrl(options.transport, options.host, options.port);
+  const link = openLink(options, (op, attempt) => {
+    ui.print(`  (no reply yet: resending ${op}, attempt ${attempt})`);
+  });
+  const atm = createAtmClient({ call: (request) => link.call(request) });
+  ui.print(`netlab ATM, bank at ${where}`);
+  try {
+    if (!(await loginLoop(atm, ui, options))) return link.stats();
+    for (;;) {
+      ui.print('1 balance   2 withdraw   3 deposit   4 exit');
+      const choice = await ui.ask('> ');
+      if (choice === undefined || choice === '4' || choice.toLowerCase() === 'exit') break;
+      try {
+        if (choice === '1') {
+          const reply = await atm.balance();
+          ui.print(reply.code === 'APPROVED' ? `Balance: ${formatAmount(reply.balance ?? 0)}` : `${reply.code}: ${reply.message}`);
+        } else if (choice === '2' || choice === '3') {
+          const text = await ui.ask('Amount: ');
+          if (text === undefined) break;
+          const parsed = parseAmount(text);
+          if (!parsed.ok) {
+            ui.print(`INVALID_AMOUNT: ${parsed.message}`);
+            continue;
+          }
+          if (choice === '3') {
+            const reply = await atm.deposit(parsed.minor);
+            ui.print(reply.code === 'APPROVED' ? `Deposited ${formatAmount(parsed.minor)}. Balance: ${formatAmount(reply.balance ?? 0)}` : `${reply.code}: ${reply.message}`);
+          } else {
+            const result = await atm.withdraw(parsed.minor, () => {
+              ui.print(`  dispensing ${formatAmount(parsed.minor)}…`);
+              return true;
+            });
+            if (result.status === 'dispensed') ui.print(`Withdrew ${formatAmount(parsed.minor)}. Balance: ${formatAmount(result.authorization.balance ?? 0)}`);
+            else if (result.status === 'declined') ui.print(`${result.authorization.code}: ${result.authorization.message}${result.authorization.balance === undefined ? '' : ` (balance ${formatAmount(result.authorization.balance)})`}`);
+            else ui.print('No answer from the bank: the withdrawal was reversed, nothing was withdrawn.');
+          }
+        } else {
+          ui.print('Choose 1, 2, 3 or 4.');
+          continue;
+        }
+      } catch (error) {
+        ui.print(`ERROR ${describeFailure(error, where)}`);
+      }
+      if (atm.session === undefined) {
+        ui.print('The session ended; please log in again.');
+        if (!(await loginLoop(atm, ui, {}))) break;
+      }
+    }
+    await atm.logout().catch(() => undefined);
+    ui.print('Goodbye.');
+    return link.stats();
+  } finally {
+    ui.print(formatReport(link.stats()));
+    ui.close();
+    await link.close();
+  }
+}
+
+/** Resolves the PIN from `--pin`, `$NETLAB_ATM_PIN` or the first line of stdin. */
+export async function resolvePin(flag: string | undefined, fromStdin: boolean): Promise<string | undefined> {
+  if (flag !== undefined) return flag;
+  const env = process.env.NETLAB_ATM_PIN;
+  if (env !== undefined && env !== '') return env;
+  if (!fromStdin) return undefined;
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  try {
+    for await (const line of rl) return line.trim();
+  } finally {
+    rl.close();
+  }
+  throw new CliError('ERR_INPUT', '--pin-stdin: no PIN on stdin');
+}

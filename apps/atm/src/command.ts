@@ -1,0 +1,141 @@
+/**
+ * `netlab atm`: a bank server and an ATM client with exactly-once withdrawals over TCP or UDP,
+ * and a chaos run that proves it. Protocol: docs/protocols/atm.md. Default port 7110.
+ */
+import { CliError, type Command, parseDuration, parseInteger, parseProbability } from '@netlab/cli-kit';
+import { type AddressOptions, createClientCommand, createExerciseCommand, createServerCommand } from '@netlab/exercise-kit';
+import { createChaosCommand } from './chaos-command.js';
+import { type ScriptedOperation, resolvePin, runInteractiveClient, runScriptedClient } from './client.js';
+import { runAtmServer } from './server.js';
+import { defaultStoreSpec, parseStoreSpec } from './store-spec.js';
+
+export { atmTourPart as tourPart } from './tour.js';
+
+export const EXERCISE = 'atm';
+/** The documented default port of the ATM exercise (TCP and UDP). */
+export const DEFAULT_PORT = 7110;
+
+const parseTransport = (value: string): 'tcp' | 'udp' => {
+  if (value !== 'tcp' && value !== 'udp') throw new CliError('ERR_USAGE', `invalid --transport "${value}": expected tcp or udp`);
+  return value;
+};
+
+interface ServerFlags extends AddressOptions {
+  readonly transport: 'tcp' | 'udp';
+  readonly store: string;
+  readonly dropRequests: number;
+  readonly dropReplies: number;
+  readonly crashAfterCommit: number;
+  readonly seed: number;
+  readonly sessionIdle?: number;
+  readonly groupCommit: boolean;
+  readonly pinCost?: number;
+}
+
+interface ClientFlags extends AddressOptions {
+  readonly transport: 'tcp' | 'udp';
+  readonly card?: string;
+  readonly pin?: string;
+  readonly pinStdin?: boolean;
+  readonly timeout: number;
+  readonly retransmit: number;
+}
+
+const HELP = `Stores (--store):
+  sqlite:PATH          durable, group-committed (default: ${defaultStoreSpec()})
+  memory               lost when the server stops
+  postgres://USER@HOST:PORT/DB?schema=NAME   durable, shared by replicas
+
+Scripted client output (one line): OK … (exit 0), DECLINED <CODE> … (exit 2), ERROR … (exit 1).
+The PIN comes from --pin (visible in ps!), $NETLAB_ATM_PIN, or the first stdin line with --pin-stdin.
+Demo cards: 123456789 (Lab User), 1000000001..1000000004; every PIN is 1234.
+
+Examples:
+  netlab atm server --store sqlite:./atm.db
+  netlab atm server --transport udp --drop-replies 30% --crash-after-commit 5%
+  NETLAB_ATM_PIN=1234 netlab atm client --card 123456789 withdraw 500
+  netlab atm client --card 123456789          (interactive menu)
+  netlab atm chaos --clients 8 --operations 200 --kills 10 --loss 20%`;
+
+/** Builds `atm` with its `server`, `client` and `chaos` subcommands. */
+export function createCommand(): Command {
+  const command = createExerciseCommand({
+    name: EXERCISE,
+    description: 'TCP or UDP: a bank and an ATM with exactly-once withdrawals (PIN, balance, deposit, withdraw + confirm/reversal).',
+    transport: 'tcp',
+    defaultPort: DEFAULT_PORT,
+    helpText: HELP,
+  });
+
+  command.addCommand(
+    createServerCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT })
+      .option('--transport <tcp|udp>', 'transport', parseTransport, 'tcp')
+      .option('--store <spec>', 'sqlite:PATH, memory or postgres://… (see atm --help)', defaultStoreSpec())
+      .option('--drop-requests <p>', 'fault: drop this share of requests before they run (0.2 or 20%)', (v) => parseProbability(v, '--drop-requests'), 0)
+      .option('--drop-replies <p>', 'fault: drop this share of replies after their request committed', (v) => parseProbability(v, '--drop-replies'), 0)
+      .option('--crash-after-commit <p>', 'fault: after this share of commits, die (SIGKILL) before replying', (v) => parseProbability(v, '--crash-after-commit'), 0)
+      .option('--seed <n>', 'seed of the fault decisions', (v) => parseInteger(v, '--seed', 0), 1)
+      .option('--session-idle <ms>', 'idle time before a session expires (default 5 min)', (v) => parseDuration(v, '--session-idle'))
+      .option('--no-group-commit', 'one transaction per request (benchmark baseline)')
+      .addOption(command.createOption('--pin-cost <n>', 'scrypt cost (log2 N) of the seeded PINs').argParser((v) => parseInteger(v, '--pin-cost', 4, 20)).hideHelp())
+      .action(async (flags: ServerFlags) => {
+        await runAtmServer({
+          host: flags.host,
+          port: flags.port,
+          transport: flags.transport,
+          store: parseStoreSpec(flags.store),
+          dropRequests: flags.dropRequests,
+          dropReplies: flags.dropReplies,
+          crashAfterCommit: flags.crashAfterCommit,
+          seed: flags.seed,
+          ...(flags.sessionIdle === undefined ? {} : { limits: { sessionIdleMs: Math.max(1, flags.sessionIdle) } }),
+          ...(flags.groupCommit ? {} : { noGroupCommit: true }),
+          ...(flags.pinCost === undefined ? {} : { pinHashCost: flags.pinCost }),
+        });
+      }),
+  );
+
+  command.addCommand(
+    createClientCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT, description: 'The ATM: scripted with an operation (balance | withdraw AMOUNT | deposit AMOUNT), else the interactive menu.' })
+      .argument('[operation]', 'balance, withdraw or deposit (omit for the interactive menu)')
+      .argument('[amount]', 'for withdraw and deposit: currency units, at most two decimals')
+      .allowUnknownOption()
+      .option('--transport <tcp|udp>', 'transport', parseTransport, 'tcp')
+      .option('--card <number>', 'card number')
+      .option('--pin <pin>', 'PIN (visible in ps; prefer $NETLAB_ATM_PIN or --pin-stdin)')
+      .option('--pin-stdin', 'read the PIN from the first line of stdin')
+      .option('--timeout <ms>', 'time without a reply before a request is given up', (v) => parseDuration(v, '--timeout'), 5_000)
+      .option('--retransmit <ms>', 'first retransmission delay (doubles up to 2 s)', (v) => parseDuration(v, '--retransmit'), 200)
+      .action(async (operation: string | undefined, amount: string | undefined, flags: ClientFlags) => {
+        // Unknown options are let through only so that `withdraw -5` reaches the amount check.
+        for (const word of [operation, amount]) {
+          if (word?.startsWith('--') === true) throw new CliError('ERR_USAGE', `unknown option '${word}'`);
+        }
+        const common = { host: flags.host, port: flags.port, transport: flags.transport, timeoutMs: Math.max(1, flags.timeout), retransmitMs: Math.max(1, flags.retransmit) };
+        if (operation === undefined) {
+          const pin = await resolvePin(flags.pin, false);
+          await runInteractiveClient({ ...common, ...(flags.card === undefined ? {} : { card: flags.card }), ...(pin === undefined ? {} : { pin }) });
+          return;
+        }
+        let parsed: ScriptedOperation;
+        if (operation === 'balance') {
+          if (amount !== undefined) throw new CliError('ERR_USAGE', 'balance takes no amount');
+          parsed = { op: 'balance' };
+        } else if (operation === 'withdraw' || operation === 'deposit') {
+          if (amount === undefined) throw new CliError('ERR_USAGE', `${operation} needs an AMOUNT, e.g. ${operation} 20.50`);
+          parsed = { op: operation, amount };
+        } else {
+          throw new CliError('ERR_USAGE', `unknown operation "${operation}": expected balance, withdraw AMOUNT or deposit AMOUNT`);
+        }
+        if (flags.card === undefined) throw new CliError('ERR_USAGE', 'a scripted operation needs --card');
+        const pin = await resolvePin(flags.pin, flags.pinStdin === true);
+        if (pin === undefined) throw new CliError('ERR_USAGE', 'no PIN: give --pin, set NETLAB_ATM_PIN, or use --pin-stdin');
+        const result = await runScriptedClient({ ...common, card: flags.card, pin, operation: parsed }, (line) => process.stderr.write(`${line}\n`));
+        process.stdout.write(`${result.line}\n`);
+        process.exitCode = result.exitCode;
+      }),
+  );
+
+  command.addCommand(createChaosCommand());
+  return command;
+}

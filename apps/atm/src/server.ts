@@ -1,0 +1,141 @@
+/**
+ * `netlab atm server`: the bank. Opens the ledger named by `--store`, puts the request log over
+ * it, and serves the ATM protocol over TCP (u32 length-prefixed JSON frames) or UDP (one JSON
+ * envelope per datagram), printing the standard startup line.
+ *
+ * Fault flags reproduce the labs' failures inside the server, decided by a seeded PRNG:
+ * - `--drop-requests P`: a request is discarded before it reaches the log (never executed);
+ * - `--drop-replies P`: the request is executed and committed, the reply is discarded;
+ * - `--crash-after-commit P`: after a fresh request commits, the process kills itself with
+ *   SIGKILL before replying. Restarted on the same store, it answers the retransmission from
+ *   the log.
+ * Nothing here ever logs a payload, so no PIN block can reach a log.
+ */
+import { writeSync } from 'node:fs';
+import { onShutdown } from '@netlab/cli-kit';
+import { createPrng } from '@netlab/faults';
+import { type ReplyEnvelope, type RequestEnvelope, createRequestLog, createServerDatagramCodec, createServerStreamCodec } from '@netlab/request-log';
+import type { Service } from '@netlab/service';
+import { type LedgerLimits, createAtmService } from '@netlab/service-atm';
+import { type RunningServer, serveTcp, serveUdp } from '@netlab/exercise-kit';
+import { type StoreSpec, describeStore, openLedger } from './store-spec.js';
+
+export interface AtmServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly transport: 'tcp' | 'udp';
+  readonly store: StoreSpec;
+  /** Probability that a request is dropped unexecuted. Default 0. */
+  readonly dropRequests?: number;
+  /** Probability that a reply is dropped after its request committed. Default 0. */
+  readonly dropReplies?: number;
+  /** Probability that the process dies right after a fresh commit, before replying. Default 0. */
+  readonly crashAfterCommit?: number;
+  /** Seed of the fault decisions. Default 1. */
+  readonly seed?: number;
+  readonly limits?: Partial<LedgerLimits>;
+  /** One transaction per request (the benchmark's baseline). Default false. */
+  readonly noGroupCommit?: boolean;
+  /** scrypt cost of the seeded PINs (tests). Default: the library's. */
+  readonly pinHashCost?: number;
+  /** Log each fault decision on stderr. Default true. */
+  readonly logFaults?: boolean;
+  /** Writes a log line. Default: stderr. */
+  readonly log?: (line: string) => void;
+}
+
+const stderrLine = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+function percent(p: number): string {
+  return `${Math.round(p * 1000) / 10}%`;
+}
+
+/** Wraps the bank service with the fault flags. */
+function withFaults(inner: Service<RequestEnvelope, ReplyEnvelope>, options: AtmServerOptions, log: (line: string) => void): Service<RequestEnvelope, ReplyEnvelope> {
+  const dropRequests = options.dropRequests ?? 0;
+  const dropReplies = options.dropReplies ?? 0;
+  const crash = options.crashAfterCommit ?? 0;
+  if (dropRequests === 0 && dropReplies === 0 && crash === 0) return inner;
+  const prng = createPrng(options.seed ?? 1);
+  const requestFaults = prng.fork('drop-requests');
+  const replyFaults = prng.fork('drop-replies');
+  const crashFaults = prng.fork('crash-after-commit');
+  const noisy = options.logFaults ?? true;
+  return {
+    name: inner.name,
+    open(peer, ctx) {
+      const session = inner.open(peer, ctx);
+      return {
+        async receive(request) {
+          const id = `${request.clientId}:${request.seq}`;
+          if (requestFaults.chance(dropRequests)) {
+            if (noisy) log(`atm: fault: dropped request ${id} before the log`);
+            return [];
+          }
+          const replies = await session.receive(request);
+          const fresh = replies.some((reply) => reply.status === 'done' && !reply.replay);
+          if (fresh && crashFaults.chance(crash)) {
+            // Synchronous write: the process is about to die and must not lose the line.
+            writeSync(2, `atm: fault: crashing after the commit of ${id}, before its reply\n`);
+            process.kill(process.pid, 'SIGKILL');
+          }
+          if (replyFaults.chance(dropReplies)) {
+            if (noisy) log(`atm: fault: dropped the reply to ${id} after its commit`);
+            return [];
+          }
+          return replies;
+        },
+        close: (reason) => session.close?.(reason),
+      };
+    },
+  };
+}
+
+/** Starts the bank; resolves once it listens (the startup line is printed). */
+export async function runAtmServer(options: AtmServerOptions): Promise<RunningServer> {
+  const log = options.log ?? stderrLine;
+  const ledger = await openLedger(options.store, {
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(options.noGroupCommit === true ? { noGroupCommit: true } : {}),
+    ...(options.pinHashCost === undefined ? {} : { pinHashCost: options.pinHashCost }),
+  });
+  const requestLog = createRequestLog({ store: ledger.store });
+  const service = withFaults(createAtmService({ ledger, log: requestLog }), options, log);
+  log(`atm: store ${describeStore(options.store)}${options.noGroupCommit === true ? ' (group commit off)' : ''}`);
+  const faults = [
+    ['drop-requests', options.dropRequests ?? 0],
+    ['drop-replies', options.dropReplies ?? 0],
+    ['crash-after-commit', options.crashAfterCommit ?? 0],
+  ] as const;
+  if (faults.some(([, p]) => p > 0)) {
+    log(`atm: faults: ${faults.filter(([, p]) => p > 0).map(([name, p]) => `${name} ${percent(p)}`).join(', ')} (seed ${options.seed ?? 1})`);
+  }
+  const common = { exercise: 'atm', host: options.host, port: options.port, handleSignals: false, log };
+  let server: RunningServer;
+  try {
+    server = options.transport === 'tcp'
+      ? await serveTcp({ ...common, codec: createServerStreamCodec(), service })
+      : await serveUdp({ ...common, codec: createServerDatagramCodec(), service, udp: { sessions: 'per-peer' } });
+  } catch (error) {
+    await requestLog.close();
+    await ledger.close();
+    throw error;
+  }
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await server.close();
+      await requestLog.close();
+      await ledger.close();
+    })();
+    return closing;
+  };
+  onShutdown(async (signal) => {
+    log(`atm: ${signal}, stopping`);
+    await close();
+    log('atm: stopped');
+  });
+  return { ...server, close };
+}
