@@ -81,6 +81,9 @@ export async function runScriptedClient(options: ScriptedClientOptions, note: (l
     amount = parsed.minor;
   }
   const where = formatUrl(options.transport, options.host, options.port);
+  // The link's timers are unref'd (a library must not hold a process open): this one keeps the
+  // CLI alive while it waits for a server that is down or restarting.
+  const keepAlive = setInterval(() => undefined, 60_000);
   const link = openLink(options, (op, attempt) => {
     note(`atm: no reply yet, resending ${op} (attempt ${attempt})`);
   });
@@ -120,6 +123,7 @@ export async function runScriptedClient(options: ScriptedClientOptions, note: (l
   } finally {
     await Promise.race([atm.logout().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, Math.min(options.timeoutMs, 2_000)).unref())]);
     await link.close();
+    clearInterval(keepAlive);
   }
 }
 
@@ -216,6 +220,7 @@ export async function runInteractiveClient(options: InteractiveClientOptions): P
   const output = options.output ?? process.stdout;
   const ui = createPrompter(options.input ?? process.stdin, output);
   const where = formatUrl(options.transport, options.host, options.port);
+  const keepAlive = setInterval(() => undefined, 60_000);
   const link = openLink(options, (op, attempt) => {
     ui.print(`  (no reply yet: resending ${op}, attempt ${attempt})`);
   });
@@ -270,6 +275,7 @@ export async function runInteractiveClient(options: InteractiveClientOptions): P
     ui.print(formatReport(link.stats()));
     ui.close();
     await link.close();
+    clearInterval(keepAlive);
   }
 }
 
