@@ -122,7 +122,7 @@ describe('atm client', () => {
     expect(result.stdout).toContain('Withdrew 100.00. Balance: 900.00');
     expect(result.stdout).toContain('Deposited 50.25. Balance: 950.25');
     expect(result.stdout).toContain('INVALID_AMOUNT: at most two decimals');
-    expect(result.stdout).toMatch(/error-rate report:\n  requests 6, attempts \d+, retries \d+, timeouts 0,\n  replies served from the log \d+, observed loss [\d.]+%/);
+    expect(result.stdout).toMatch(/error-rate report:\n {2}requests 6, attempts \d+, retries \d+, timeouts 0,\n {2}replies served from the log \d+, observed loss [\d.]+%/);
   });
 });
 
