@@ -11,6 +11,7 @@ export {
 export type { BackoffOptions } from './backoff.js';
 export {
   DEFAULT_CLOSE_LINGER_MS,
+  DEFAULT_COALESCE_BYTES,
   DEFAULT_GRACE_MS,
   DEFAULT_HOST,
   DEFAULT_IDLE_TIMEOUT_MS,

@@ -3,16 +3,27 @@
  *
  * Invariants:
  * - `session.receive` is called for one message at a time, in order; a returned promise is
- *   awaited before the next message. Replies are written in order, and every reply produced while
- *   handling one received chunk is written with a single `socket.write` (batched per chunk).
+ *   awaited before the next message. Everything sent to the peer (replies and `ctx.send`) is
+ *   written in the order it was produced.
+ * - Writes are coalesced: the replies to one received chunk go out in one `socket.write` when
+ *   the chunk has been handled; messages sent with `ctx.send` from elsewhere (a chat room
+ *   broadcasting) wait until the end of the event-loop turn (`scheduleFlush`, one `setImmediate`
+ *   per server) and go out in one write per connection per turn. Waiting output is written early
+ *   once it holds `coalesceBytes`; with `coalesceBytes` 0, a `ctx.send` outside a receive is
+ *   written at once. Waiting output is written before a graceful close and dropped by a destroy.
  * - Inbound memory is bounded: reading pauses while a `receive` promise is pending, while
  *   `maxQueuedMessages` decoded messages wait, or while the socket's output needs a drain. A
  *   paused socket stops reading from the kernel once its readable buffer is full, so at most one
  *   chunk's worth of messages is queued beyond the limit, and the decoder holds at most its own
  *   limit of partial bytes.
- * - Outbound memory is bounded: a write that would leave more than `maxOutputBytes` queued in
- *   user space closes the connection (`ERR_OUTPUT_LIMIT`, IRC's "SendQ exceeded") instead of
- *   buffering it.
+ * - Outbound memory is bounded: a message that would leave more than `maxOutputBytes` queued in
+ *   user space (the socket's buffer plus output waiting to be coalesced) closes the connection
+ *   (`ERR_OUTPUT_LIMIT`, IRC's "SendQ exceeded") instead of buffering it.
+ * - Output for a destroyed socket is dropped before it is encoded (no Node error is built for a
+ *   write that cannot happen: a room losing many members at once sends to many dead sockets).
+ * - Per-connection memory is kept small (a server holds thousands of idle connections): socket
+ *   listeners and the session context are prototype methods, not closures; the message queue is
+ *   a shared empty array until something is queued.
  * - Idle means no complete message: a peer that sends nothing, or dribbles bytes that never form a
  *   message, is closed `idleTimeoutMs` after its last complete message (or after it connected).
  *   Time spent inside a pending `receive` does not count.
@@ -32,6 +43,8 @@ export interface TcpConnectionStats {
   readonly bytesOut: number;
   readonly messagesIn: number;
   readonly messagesOut: number;
+  /** Socket writes that carried them: fewer than `messagesOut` when output was coalesced. */
+  readonly writes: number;
   /** Milliseconds from accept to close, by the injected clock. */
   readonly durationMs: number;
 }
@@ -45,6 +58,7 @@ export interface MutableTcpServerStats {
   bytesOut: number;
   messagesIn: number;
   messagesOut: number;
+  writes: number;
   errors: number;
   malformed: number;
 }
@@ -57,11 +71,14 @@ export interface ConnectionHost<In, Out> {
   readonly flushable: boolean;
   readonly maxOutputBytes: number;
   readonly maxQueuedMessages: number;
+  readonly coalesceBytes: number;
   readonly idleTimeoutMs: number;
   readonly quietFlushMs: number;
   readonly closeLingerMs: number;
   readonly clock: Clock;
   readonly stats: MutableTcpServerStats;
+  /** Calls `connection.flushOutput()` at the end of the current event-loop turn. */
+  scheduleFlush(connection: ServerConnection<In, Out>): void;
   onLog(peer: Peer, message: string): void;
   onError(peer: Peer, error: TcpError): void;
   onClosed(connection: ServerConnection<In, Out>, reason: CloseReason, stats: TcpConnectionStats): void;
@@ -71,15 +88,72 @@ function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as Partial<PromiseLike<T>> | null)?.then === 'function';
 }
 
+const OWNER: unique symbol = Symbol('netlab.tcp.connection');
+type OwnedSocket = Socket & { [OWNER]?: ServerConnection<unknown, unknown> | undefined };
+const NO_MESSAGES: readonly never[] = Object.freeze([]);
+
+// Socket listeners shared by every connection: an emitter calls them with `this` = the socket,
+// which carries its connection, so no connection needs closures of its own.
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  this[OWNER]?.onData(chunk);
+}
+function onSocketEnd(this: OwnedSocket): void {
+  this[OWNER]?.onEnd();
+}
+function onSocketError(this: OwnedSocket, error: Error & { syscall?: string }): void {
+  this[OWNER]?.onSocketError(error);
+}
+function onSocketDrain(this: OwnedSocket): void {
+  this[OWNER]?.onDrain();
+}
+function onSocketClose(this: OwnedSocket): void {
+  const connection = this[OWNER];
+  this[OWNER] = undefined;
+  connection?.onSocketClose();
+}
+
+/**
+ * The `ctx` a session gets. Methods live on the prototype (one small object per connection);
+ * call them on the context (`ctx.send(m)`), as the `SessionContext` method signatures imply.
+ */
+class ConnectionContext<Out> implements SessionContext<Out> {
+  constructor(private readonly connection: ServerConnection<unknown, Out>) {}
+
+  get peer(): Peer {
+    return this.connection.peer;
+  }
+
+  get closed(): boolean {
+    return this.connection.isClosed();
+  }
+
+  send(message: Out): boolean {
+    return this.connection.send(message);
+  }
+
+  close(reason?: string): void {
+    this.connection.requestClose(reason);
+  }
+
+  log(message: string): void {
+    this.connection.log(message);
+  }
+
+  now(): number {
+    return this.connection.now();
+  }
+}
+
 export class ServerConnection<In, Out> {
-  readonly peer: Peer;
   private readonly decoder: Decoder<In>;
-  private readonly ctx: SessionContext<Out>;
   private session: Session<In, Out> | undefined;
-  private queue: In[] = [];
+  private queue: readonly In[] = NO_MESSAGES;
   private head = 0;
-  private batch: Uint8Array[] | undefined;
-  private batchBytes = 0;
+  /** Encoded output waiting to be coalesced into one write, and its size. */
+  private pending: Uint8Array[] | undefined;
+  private pendingBytes = 0;
+  /** True while this connection is in the server's end-of-turn flush list. */
+  private flushScheduled = false;
   private busy = false;
   private inPump = false;
   private opening = false;
@@ -101,69 +175,43 @@ export class ServerConnection<In, Out> {
   private bytesOut = 0;
   private messagesIn = 0;
   private messagesOut = 0;
+  private writes = 0;
 
   constructor(
     private readonly socket: Socket,
     private readonly host: ConnectionHost<In, Out>,
-    peer: Peer,
+    readonly peer: Peer,
   ) {
-    this.peer = peer;
     this.decoder = host.createDecoder();
     this.openedAt = host.clock.now();
     this.lastByteAt = this.openedAt;
     this.lastMessageAt = this.openedAt;
-    // Arrow functions capture `this` so the context can be handed to service code as a plain object.
-    const getReason = (): CloseReason | undefined => this.reason;
-    const isClosing = (): boolean => this.closing;
-    this.ctx = {
-      peer,
-      get closed() {
-        return getReason() !== undefined || isClosing();
-      },
-      send: (message) => {
-        if (this.reason !== undefined || this.closing) return false;
-        this.output(message);
-        return true;
-      },
-      close: (message) => {
-        this.requestClose(message);
-      },
-      log: (message) => {
-        host.onLog(peer, message);
-      },
-      now: () => host.clock.now(),
-    };
   }
 
   /** Wires the socket and opens the session. */
   start(): void {
-    const socket = this.socket;
-    socket.on('data', (chunk: Buffer) => {
-      this.onData(chunk);
-    });
-    socket.on('end', () => {
-      this.onEnd();
-    });
-    socket.on('error', (error: Error & { syscall?: string }) => {
-      const reason = error.syscall === 'write' ? 'write' : 'read';
-      this.fail(fromSocketError(error, this.peer.address, this.peer.port, reason), true);
-    });
-    socket.on('drain', () => {
-      this.updateFlow();
-    });
-    socket.on('close', () => {
-      this.onSocketClose();
-    });
+    const socket = this.socket as OwnedSocket;
+    socket[OWNER] = this as ServerConnection<unknown, unknown>;
+    socket.on('data', onSocketData);
+    socket.on('end', onSocketEnd);
+    socket.on('error', onSocketError);
+    socket.on('drain', onSocketDrain);
+    socket.on('close', onSocketClose);
     if (this.host.idleTimeoutMs > 0) this.armIdle(this.host.idleTimeoutMs);
     this.opening = true;
+    // Output of open() (a greeting) is coalesced like a reply: written once open() returns.
+    this.inPump = true;
     try {
-      this.session = this.host.service.open(this.peer, this.ctx);
+      this.session = this.host.service.open(this.peer, new ConnectionContext<Out>(this));
     } catch (error) {
       this.opening = false;
+      this.inPump = false;
       this.failSession(error, 'open');
       return;
     }
     this.opening = false;
+    this.inPump = false;
+    this.flushOutput();
     if (this.reason !== undefined) {
       // The session was ended (a failed greeting write, ctx.close) while it was being opened.
       this.closeSession(this.reason);
@@ -183,7 +231,37 @@ export class ServerConnection<In, Out> {
     this.finish({ kind: 'shutdown', message: 'shutdown grace period elapsed' }, false);
   }
 
-  private onData(chunk: Buffer): void {
+  /** `ctx.closed`: the session ended, is ending, or its socket is gone. */
+  isClosed(): boolean {
+    return this.reason !== undefined || this.closing || this.socket.destroyed;
+  }
+
+  /** `ctx.send`. */
+  send(message: Out): boolean {
+    if (this.reason !== undefined || this.closing || this.socket.destroyed) return false;
+    this.output(message);
+    return true;
+  }
+
+  /** `ctx.log`. */
+  log(message: string): void {
+    this.host.onLog(this.peer, message);
+  }
+
+  /** `ctx.now`. */
+  now(): number {
+    return this.host.clock.now();
+  }
+
+  /** `ctx.close`. */
+  requestClose(message: string | undefined): void {
+    if (this.reason !== undefined || this.closing) return;
+    this.closing = true;
+    this.closeMessage = message;
+    if (!this.busy && !this.inPump && !this.opening) this.settle();
+  }
+
+  onData(chunk: Buffer): void {
     if (this.reason !== undefined || this.decodeError !== undefined) return;
     const now = this.host.clock.now();
     this.bytesIn += chunk.length;
@@ -196,7 +274,7 @@ export class ServerConnection<In, Out> {
     this.pump(undefined);
   }
 
-  private onEnd(): void {
+  onEnd(): void {
     if (this.reason !== undefined) return;
     this.remoteEnded = true;
     if (this.decodeError === undefined) {
@@ -212,6 +290,15 @@ export class ServerConnection<In, Out> {
     if (!this.busy && !this.inPump) this.pump(undefined);
   }
 
+  onSocketError(error: Error & { syscall?: string }): void {
+    const reason = error.syscall === 'write' ? 'write' : 'read';
+    this.fail(fromSocketError(error, this.peer.address, this.peer.port, reason), true);
+  }
+
+  onDrain(): void {
+    this.updateFlow();
+  }
+
   private enqueue(messages: In[], now: number): void {
     this.lastMessageAt = now;
     this.messagesIn += messages.length;
@@ -220,18 +307,18 @@ export class ServerConnection<In, Out> {
       this.queue = messages;
       this.head = 0;
     } else {
-      for (const message of messages) this.queue.push(message);
+      // A non-empty queue is always an array adopted from the decoder, never NO_MESSAGES.
+      const queue = this.queue as In[];
+      for (const message of messages) queue.push(message);
     }
   }
 
   /**
-   * Delivers queued messages until one returns a promise, batching every reply into one write.
-   * `initial` are the replies of a receive that just resolved.
+   * Delivers queued messages until one returns a promise, then writes everything they produced
+   * in one write. `initial` are the replies of a receive that just resolved.
    */
   private pump(initial: readonly Out[] | undefined): void {
     this.inPump = true;
-    this.batch = [];
-    this.batchBytes = 0;
     if (initial !== undefined) for (const reply of initial) this.output(reply);
     const session = this.session;
     while (session !== undefined && !this.busy && !this.closing && this.reason === undefined && this.head < this.queue.length) {
@@ -241,8 +328,8 @@ export class ServerConnection<In, Out> {
       try {
         result = session.receive(message);
       } catch (error) {
-        this.flushBatch();
         this.inPump = false;
+        this.flushOutput();
         this.failSession(error, 'read');
         return;
       }
@@ -263,11 +350,11 @@ export class ServerConnection<In, Out> {
       for (const reply of result) this.output(reply);
     }
     if (this.head >= this.queue.length && this.head > 0) {
-      this.queue = [];
+      this.queue = NO_MESSAGES;
       this.head = 0;
     }
-    this.flushBatch();
     this.inPump = false;
+    this.flushOutput();
     if (this.reason !== undefined) return;
     if (!this.busy) this.settle();
     this.updateFlow();
@@ -297,10 +384,8 @@ export class ServerConnection<In, Out> {
         this.failSession(thrown, 'read');
         return;
       }
-      this.batch = [];
-      this.batchBytes = 0;
       for (const reply of replies) this.output(reply);
-      this.flushBatch();
+      // fail() closes gracefully, which writes the waiting output (these replies included) first.
       this.fail(error, false);
       return;
     }
@@ -308,15 +393,11 @@ export class ServerConnection<In, Out> {
     else if (this.draining) this.finish({ kind: 'shutdown' }, true);
   }
 
-  private requestClose(message: string | undefined): void {
-    if (this.reason !== undefined || this.closing) return;
-    this.closing = true;
-    this.closeMessage = message;
-    if (!this.busy && !this.inPump && !this.opening) this.settle();
-  }
-
+  /** Encodes `message`, checks the output cap, and queues it for the next write. */
   private output(message: Out): void {
     if (this.reason !== undefined) return;
+    const socket = this.socket;
+    if (socket.destroyed) return;
     let bytes: Uint8Array;
     try {
       bytes = this.host.encode(message);
@@ -324,38 +405,56 @@ export class ServerConnection<In, Out> {
       this.fail(new TcpError('ERR_ENCODE', `cannot encode a message for ${this.peer.id}: ${String(error)}`, { reason: 'write', cause: error }), false);
       return;
     }
-    this.messagesOut += 1;
-    this.host.stats.messagesOut += 1;
-    if (this.batch !== undefined) {
-      this.batch.push(bytes);
-      this.batchBytes += bytes.length;
-    } else {
-      this.write(bytes);
-    }
-  }
-
-  private flushBatch(): void {
-    const batch = this.batch;
-    this.batch = undefined;
-    if (batch === undefined || this.reason !== undefined) return;
-    const [first] = batch;
-    if (first === undefined) return;
-    this.write(batch.length === 1 ? first : Buffer.concat(batch, this.batchBytes));
-  }
-
-  private write(bytes: Uint8Array): void {
-    const queued = this.socket.writableLength;
-    if (queued + bytes.length > this.host.maxOutputBytes) {
+    const queued = socket.writableLength + this.pendingBytes;
+    const maxOutputBytes = this.host.maxOutputBytes;
+    if (queued + bytes.length > maxOutputBytes) {
       const error = new TcpError(
         'ERR_OUTPUT_LIMIT',
-        `SendQ exceeded: ${this.peer.id} does not read its replies (${queued} bytes queued, ${bytes.length} more would pass the limit of ${this.host.maxOutputBytes})`,
-        { reason: 'write', details: { queuedBytes: queued, writeBytes: bytes.length, maxOutputBytes: this.host.maxOutputBytes } },
+        `SendQ exceeded: ${this.peer.id} does not read its replies (${queued} bytes queued, ${bytes.length} more would pass the limit of ${maxOutputBytes})`,
+        { reason: 'write', details: { queuedBytes: queued, writeBytes: bytes.length, maxOutputBytes } },
       );
+      this.pending = undefined;
+      this.pendingBytes = 0;
       this.fail(error, true);
       return;
     }
+    this.messagesOut += 1;
+    this.host.stats.messagesOut += 1;
+    const coalesceBytes = this.host.coalesceBytes;
+    if (!this.inPump && coalesceBytes === 0) {
+      this.write(bytes);
+      return;
+    }
+    if (this.pending === undefined) this.pending = [bytes];
+    else this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+    if (this.pendingBytes >= coalesceBytes && coalesceBytes > 0) {
+      this.flushOutput();
+    } else if (!this.inPump && !this.flushScheduled) {
+      this.flushScheduled = true;
+      this.host.scheduleFlush(this);
+    }
+  }
+
+  /** Writes the waiting output, if any, in one write (the server calls it at the end of a turn). */
+  flushOutput(): void {
+    this.flushScheduled = false;
+    const pending = this.pending;
+    if (pending === undefined) return;
+    const bytes = this.pendingBytes;
+    this.pending = undefined;
+    this.pendingBytes = 0;
+    if (this.socket.destroyed || !this.socket.writable) return;
+    const [first] = pending;
+    this.write(pending.length === 1 && first !== undefined ? first : Buffer.concat(pending, bytes));
+  }
+
+  private write(bytes: Uint8Array): void {
     this.bytesOut += bytes.length;
-    this.host.stats.bytesOut += bytes.length;
+    this.writes += 1;
+    const stats = this.host.stats;
+    stats.bytesOut += bytes.length;
+    stats.writes += 1;
     this.socket.write(bytes);
     if (this.socket.writableNeedDrain && !this.paused) this.updateFlow();
   }
@@ -461,12 +560,15 @@ export class ServerConnection<In, Out> {
     this.clearTimers();
     if (!this.opening) this.closeSession(reason);
     if (graceful && !this.socket.destroyed) {
+      this.flushOutput();
       this.socket.end();
       // A peer that never closes its side (or never reads) must not hold the socket forever.
       this.lingerTimer = this.host.clock.setTimeout(() => {
         this.socket.destroy();
       }, this.host.closeLingerMs);
     } else {
+      this.pending = undefined;
+      this.pendingBytes = 0;
       this.socket.destroy();
     }
   }
@@ -497,7 +599,7 @@ export class ServerConnection<In, Out> {
     this.quietTimer = undefined;
   }
 
-  private onSocketClose(): void {
+  onSocketClose(): void {
     if (this.lingerTimer !== undefined) this.host.clock.clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     if (this.reason === undefined) this.finish({ kind: 'remote' }, false);
@@ -507,6 +609,7 @@ export class ServerConnection<In, Out> {
       bytesOut: this.bytesOut,
       messagesIn: this.messagesIn,
       messagesOut: this.messagesOut,
+      writes: this.writes,
       durationMs: this.host.clock.now() - this.openedAt,
     });
   }

@@ -1,14 +1,14 @@
 /**
  * A TCP server that carries any stream codec and any service: one session per connection.
- * See `server-connection.ts` for the per-connection invariants (ordering, batching, bounded
- * input and output, the idle rule, quiet flush).
+ * See `server-connection.ts` for the per-connection invariants (ordering, write coalescing,
+ * bounded input and output, the idle rule, quiet flush).
  */
 import { type Server, type Socket, createServer } from 'node:net';
 import type { StreamCodec } from '@netlab/codec';
 import type { CloseReason, Peer, Service } from '@netlab/service';
 import { type Clock, systemClock } from './clock.js';
 import { TcpError, assertIntegerOption, formatAddress, fromSocketError } from './errors.js';
-import { type MutableTcpServerStats, ServerConnection, type TcpConnectionStats } from './server-connection.js';
+import { type ConnectionHost, type MutableTcpServerStats, ServerConnection, type TcpConnectionStats } from './server-connection.js';
 
 /** Default listen address: loopback only, so nothing is exposed by accident. */
 export const DEFAULT_HOST = '127.0.0.1';
@@ -18,6 +18,12 @@ export const DEFAULT_MAX_CONNECTIONS = 1024;
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 /** Default decoded messages waiting for the session before reading pauses: 256. */
 export const DEFAULT_MAX_QUEUED_MESSAGES = 256;
+/**
+ * Default size at which output waiting to be coalesced is written at once: 16 KiB. Large enough
+ * that a chat room's turn of lines to one member is one write; small enough that one write never
+ * approaches the default output cap, so coalescing never makes a reading peer look slow.
+ */
+export const DEFAULT_COALESCE_BYTES = 16 * 1024;
 /** Default idle timeout (no complete message): 5 minutes. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 /** Default quiet-flush delay for flushable (line) codecs: 150 ms. */
@@ -64,6 +70,15 @@ export interface TcpServerOptions<In, Out> {
   readonly busyReply?: Out;
   /** Bytes queued for one peer past which its connection is closed. Default {@link DEFAULT_MAX_OUTPUT_BYTES}. */
   readonly maxOutputBytes?: number;
+  /**
+   * Write coalescing. The replies to one received chunk always go out in one write; besides,
+   * everything `ctx.send` sends a connection during one event-loop turn is written once, at the
+   * end of the turn (a room broadcasting N lines costs one write per member, not N). Output
+   * waiting to be coalesced is written at once when it reaches this many bytes, and counts
+   * against `maxOutputBytes` from the moment it is sent. 0 writes each `ctx.send` at once.
+   * Default {@link DEFAULT_COALESCE_BYTES}.
+   */
+  readonly coalesceBytes?: number;
   /** Decoded messages waiting for the session before reading pauses. Default {@link DEFAULT_MAX_QUEUED_MESSAGES}. */
   readonly maxQueuedMessages?: number;
   /** Close a connection with no complete message for this long; 0 disables. Default {@link DEFAULT_IDLE_TIMEOUT_MS}. */
@@ -111,6 +126,7 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   const maxQueuedMessages = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
+  const coalesceBytes = options.coalesceBytes ?? DEFAULT_COALESCE_BYTES;
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const quietFlushMs = options.quietFlushMs ?? DEFAULT_QUIET_FLUSH_MS;
   const closeLingerMs = options.closeLingerMs ?? DEFAULT_CLOSE_LINGER_MS;
@@ -118,6 +134,7 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
   assertIntegerOption('maxConnections', maxConnections, 1, 1_000_000);
   assertIntegerOption('maxOutputBytes', maxOutputBytes, 1, 2 ** 32);
   assertIntegerOption('maxQueuedMessages', maxQueuedMessages, 1, 1_000_000);
+  assertIntegerOption('coalesceBytes', coalesceBytes, 0, 2 ** 32);
   assertIntegerOption('idleTimeoutMs', idleTimeoutMs, 0, MAX_TIMER_MS);
   assertIntegerOption('quietFlushMs', quietFlushMs, 0, MAX_TIMER_MS);
   assertIntegerOption('closeLingerMs', closeLingerMs, 0, MAX_TIMER_MS);
@@ -134,6 +151,7 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
     bytesOut: 0,
     messagesIn: 0,
     messagesOut: 0,
+    writes: 0,
     errors: 0,
     malformed: 0,
   };
@@ -144,18 +162,36 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
   let listening: Promise<TcpAddress> | undefined;
   let emptied: (() => void) | undefined;
 
-  const connectionHost = {
+  // Connections with output waiting for the end of this turn, flushed by one setImmediate. An
+  // array iterator sees entries appended while it runs: a flush that closes a connection may make
+  // others wait in this same turn (a room announcing who left).
+  const flushList: ServerConnection<In, Out>[] = [];
+  let flushScheduled = false;
+  const flushTurn = (): void => {
+    flushScheduled = false;
+    for (const connection of flushList) connection.flushOutput();
+    flushList.length = 0;
+  };
+
+  const connectionHost: ConnectionHost<In, Out> = {
     service: options.service,
     encode: (message: Out): Uint8Array => codec.encode(message),
     createDecoder: () => codec.createDecoder(),
     flushable: codec.flushable,
     maxOutputBytes,
     maxQueuedMessages,
+    coalesceBytes,
     idleTimeoutMs,
     quietFlushMs,
     closeLingerMs,
     clock,
     stats,
+    scheduleFlush(connection: ServerConnection<In, Out>): void {
+      flushList.push(connection);
+      if (flushScheduled) return;
+      flushScheduled = true;
+      setImmediate(flushTurn);
+    },
     onLog(peer: Peer, message: string): void {
       onEvent({ type: 'log', peer, message });
     },

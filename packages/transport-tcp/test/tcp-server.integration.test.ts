@@ -219,6 +219,80 @@ describe('createTcpServer', () => {
     });
   });
 
+  describe('write coalescing', () => {
+    async function opened(options: Partial<TcpServerOptions<string, string>> = {}) {
+      const service = testService();
+      const started = await start(service, { idleTimeoutMs: 0, ...options });
+      const client = await raw(started.port);
+      await within(until(() => service.contexts.length === 1, 2000), 3000, 'session open');
+      const ctx = service.contexts[0];
+      if (ctx === undefined) throw new Error('no session');
+      return { ...started, client, ctx };
+    }
+
+    const closeStats = async (client: RawClient, events: TcpServerEvent[]) => {
+      client.socket.end();
+      await within(until(() => events.some((e) => e.type === 'close'), 2000), 3000, 'close event');
+      const close = events.find((e) => e.type === 'close');
+      return close?.type === 'close' ? close.stats : undefined;
+    };
+
+    it('writes everything ctx.send sends a connection during one turn with one write, in order', async () => {
+      const { client, ctx, events } = await opened();
+      const lines = Array.from({ length: 100 }, (_, i) => `line ${i}`);
+      for (const line of lines) expect(ctx.send(line)).toBe(true);
+      await within(until(() => client.text().split('\n').length === 101, 2000), 3000, 'all lines');
+      expect(client.text()).toBe(lines.map((line) => `${line}\n`).join(''));
+      expect(await closeStats(client, events)).toMatchObject({ messagesOut: 100, writes: 1 });
+    });
+
+    it('writes waiting output at once when it reaches exactly coalesceBytes, and not one byte before', async () => {
+      const { server, client, ctx, events } = await opened({ coalesceBytes: 100 });
+      ctx.send('x'.repeat(98)); // 99 bytes with its LF
+      expect(server.stats().bytesOut).toBe(0);
+      ctx.send(''); // 1 byte: exactly 100 waiting
+      expect(server.stats().bytesOut).toBe(100);
+      ctx.send('tail');
+      expect(server.stats().bytesOut).toBe(100);
+      await within(until(() => client.text().length === 105, 2000), 3000, 'tail at the end of the turn');
+      expect(await closeStats(client, events)).toMatchObject({ messagesOut: 3, writes: 2 });
+    });
+
+    it('counts waiting output against maxOutputBytes: exactly the cap is accepted, one byte more closes', async () => {
+      const { ctx, events, client } = await opened({ maxOutputBytes: 1000 });
+      expect(ctx.send('a'.repeat(499))).toBe(true);
+      expect(ctx.send('b'.repeat(499))).toBe(true); // 1000 bytes waiting: at the cap
+      expect(ctx.send('')).toBe(true); // one more byte
+      expect(ctx.closed).toBe(true);
+      await within(client.closed, 3000);
+      const error = events.find((e) => e.type === 'error');
+      expect(error?.type === 'error' && error.error.code).toBe('ERR_OUTPUT_LIMIT');
+      expect(error?.type === 'error' && error.error.details).toMatchObject({ queuedBytes: 1000, writeBytes: 1, maxOutputBytes: 1000 });
+    });
+
+    it('writes each ctx.send at once when coalesceBytes is 0', async () => {
+      const { server, client, ctx, events } = await opened({ coalesceBytes: 0 });
+      for (let i = 0; i < 10; i++) ctx.send(`n${i}`);
+      expect(server.stats().bytesOut).toBe(30);
+      await within(until(() => client.text().length === 30, 2000), 3000);
+      expect(await closeStats(client, events)).toMatchObject({ messagesOut: 10, writes: 10 });
+    });
+
+    it('writes the output waiting for the turn before a close the service asks for', async () => {
+      const { client, ctx } = await opened();
+      ctx.send('last words');
+      ctx.close();
+      await within(client.closed, 3000);
+      expect(client.text()).toBe('last words\n');
+    });
+
+    it('rejects a negative coalesceBytes', () => {
+      expect(() => createTcpServer({ codec: createLineCodec(), service: testService(), coalesceBytes: -1 })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_OPTION' }) as Error,
+      );
+    });
+  });
+
   describe('limits on connections and time', () => {
     it('refuses connections past maxConnections with the busy reply, and accepts again when one leaves', async () => {
       const { server, port, events } = await start(testService(), { maxConnections: 2, busyReply: 'BUSY try later' });
@@ -337,6 +411,6 @@ describe('createTcpServer', () => {
     const close = events.find((e) => e.type === 'close');
     expect(events[0]?.type).toBe('listening');
     expect(events.some((e) => e.type === 'connection')).toBe(true);
-    expect(close?.type === 'close' && close.stats).toMatchObject({ bytesIn: 5, bytesOut: 5, messagesIn: 2, messagesOut: 2 });
+    expect(close?.type === 'close' && close.stats).toMatchObject({ bytesIn: 5, bytesOut: 5, messagesIn: 2, messagesOut: 2, writes: 1 });
   });
 });
