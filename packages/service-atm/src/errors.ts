@@ -17,8 +17,6 @@ export const ATM_ERROR_CODES = {
    * authorization and the reversal sent after it): whether it took effect is not known.
    */
   ERR_OUTCOME_UNKNOWN: 'outcome unknown',
-  /** The ledger's store holds data this version cannot read (a foreign or damaged schema). */
-  ERR_STORE: 'ledger store error',
 } as const;
 
 export type AtmErrorCode = keyof typeof ATM_ERROR_CODES;
