@@ -67,6 +67,6 @@ export async function runTour(entry: string, parts: readonly TourPart[], write: 
     }
   }
   write('');
-  write(failed === 0 ? paint('green', `tour complete: ${parts.length} parts ran`) : paint('red', `tour: ${failed} of ${parts.length} parts failed`));
+  write(failed === 0 ? paint('green', `tour complete: ${parts.length} ${parts.length === 1 ? 'part' : 'parts'} ran`) : paint('red', `tour: ${failed} of ${parts.length} parts failed`));
   return failed;
 }
