@@ -34,7 +34,7 @@ function startServer(store: string, extra: readonly string[]): Promise<{ child: 
     const timer = setTimeout(() => {
       reject(new Error('server did not start within 30 s'));
     }, 30_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = /listening on tcp:\/\/[^:]+:(\d+)/.exec(out);
       if (match !== null) {
