@@ -3,9 +3,10 @@
  * and, on request, its memory over IPC. Forked by chat-fanout.bench.ts; not a benchmark itself.
  *
  * Modes:
- * - ours: the room `netlab chat server` runs (apps/chat/src/chat-room.ts: chat service, send
- *   batching, line codec, transport limits) on createTcpServer, with the room's flood limits
- *   raised (the benchmark sends far faster than a person) and the idle timeout off.
+ * - ours: the room `netlab chat server` runs (apps/chat/src/chat-room.ts: chat service, line
+ *   codec, transport limits; send batching is the transport's write coalescing) on
+ *   createTcpServer, with the room's flood limits raised (the benchmark sends far faster than a
+ *   person) and the idle timeout off.
  * - bare: a node:net room with the same wire behaviour on the paths the benchmark uses (first line
  *   is the name, answered `Welcome, <name>!`; every later line goes to every member as
  *   `<name>: <text>`), written the cheapest way a hand-rolled server would: each received chunk's

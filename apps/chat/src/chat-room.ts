@@ -1,7 +1,11 @@
 /**
  * What `netlab chat server` runs, composed in one place so the socket benchmark measures exactly
- * the same stack: the chat service (one room), send batching, the line codec, and the transport
- * limits that protect the room.
+ * the same stack: the chat service (one room), the line codec, and the transport limits that
+ * protect the room.
+ *
+ * Send batching is the transport's write coalescing: everything one member is sent during one
+ * event-loop turn goes out in one write (early at the transport's `coalesceBytes`, 16 KiB by
+ * default), so a line to 1,000 members costs 1,000 writes per turn, not per line.
  *
  * Limits and where they live:
  * - members: the service (`ERROR room full`); connections: members + {@link LOGIN_HEADROOM}
@@ -14,7 +18,7 @@
  * - idle: the transport's idle timeout counts only lines a member sends, so the default is long
  *   (a person may read for a long time without typing).
  */
-import type { StreamCodec } from '@netlab/codec';
+import { type StreamCodec, createLineCodec } from '@netlab/codec';
 import type { Service } from '@netlab/service';
 import {
   type ChatService,
@@ -25,7 +29,6 @@ import {
   createChatService,
 } from '@netlab/service-chat';
 import { DEFAULT_MAX_OUTPUT_BYTES, type TcpServerOptions } from '@netlab/transport-tcp';
-import { createBatchingService, createLineBatchCodec } from './send-batching.js';
 
 /** Longest line the framing accepts, in bytes (the service's message cap is lower). */
 export const DEFAULT_MAX_LINE_BYTES = 8192;
@@ -57,10 +60,10 @@ export interface ChatRoomOptions {
 export interface ChatRoom {
   /** The room itself, for counts and names. */
   readonly room: ChatService;
-  readonly service: Service<string, readonly string[]>;
-  readonly codec: StreamCodec<string, readonly string[]>;
+  readonly service: Service<string, string>;
+  readonly codec: StreamCodec<string, string>;
   /** Transport options (limits) to pass to `createTcpServer` / `serveTcp`. */
-  readonly tcp: Pick<TcpServerOptions<string, readonly string[]>, 'maxConnections' | 'maxOutputBytes' | 'idleTimeoutMs' | 'busyReply'>;
+  readonly tcp: Pick<TcpServerOptions<string, string>, 'maxConnections' | 'maxOutputBytes' | 'idleTimeoutMs' | 'busyReply'>;
 }
 
 /** Composes one chat room (throws the service's or codec's `ERR_INVALID_OPTION` on a bad limit). */
@@ -74,13 +77,13 @@ export function createChatRoom(options: ChatRoomOptions = {}): ChatRoom {
   });
   return {
     room,
-    service: createBatchingService({ service: room }),
-    codec: createLineBatchCodec({ maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES }),
+    service: room,
+    codec: createLineCodec({ maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES }),
     tcp: {
       maxConnections: maxMembers + LOGIN_HEADROOM,
       maxOutputBytes: options.sendQueueBytes ?? DEFAULT_SEND_QUEUE_BYTES,
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_CHAT_IDLE_TIMEOUT_MS,
-      busyReply: ['ERROR server full'],
+      busyReply: 'ERROR server full',
     },
   };
 }

@@ -173,9 +173,23 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
     flushList.length = 0;
   };
 
+  let lastText: string | undefined;
+  let lastTextBytes: Uint8Array | undefined;
+
   const connectionHost: ConnectionHost<In, Out> = {
     service: options.service,
-    encode: (message: Out): Uint8Array => codec.encode(message),
+    encode(message: Out): Uint8Array {
+      // A broadcast sends the same text to many connections in a row: encode it once. Only
+      // strings are remembered (immutable, so equal means the same bytes from a pure codec);
+      // an object could be changed between two sends.
+      if (typeof message === 'string' && message === lastText && lastTextBytes !== undefined) return lastTextBytes;
+      const bytes = codec.encode(message);
+      if (typeof message === 'string') {
+        lastText = message;
+        lastTextBytes = bytes;
+      }
+      return bytes;
+    },
     createDecoder: () => codec.createDecoder(),
     flushable: codec.flushable,
     maxOutputBytes,

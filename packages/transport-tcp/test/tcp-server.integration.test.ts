@@ -1,6 +1,6 @@
 import { networkInterfaces } from 'node:os';
-import { createLineCodec } from '@netlab/codec';
-import type { Service } from '@netlab/service';
+import { type StreamCodec, createLineCodec } from '@netlab/codec';
+import type { Service, SessionContext } from '@netlab/service';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type TcpServer, type TcpServerEvent, type TcpServerOptions, connectTcp, createTcpServer } from '../src/index.js';
 import { type RawClient, rawConnect, sleep, testService, until, within } from './helpers.js';
@@ -284,6 +284,35 @@ describe('createTcpServer', () => {
       ctx.close();
       await within(client.closed, 3000);
       expect(client.text()).toBe('last words\n');
+    });
+
+    it('encodes a text sent to many connections in a row once, and never reuses the bytes of an object', async () => {
+      const line = createLineCodec();
+      let encoded = 0;
+      const counting: StreamCodec<string, string> = { ...line, encode: (text) => (encoded++, line.encode(text)) };
+      const service = testService();
+      const { port } = await start(service, { codec: counting });
+      const clients = [await raw(port), await raw(port), await raw(port)];
+      await within(until(() => service.contexts.length === 3, 2000), 3000, 'three sessions');
+      for (const ctx of service.contexts) ctx.send(['room', 'line'].join(' ')); // equal texts, not one string object
+      expect(encoded).toBe(1);
+      for (const ctx of service.contexts) ctx.send('another');
+      expect(encoded).toBe(2);
+      await within(until(() => clients.every((c) => c.text() === 'room line\nanother\n'), 2000), 3000, 'every member');
+
+      // Objects as JSON lines, sent by a session that keeps its context.
+      const json: StreamCodec<string, { n: number }> = { ...line, encode: (message) => line.encode(JSON.stringify(message)) };
+      const contexts: SessionContext<{ n: number }>[] = [];
+      const objects: Service<string, { n: number }> = { name: 'objects', open: (_peer, ctx) => (contexts.push(ctx), { receive: () => [] }) };
+      const other = createTcpServer({ codec: json, service: objects });
+      servers.push(other);
+      const client = await raw((await other.listen()).port);
+      await within(until(() => contexts.length === 1, 2000), 3000, 'json session');
+      const message = { n: 1 };
+      contexts[0]?.send(message);
+      message.n = 2;
+      contexts[0]?.send(message);
+      await within(until(() => client.text() === '{"n":1}\n{"n":2}\n', 2000), 3000, 'both objects as they were sent');
     });
 
     it('rejects a negative coalesceBytes', () => {
