@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Client, type ReplyEnvelope, type RequestEnvelope, createClient, createClientStreamCodec } from '@netlab/request-log';
 import { type TcpClient, connectTcp } from '@netlab/transport-tcp';
-import { DEMO_ACCOUNTS, createAtmClient } from '../packages/service-atm/src/index.js';
+import { DEMO_ACCOUNTS, createAtmClient } from '@netlab/service-atm';
 import { fmt, table, verdict } from './harness.js';
 
 const CLIENTS = 64;

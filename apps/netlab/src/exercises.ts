@@ -1,4 +1,5 @@
 import type { Command, TourPart } from '@netlab/cli-kit';
+import { createCommand as atm, tourPart as atmTour } from '@netlab/app-atm';
 import { createCommand as calculator, tourPart as calculatorTour } from '@netlab/app-calculator';
 import { createCommand as chat, tourPart as chatTour } from '@netlab/app-chat';
 import { createCommand as echo, tourPart as echoTour } from '@netlab/app-echo';
@@ -31,5 +32,6 @@ export const EXERCISES: readonly Exercise[] = [
   { name: 'udp-datetime', command: udpDatetime, tour: udpDatetimeTour },
   { name: 'calculator', command: calculator, tour: calculatorTour },
   { name: 'chat', command: chat, tour: chatTour },
+  { name: 'atm', command: atm, tour: atmTour },
   { name: 'proxy', command: proxy },
 ];
