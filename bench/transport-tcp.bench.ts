@@ -1,9 +1,9 @@
 /**
  * TCP transport against bare node:net, client and server in separate processes.
  *
- * Run: node --import tsx bench/transport-tcp.bench.ts   (about 35 s)
+ * Run: node --import tsx --expose-gc bench/transport-tcp.bench.ts   (about 50 s)
  *
- * Both servers echo lines; the same raw node:net client drives both, so the difference is the
+ * Both servers echo lines (distinct 32-byte lines); the same raw node:net client drives both, so the difference is the
  * server stack (ours: createTcpServer + line codec + echo service; bare: a loop that writes the
  * complete lines of each received chunk with one write). Measured: round trips per second on 1
  * and 64 connections, pipelined messages per second on one connection (a window of 512 lines in
@@ -16,7 +16,12 @@ import { type BenchServer, startServer } from './transport-bench-child.js';
 
 const DURATION_MS = 2500;
 const IDLE_CONNECTIONS = 2000;
-const LINE = Buffer.from(`${'p'.repeat(31)}\n`);
+const LINE_BYTES = 32;
+/**
+ * The n-th distinct line of LINE_BYTES bytes (LF included). Lines differ so that no server can
+ * skip work because a message equals the previous one (ours remembers the last text it encoded).
+ */
+const line = (n: number): Buffer => Buffer.from(`${String(n).padStart(LINE_BYTES - 1, 'p')}\n`);
 
 function open(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -42,14 +47,15 @@ async function roundTrips(port: number, connections: number): Promise<number> {
   const sockets = await Promise.all(Array.from({ length: connections }, () => open(port)));
   let replies = 0;
   let running = true;
-  for (const socket of sockets) {
+  sockets.forEach((socket, index) => {
+    const own = line(index);
     socket.on('data', (chunk: Buffer) => {
       const n = countLines(chunk);
       replies += n;
-      if (running) for (let i = 0; i < n; i++) socket.write(LINE);
+      if (running) for (let i = 0; i < n; i++) socket.write(own);
     });
-    socket.write(LINE);
-  }
+    socket.write(own);
+  });
   await new Promise((resolve) => setTimeout(resolve, 300)); // warm-up
   const start = replies;
   const t0 = performance.now();
@@ -66,12 +72,11 @@ async function pipelined(port: number): Promise<number> {
   const socket = await open(port);
   let replies = 0;
   let running = true;
-  const batch = (n: number): Buffer => Buffer.concat(Array.from({ length: n }, () => LINE));
-  const full = batch(WINDOW);
+  const full = Buffer.concat(Array.from({ length: WINDOW }, (_, i) => line(i)));
   socket.on('data', (chunk: Buffer) => {
     const n = countLines(chunk);
     replies += n;
-    if (running && n > 0) socket.write(n === WINDOW ? full : full.subarray(0, n * LINE.length));
+    if (running && n > 0) socket.write(n === WINDOW ? full : full.subarray(0, n * LINE_BYTES));
   });
   socket.write(full);
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -119,12 +124,22 @@ const started = performance.now();
 const one = await both((s) => roundTrips(s.port, 1));
 const many = await both((s) => roundTrips(s.port, 64));
 const pipe = await both((s) => pipelined(s.port));
-const oursMemServer = await startServer('tcp-ours');
-const oursMem = await idleMemory(oursMemServer);
-await oursMemServer.stop();
-const bareMemServer = await startServer('tcp-bare');
-const bareMem = await idleMemory(bareMemServer);
-await bareMemServer.stop();
+/** Idle memory in a fresh server process, twice per server, interleaved, averaged (RSS is noisy). */
+async function idleMemoryOf(mode: string): Promise<{ rss: number; heap: number }> {
+  const server = await startServer(mode);
+  try {
+    return await idleMemory(server);
+  } finally {
+    await server.stop();
+  }
+}
+const memRuns = [await idleMemoryOf('tcp-ours'), await idleMemoryOf('tcp-bare'), await idleMemoryOf('tcp-ours'), await idleMemoryOf('tcp-bare')];
+const mean = (a: { rss: number; heap: number } | undefined, b: { rss: number; heap: number } | undefined): { rss: number; heap: number } => ({
+  rss: ((a?.rss ?? Number.NaN) + (b?.rss ?? Number.NaN)) / 2,
+  heap: ((a?.heap ?? Number.NaN) + (b?.heap ?? Number.NaN)) / 2,
+});
+const oursMem = mean(memRuns[0], memRuns[2]);
+const bareMem = mean(memRuns[1], memRuns[3]);
 
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(2)} KiB`;
 table(
@@ -134,8 +149,8 @@ table(
     ['round trips/s, 1 connection', fmt(one.ours), fmt(one.bare), verdict(one.ours / one.bare, 0.9)],
     ['round trips/s, 64 connections', fmt(many.ours), fmt(many.bare), verdict(many.ours / many.bare, 0.8)],
     ['pipelined messages/s, 1 connection', fmt(pipe.ours), fmt(pipe.bare), verdict(pipe.ours / pipe.bare, 0.5)],
-    [`memory per idle connection (RSS, ${IDLE_CONNECTIONS} conns)`, kb(oursMem.rss), kb(bareMem.rss), verdict(oursMem.rss / bareMem.rss, 2, false)],
-    ['memory per idle connection (heap + buffers)', kb(oursMem.heap), kb(bareMem.heap), `${(oursMem.heap / bareMem.heap).toFixed(2)}x`],
+    [`memory per idle connection (RSS, ${IDLE_CONNECTIONS} conns, mean of 2)`, kb(oursMem.rss), kb(bareMem.rss), verdict(oursMem.rss / bareMem.rss, 2, false)],
+    ['memory per idle connection (heap + buffers, mean of 2)', kb(oursMem.heap), kb(bareMem.heap), `${(oursMem.heap / bareMem.heap).toFixed(2)}x`],
   ],
 );
 console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -26,6 +26,7 @@
  *   a shared empty array until something is queued.
  * - Idle means no complete message: a peer that sends nothing, or dribbles bytes that never form a
  *   message, is closed `idleTimeoutMs` after its last complete message (or after it connected).
+ *   The server keeps every connection's idle period on one timer (`idle-list.ts`).
  *   Time spent inside a pending `receive` does not count.
  * - Quiet flush: with a flushable codec, a partial message is delivered once no byte has arrived
  *   for `quietFlushMs` while we were reading (a pause on our side is not the peer's silence).
@@ -36,6 +37,7 @@ import { type CodecError, type Decoder, isCodecError, isFlushable, pushChunk } f
 import type { CloseReason, Peer, Service, Session, SessionContext } from '@netlab/service';
 import type { Clock } from './clock.js';
 import { TcpError, fromSocketError } from './errors.js';
+import type { IdleEntry, IdleList } from './idle-list.js';
 
 /** Traffic of one connection, reported when it closes. */
 export interface TcpConnectionStats {
@@ -73,6 +75,8 @@ export interface ConnectionHost<In, Out> {
   readonly maxQueuedMessages: number;
   readonly coalesceBytes: number;
   readonly idleTimeoutMs: number;
+  /** The server's idle timeouts; undefined when `idleTimeoutMs` is 0. */
+  readonly idle: IdleList | undefined;
   readonly quietFlushMs: number;
   readonly closeLingerMs: number;
   readonly clock: Clock;
@@ -144,7 +148,11 @@ class ConnectionContext<Out> implements SessionContext<Out> {
   }
 }
 
-export class ServerConnection<In, Out> {
+export class ServerConnection<In, Out> implements IdleEntry {
+  idlePrev: IdleEntry | undefined = undefined;
+  idleNext: IdleEntry | undefined = undefined;
+  /** Last complete message (or accept): the start of the idle period. */
+  idleSince: number;
   private readonly decoder: Decoder<In>;
   private session: Session<In, Out> | undefined;
   private queue: readonly In[] = NO_MESSAGES;
@@ -167,8 +175,6 @@ export class ServerConnection<In, Out> {
   private errorReported = false;
   private readonly openedAt: number;
   private lastByteAt: number;
-  private lastMessageAt: number;
-  private idleTimer: unknown;
   private quietTimer: unknown;
   private lingerTimer: unknown;
   private bytesIn = 0;
@@ -185,7 +191,7 @@ export class ServerConnection<In, Out> {
     this.decoder = host.createDecoder();
     this.openedAt = host.clock.now();
     this.lastByteAt = this.openedAt;
-    this.lastMessageAt = this.openedAt;
+    this.idleSince = this.openedAt;
   }
 
   /** Wires the socket and opens the session. */
@@ -197,7 +203,7 @@ export class ServerConnection<In, Out> {
     socket.on('error', onSocketError);
     socket.on('drain', onSocketDrain);
     socket.on('close', onSocketClose);
-    if (this.host.idleTimeoutMs > 0) this.armIdle(this.host.idleTimeoutMs);
+    this.host.idle?.touch(this, this.openedAt);
     this.opening = true;
     // Output of open() (a greeting) is coalesced like a reply: written once open() returns.
     this.inPump = true;
@@ -300,7 +306,7 @@ export class ServerConnection<In, Out> {
   }
 
   private enqueue(messages: In[], now: number): void {
-    this.lastMessageAt = now;
+    this.host.idle?.touch(this, now);
     this.messagesIn += messages.length;
     this.host.stats.messagesIn += messages.length;
     if (this.head >= this.queue.length) {
@@ -479,25 +485,15 @@ export class ServerConnection<In, Out> {
     }
   }
 
-  private armIdle(delay: number): void {
-    this.idleTimer = this.host.clock.setTimeout(() => {
-      this.onIdleTimer();
-    }, delay);
-  }
-
-  private onIdleTimer(): void {
-    this.idleTimer = undefined;
+  /** The idle list's verdict: no complete message for `idleTimeoutMs`. */
+  onIdle(now: number): void {
     if (this.reason !== undefined) return;
-    const limit = this.host.idleTimeoutMs;
     if (this.busy) {
-      this.armIdle(limit);
+      // Time spent inside a pending receive is ours, not the peer's silence.
+      this.host.idle?.touch(this, now);
       return;
     }
-    const quietFor = this.host.clock.now() - this.lastMessageAt;
-    if (quietFor < limit) {
-      this.armIdle(limit - quietFor);
-      return;
-    }
+    const limit = this.host.idleTimeoutMs;
     const error = new TcpError('ERR_IDLE_TIMEOUT', `closed ${this.peer.id}: no complete message for ${limit} ms`, {
       reason: 'read',
       details: { idleTimeoutMs: limit, bufferedBytes: this.decoder.bufferedBytes },
@@ -593,9 +589,8 @@ export class ServerConnection<In, Out> {
 
   private clearTimers(): void {
     const clock = this.host.clock;
-    if (this.idleTimer !== undefined) clock.clearTimeout(this.idleTimer);
+    this.host.idle?.remove(this);
     if (this.quietTimer !== undefined) clock.clearTimeout(this.quietTimer);
-    this.idleTimer = undefined;
     this.quietTimer = undefined;
   }
 

@@ -8,6 +8,7 @@ import type { StreamCodec } from '@netlab/codec';
 import type { CloseReason, Peer, Service } from '@netlab/service';
 import { type Clock, systemClock } from './clock.js';
 import { TcpError, assertIntegerOption, formatAddress, fromSocketError } from './errors.js';
+import { IdleList } from './idle-list.js';
 import { type ConnectionHost, type MutableTcpServerStats, ServerConnection, type TcpConnectionStats } from './server-connection.js';
 
 /** Default listen address: loopback only, so nothing is exposed by accident. */
@@ -196,6 +197,7 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
     maxQueuedMessages,
     coalesceBytes,
     idleTimeoutMs,
+    idle: idleTimeoutMs > 0 ? new IdleList(clock, idleTimeoutMs) : undefined,
     quietFlushMs,
     closeLingerMs,
     clock,
@@ -223,7 +225,9 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
   const peerOf = (socket: Socket): Peer => {
     const remoteAddress = socket.remoteAddress ?? 'unknown';
     const remotePort = socket.remotePort ?? 0;
-    return { transport: 'tcp', address: remoteAddress, port: remotePort, id: `tcp:${formatAddress(remoteAddress, remotePort)}#${nextConnectionId++}` };
+    // join() makes one flat string; a template literal would keep a tree of parts alive per connection.
+    const id = ['tcp:', formatAddress(remoteAddress, remotePort), '#', String(nextConnectionId++)].join('');
+    return { transport: 'tcp', address: remoteAddress, port: remotePort, id };
   };
 
   const reject = (socket: Socket, peer: Peer, error: TcpError, reply: Uint8Array | undefined): void => {
