@@ -157,8 +157,12 @@ export class ServerConnection<In, Out> implements IdleEntry {
   private session: Session<In, Out> | undefined;
   private queue: readonly In[] = NO_MESSAGES;
   private head = 0;
-  /** Encoded output waiting to be coalesced into one write, and its size. */
-  private pending: Uint8Array[] | undefined;
+  /**
+   * Encoded output waiting to be coalesced into one write: the first message, the others, and
+   * the total size. The first is kept apart so that a lone reply (request/response) costs no array.
+   */
+  private pendingFirst: Uint8Array | undefined;
+  private pendingRest: Uint8Array[] | undefined;
   private pendingBytes = 0;
   /** True while this connection is in the server's end-of-turn flush list. */
   private flushScheduled = false;
@@ -428,8 +432,7 @@ export class ServerConnection<In, Out> implements IdleEntry {
         `SendQ exceeded: ${this.peer.id} does not read its replies (${queued} bytes queued, ${bytes.length} more would pass the limit of ${maxOutputBytes})`,
         { reason: 'write', details: { queuedBytes: queued, writeBytes: bytes.length, maxOutputBytes } },
       );
-      this.pending = undefined;
-      this.pendingBytes = 0;
+      this.dropOutput();
       this.fail(error, true);
       return;
     }
@@ -440,8 +443,9 @@ export class ServerConnection<In, Out> implements IdleEntry {
       this.write(bytes);
       return;
     }
-    if (this.pending === undefined) this.pending = [bytes];
-    else this.pending.push(bytes);
+    if (this.pendingFirst === undefined) this.pendingFirst = bytes;
+    else if (this.pendingRest === undefined) this.pendingRest = [bytes];
+    else this.pendingRest.push(bytes);
     this.pendingBytes += bytes.length;
     if (this.pendingBytes >= coalesceBytes && coalesceBytes > 0) {
       this.flushOutput();
@@ -454,14 +458,24 @@ export class ServerConnection<In, Out> implements IdleEntry {
   /** Writes the waiting output, if any, in one write (the server calls it at the end of a turn). */
   flushOutput(): void {
     this.flushScheduled = false;
-    const pending = this.pending;
-    if (pending === undefined) return;
+    const first = this.pendingFirst;
+    if (first === undefined) return;
+    const rest = this.pendingRest;
     const bytes = this.pendingBytes;
-    this.pending = undefined;
-    this.pendingBytes = 0;
+    this.dropOutput();
     if (this.socket.destroyed || !this.socket.writable) return;
-    const [first] = pending;
-    this.write(pending.length === 1 && first !== undefined ? first : Buffer.concat(pending, bytes));
+    if (rest === undefined) {
+      this.write(first);
+      return;
+    }
+    rest.unshift(first);
+    this.write(Buffer.concat(rest, bytes));
+  }
+
+  private dropOutput(): void {
+    this.pendingFirst = undefined;
+    this.pendingRest = undefined;
+    this.pendingBytes = 0;
   }
 
   private write(bytes: Uint8Array): void {
@@ -572,8 +586,7 @@ export class ServerConnection<In, Out> implements IdleEntry {
         this.socket.destroy();
       }, this.host.closeLingerMs);
     } else {
-      this.pending = undefined;
-      this.pendingBytes = 0;
+      this.dropOutput();
       this.socket.destroy();
     }
   }
