@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { createLengthPrefixedDecoder, createLineDecoder, encodeLengthPrefixed } from '@netlab/codec';
 import * as lp from 'it-length-prefixed';
 import split2 from 'split2';
-import { fmt, measure, perSecond, table, verdict } from './harness.js';
+import { fmt, measureInterleaved, perSecond, table, verdict } from './harness.js';
 
 function chunked(bytes: Uint8Array, size: number): Uint8Array[] {
   const chunks: Uint8Array[] = [];
@@ -26,28 +26,30 @@ const MB = lineBytes.length / (1024 * 1024);
 
 async function lineBench(chunkSize: number): Promise<string[][]> {
   const chunks = chunked(lineBytes, chunkSize).map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength));
-  const ours = await measure(() => {
-    const decoder = createLineDecoder();
-    let n = 0;
-    for (const chunk of chunks) n += decoder.push(chunk).length;
-    n += decoder.end().length;
-    if (n !== LINES) throw new Error(`netlab decoded ${n} lines`);
-  });
-  const splitter = await measure(async () => {
-    const stream = split2();
-    let n = 0;
-    stream.on('data', () => n++);
-    for (const chunk of chunks) stream.write(chunk);
-    stream.end();
-    await once(stream, 'end');
-    if (n !== LINES) throw new Error(`split2 decoded ${n} lines`);
-  });
-  const rl = await measure(async () => {
-    const lines = createInterface({ input: Readable.from(chunks), crlfDelay: Infinity });
-    let n = 0;
-    lines.on('line', () => n++);
-    await once(lines, 'close');
-    if (n !== LINES) throw new Error(`readline decoded ${n} lines`);
+  const { ours, splitter, rl } = await measureInterleaved({
+    ours: () => {
+      const decoder = createLineDecoder();
+      let n = 0;
+      for (const chunk of chunks) n += decoder.push(chunk).length;
+      n += decoder.end().length;
+      if (n !== LINES) throw new Error(`netlab decoded ${n} lines`);
+    },
+    splitter: async () => {
+      const stream = split2();
+      let n = 0;
+      stream.on('data', () => n++);
+      for (const chunk of chunks) stream.write(chunk);
+      stream.end();
+      await once(stream, 'end');
+      if (n !== LINES) throw new Error(`split2 decoded ${n} lines`);
+    },
+    rl: async () => {
+      const lines = createInterface({ input: Readable.from(chunks), crlfDelay: Infinity });
+      let n = 0;
+      lines.on('line', () => n++);
+      await once(lines, 'close');
+      if (n !== LINES) throw new Error(`readline decoded ${n} lines`);
+    },
   });
   const row = (name: string, ms: number, vs: string): string[] => [
     `${name} (${chunkSize} B chunks)`,
@@ -70,25 +72,30 @@ async function lpBench(prefix: 'varint' | 'u32', chunkSize: number): Promise<str
   const options = { maxFrameBytes: 4096, prefix };
   const wire = Buffer.concat(Array.from({ length: FRAMES }, () => encodeLengthPrefixed(payload, options)));
   const chunks = chunked(wire, chunkSize);
-  const ours = await measure(() => {
+  const decodeOurs = (): void => {
     const decoder = createLengthPrefixedDecoder(options);
     let n = 0;
     for (const chunk of chunks) n += decoder.push(chunk).length;
     decoder.end();
     if (n !== FRAMES) throw new Error(`netlab decoded ${n} frames`);
-  });
+  };
+  const decodeSync = (): void => {
+    let n = 0;
+    for (const _frame of lp.decode(chunks, { maxDataLength: 4096 })) n++;
+    if (n !== FRAMES) throw new Error(`it-length-prefixed decoded ${n} frames`);
+  };
+  const decodeAsync = async (): Promise<void> => {
+    let n = 0;
+    for await (const _frame of lp.decode(Readable.from(chunks), { maxDataLength: 4096 })) n++;
+    if (n !== FRAMES) throw new Error(`it-length-prefixed decoded ${n} frames`);
+  };
+  const samples = prefix === 'varint'
+    ? await measureInterleaved({ ours: decodeOurs, peerSync: decodeSync, peerAsync: decodeAsync })
+    : await measureInterleaved({ ours: decodeOurs });
+  const ours = samples.ours;
   const rows: string[][] = [[`@netlab/codec ${prefix} (${chunkSize} B chunks)`, fmt(perSecond(FRAMES, ours.ms)), '']];
   if (prefix === 'varint') {
-    const peerSync = await measure(() => {
-      let n = 0;
-      for (const _frame of lp.decode(chunks, { maxDataLength: 4096 })) n++;
-      if (n !== FRAMES) throw new Error(`it-length-prefixed decoded ${n} frames`);
-    });
-    const peerAsync = await measure(async () => {
-      let n = 0;
-      for await (const _frame of lp.decode(Readable.from(chunks), { maxDataLength: 4096 })) n++;
-      if (n !== FRAMES) throw new Error(`it-length-prefixed decoded ${n} frames`);
-    });
+    const { peerSync, peerAsync } = samples as Record<'ours' | 'peerSync' | 'peerAsync', { ms: number }>;
     rows[0]![2] = `${verdict(peerSync.ms / ours.ms, 4)} vs sync it; ${(peerAsync.ms / ours.ms).toFixed(1)}x vs async it`;
     rows.push([`it-length-prefixed, sync source`, fmt(perSecond(FRAMES, peerSync.ms)), '1.00x']);
     rows.push([`it-length-prefixed, async stream`, fmt(perSecond(FRAMES, peerAsync.ms)), '']);

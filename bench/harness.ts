@@ -20,6 +20,29 @@ export async function measure(run: () => unknown, repeats = 5): Promise<Sample> 
   return { ms: times[Math.floor(times.length / 2)] ?? 0 };
 }
 
+/**
+ * Measures several variants in alternation (A B C A B C …) and returns each one's median, so a
+ * machine whose speed drifts during the run (shared cores, CPU steal) colours every variant alike.
+ */
+export async function measureInterleaved<K extends string>(variants: Record<K, () => unknown>, repeats = 7): Promise<Record<K, Sample>> {
+  const names = Object.keys(variants) as K[];
+  const times = new Map<K, number[]>(names.map((name) => [name, []]));
+  for (const name of names) await variants[name](); // warm-up
+  for (let i = 0; i < repeats; i++) {
+    for (const name of names) {
+      const start = process.hrtime.bigint();
+      await variants[name]();
+      times.get(name)?.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+  }
+  const out = {} as Record<K, Sample>;
+  for (const name of names) {
+    const sorted = (times.get(name) ?? []).sort((a, b) => a - b);
+    out[name] = { ms: sorted[Math.floor(sorted.length / 2)] ?? 0 };
+  }
+  return out;
+}
+
 export const perSecond = (count: number, ms: number): number => (count * 1000) / ms;
 
 export function fmt(n: number, digits = 0): string {

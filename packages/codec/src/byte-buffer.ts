@@ -3,13 +3,15 @@
  * never past `limit`), so a message arriving one byte at a time costs linear, not quadratic,
  * time. Views returned by `view()` are invalidated by the next `append()` or `reset()`.
  */
+const EMPTY = new Uint8Array(0);
+
 export class ByteBuffer {
-  private bytes: Uint8Array;
+  // Allocated on first use: most connections never hold a partial message, and an idle
+  // connection should cost as little as possible.
+  private bytes: Uint8Array = EMPTY;
   private size = 0;
 
-  constructor(private readonly limit: number) {
-    this.bytes = new Uint8Array(Math.min(limit, 256));
-  }
+  constructor(private readonly limit: number) {}
 
   get length(): number {
     return this.size;
@@ -19,9 +21,9 @@ export class ByteBuffer {
   append(source: Uint8Array, start: number, end: number): void {
     const needed = this.size + (end - start);
     if (needed > this.bytes.length) {
-      let capacity = Math.max(this.bytes.length, 1);
+      let capacity = Math.max(this.bytes.length * 2, 256);
       while (capacity < needed) capacity *= 2;
-      const grown = new Uint8Array(Math.min(Math.max(capacity, needed), Math.max(this.limit, needed)));
+      const grown = new Uint8Array(Math.min(capacity, Math.max(this.limit, needed)));
       grown.set(this.bytes.subarray(0, this.size));
       this.bytes = grown;
     }
@@ -46,6 +48,6 @@ export class ByteBuffer {
   reset(): void {
     this.size = 0;
     // Give back memory held for one unusually long message.
-    if (this.bytes.length > 64 * 1024) this.bytes = new Uint8Array(256);
+    if (this.bytes.length > 64 * 1024) this.bytes = EMPTY;
   }
 }

@@ -53,6 +53,8 @@ export interface LineDecoder<T> extends FlushableDecoder<T> {
 }
 
 type Convert<T> = (bytes: Uint8Array, shared: boolean) => T;
+/** Placeholder for `out` between pushes (never written: every push starts a fresh array). */
+const NO_OUTPUT: readonly unknown[] = Object.freeze([]);
 /**
  * Decodes a run of complete lines at once (one UTF-8 pass, one split) and returns them, or
  * `undefined` when the run is not valid UTF-8 so the caller falls back to line-by-line work
@@ -66,7 +68,7 @@ class LineSplitter<T> implements LineDecoder<T> {
   private discarding = false;
   private dropEmptyLine = false;
   /** Output of the `push()` in progress (a field so the fast path can adopt a decoded array). */
-  private out: T[] = [];
+  private out: T[] = NO_OUTPUT as T[];
   discardedLines = 0;
 
   constructor(
@@ -260,6 +262,28 @@ function resolveFraming(options: LineFramingOptions): { max: number; overflow: O
   return { max, overflow };
 }
 
+function textDecoding(policy: InvalidUtf8Policy): { convert: Convert<string>; decodeRun: DecodeRun } {
+  const runDecoder = new TextDecoder('utf-8', { fatal: policy === 'error', ignoreBOM: true });
+  return {
+    convert: (bytes) => decodeUtf8(bytes, policy),
+    decodeRun: (bytes) => {
+      try {
+        return runDecoder.decode(bytes).split('\n');
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/** Shared by every decoder of a policy (decoding is stateless per call), so a decoder is small. */
+const TEXT_DECODING: Record<InvalidUtf8Policy, { convert: Convert<string>; decodeRun: DecodeRun }> = {
+  error: textDecoding('error'),
+  replace: textDecoding('replace'),
+};
+
+const copyIfShared: Convert<Uint8Array> = (bytes, shared) => (shared ? bytes.slice() : bytes);
+
 /** Creates a decoder that turns a byte stream into text lines (see the module comment). */
 export function createLineDecoder(options: LineDecoderOptions = {}): LineDecoder<string> {
   const { max, overflow } = resolveFraming(options);
@@ -267,15 +291,8 @@ export function createLineDecoder(options: LineDecoderOptions = {}): LineDecoder
   if (policy !== 'error' && policy !== 'replace') {
     throw new CodecError('ERR_INVALID_OPTION', `invalidUtf8 must be 'error' or 'replace', got ${policy}`);
   }
-  const runDecoder = new TextDecoder('utf-8', { fatal: policy === 'error', ignoreBOM: true });
-  const decodeRun: DecodeRun = (bytes) => {
-    try {
-      return runDecoder.decode(bytes).split('\n');
-    } catch {
-      return undefined;
-    }
-  };
-  return new LineSplitter<string>(max, overflow, (bytes) => decodeUtf8(bytes, policy), decodeRun);
+  const shared = TEXT_DECODING[policy];
+  return new LineSplitter<string>(max, overflow, shared.convert, shared.decodeRun);
 }
 
 /**
@@ -284,7 +301,7 @@ export function createLineDecoder(options: LineDecoderOptions = {}): LineDecoder
  */
 export function createLineFrameDecoder(options: LineFramingOptions = {}): LineDecoder<Uint8Array> {
   const { max, overflow } = resolveFraming(options);
-  return new LineSplitter(max, overflow, (bytes, shared) => (shared ? bytes.slice() : bytes));
+  return new LineSplitter(max, overflow, copyIfShared);
 }
 
 function checkLinePayload(length: number, hasTerminator: boolean, maxLineBytes: number): void {
