@@ -7,7 +7,7 @@
  * shows whether group commit works end to end, through the transport and the service.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Client, type ReplyEnvelope, type RequestEnvelope, createClient, createClientStreamCodec } from '@netlab/request-log';
@@ -20,6 +20,8 @@ const DURATION_MS = Number(process.env.NETLAB_BENCH_MS ?? 6_000);
 const WARMUP_MS = 1_000;
 const MAIN = join(import.meta.dirname, '..', 'apps', 'atm', 'src', 'main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'netlab-bench-atm-'));
+// NETLAB_BENCH_PROF=DIR: each server writes a V8 CPU profile into DIR when it stops (SIGTERM).
+const PROF_DIR = process.env.NETLAB_BENCH_PROF;
 const children = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
@@ -27,7 +29,8 @@ process.on('exit', () => {
 });
 
 function startServer(store: string, extra: readonly string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'server', '--port', '0', '--store', store, ...extra], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const prof = PROF_DIR === undefined || PROF_DIR === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', PROF_DIR];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', MAIN, 'server', '--port', '0', '--store', store, ...extra], { stdio: ['ignore', 'pipe', 'ignore'] });
   children.add(child);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -84,19 +87,36 @@ interface Variant {
   count: number;
   failures: number;
   ms: number;
+  /** CPU time (ms) used during the counted slices by the server process and by this load generator. */
+  serverCpuMs: number;
+  clientCpuMs: number;
+}
+
+/** User + system CPU time (ms) of a process, from /proc (Linux); NaN elsewhere. */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 Hz).
+    const fields = readFileSync(`/proc/${String(pid)}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function open(groupCommit: boolean): Promise<Variant> {
   const name = groupCommit ? 'group' : 'single';
   const { child, port } = await startServer(`sqlite:${join(dir, `atm-${name}.db`)}`, groupCommit ? ['--pin-cost', '4'] : ['--pin-cost', '4', '--no-group-commit']);
   const atms = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => openAtm(port, i)));
-  return { name, child, atms, count: 0, failures: 0, ms: 0 };
+  return { name, child, atms, count: 0, failures: 0, ms: 0, serverCpuMs: 0, clientCpuMs: 0 };
 }
 
 /** Runs every ATM of `variant` for `ms`; counts completed withdrawals when `counted`. */
 async function slice(variant: Variant, ms: number, counted: boolean): Promise<void> {
   const started = performance.now();
   const deadline = started + ms;
+  const serverCpu = processCpuMs(variant.child.pid);
+  const clientCpu = process.cpuUsage();
   await Promise.all(
     variant.atms.map(async (atm) => {
       while (performance.now() < deadline) {
@@ -106,7 +126,12 @@ async function slice(variant: Variant, ms: number, counted: boolean): Promise<vo
       }
     }),
   );
-  if (counted) variant.ms += performance.now() - started;
+  if (counted) {
+    variant.ms += performance.now() - started;
+    variant.serverCpuMs += processCpuMs(variant.child.pid) - serverCpu;
+    const used = process.cpuUsage(clientCpu);
+    variant.clientCpuMs += (used.user + used.system) / 1000;
+  }
 }
 
 // Both servers run side by side and are measured in alternating one-second slices, so load from
@@ -127,13 +152,19 @@ for (const variant of [grouped, single]) {
   await stop(variant.child);
 }
 const rate = (variant: Variant): number => (variant.count * 1000) / Math.max(variant.ms, 1);
+/** CPU time as a share of one core over the measured wall time. */
+const cpuShare = (cpuMs: number, wallMs: number): string => (Number.isNaN(cpuMs) ? 'n/a' : `${String(Math.round((cpuMs / Math.max(wallMs, 1)) * 100))}% of a core`);
 
 table(
   `ATM: durable withdrawals/s over TCP, SQLite (WAL, synchronous=FULL), ${CLIENTS} ATMs, ${DURATION_MS / 1000} s each`,
-  ['server', 'withdrawals/s', 'durable requests/s', 'failed'],
-  [
-    ['group commit (default)', fmt(rate(grouped)), fmt(rate(grouped) * 2), String(grouped.failures)],
-    ['one transaction per request', fmt(rate(single)), fmt(rate(single) * 2), String(single.failures)],
-  ],
+  ['server', 'withdrawals/s', 'durable requests/s', 'failed', 'server CPU', 'load generator CPU'],
+  [grouped, single].map((variant) => [
+    variant === grouped ? 'group commit (default)' : 'one transaction per request',
+    fmt(rate(variant)),
+    fmt(rate(variant) * 2),
+    String(variant.failures),
+    cpuShare(variant.serverCpuMs, variant.ms),
+    cpuShare(variant.clientCpuMs, variant.ms),
+  ]),
 );
 console.log(`\ngroup commit vs one transaction per request: ${verdict(rate(grouped) / Math.max(rate(single), 1e-9), 5)}`);
