@@ -24,7 +24,12 @@ export interface AtmClientOptions {
    * no definite answer came (e.g. `ERR_OUTCOME_UNKNOWN` from `@netlab/request-log`). Required.
    */
   readonly call: (request: AtmRequest) => Promise<unknown>;
-  /** Makes a fresh withdrawal id. Default: `w-` and 24 random hex digits. */
+  /**
+   * Makes a fresh withdrawal id. Default: `w-`, the time in ms (base 36), 16 random hex digits
+   * drawn once per client and a per-client counter (base 36): unique like a random id, but
+   * time-ordered, so the bank's withdrawals table grows at one end instead of touching a random
+   * page per withdrawal (fewer dirty pages per group commit).
+   */
   readonly newWithdrawalId?: () => string;
 }
 
@@ -62,7 +67,9 @@ function toReply(value: unknown): AtmReply {
 
 /** Creates an ATM client over `call`. */
 export function createAtmClient(options: AtmClientOptions): AtmClient {
-  const newWithdrawalId = options.newWithdrawalId ?? ((): string => `w-${randomBytes(12).toString('hex')}`);
+  const idPrefix = randomBytes(8).toString('hex');
+  let idCounter = 0;
+  const newWithdrawalId = options.newWithdrawalId ?? ((): string => `w-${Date.now().toString(36)}${idPrefix}${(idCounter++).toString(36)}`);
   let session: string | undefined;
   let holder: string | undefined;
 
