@@ -29,7 +29,7 @@
  * Stateful: the room (who is in it, under which name) is shared state, and each connection has a
  * login state and a flood bucket.
  */
-import type { Service, Session, SessionContext } from '@netlab/service';
+import type { CloseReason, Service, Session, SessionContext } from '@netlab/service';
 import { chatNameKey, isValidChatName } from './chat-name.js';
 import { assertNumberOption } from './errors.js';
 import { malformedReply } from '@netlab/service';
@@ -104,6 +104,132 @@ function hasControlCharacter(text: string): boolean {
   return false;
 }
 
+/** What every session of one service shares. */
+interface Room {
+  /** Members by name key, in join order. */
+  readonly members: Map<string, Member>;
+  readonly deliver: (targets: Iterable<Member>, line: string) => void;
+  readonly whoLines: () => string[];
+  readonly maxMembers: number;
+  readonly maxMessageBytes: number;
+  readonly flood: { readonly rate: number; readonly burst: number };
+}
+
+/**
+ * One connection's session. A class, not closures: with a thousand members the per-member
+ * functions of a closure-based session cost more memory than the rest of the session.
+ */
+class ChatSession implements Session<string, string> {
+  private me: Member | undefined = undefined;
+  private readonly bucket: TokenBucket;
+
+  constructor(
+    private readonly room: Room,
+    private readonly ctx: SessionContext<string>,
+  ) {
+    this.bucket = createTokenBucket(room.flood, ctx.now());
+  }
+
+  receive(line: string): readonly string[] {
+    const { ctx, room } = this;
+    if (!this.bucket.take(ctx.now())) return ['ERROR flood limit, slow down'];
+    if (utf8Length(line) > room.maxMessageBytes) return [`ERROR message too long (max ${room.maxMessageBytes} bytes)`];
+    if (hasControlCharacter(line)) return ['ERROR control characters are not allowed'];
+    const text = line.trim();
+    const lower = text.toLowerCase();
+    if (lower === 'quit' || lower === '/quit') {
+      this.quit();
+      return [];
+    }
+    const me = this.me;
+    if (me === undefined) return this.login(text);
+    if (text === '') return [];
+    if (text.startsWith('/') && !text.startsWith('//')) return this.command(me, text);
+    room.deliver(room.members.values(), `${me.name}: ${text.startsWith('//') ? text.slice(1) : text}`);
+    return [];
+  }
+
+  close(reason: CloseReason): void {
+    this.leave(false, reason.message === undefined ? reason.kind : `${reason.kind}: ${reason.message}`);
+  }
+
+  private leave(announceToSelf: boolean, why: string): void {
+    const leaver = this.me;
+    if (leaver === undefined) return;
+    const { members, deliver } = this.room;
+    this.me = undefined;
+    if (announceToSelf) deliver(members.values(), `${leaver.name} has left the chat.`);
+    members.delete(chatNameKey(leaver.name));
+    if (!announceToSelf) deliver(members.values(), `${leaver.name} has left the chat.`);
+    this.ctx.log(`${leaver.name} left (${why}); ${members.size} in the room`);
+  }
+
+  // Both return the lines for this member alone; room lines go out through `deliver`.
+  private login(text: string): readonly string[] {
+    const { ctx, room } = this;
+    if (!isValidChatName(text)) return ['ERROR invalid name'];
+    if (room.members.has(chatNameKey(text))) return ['ERROR name taken'];
+    if (room.members.size >= room.maxMembers) {
+      ctx.log(`refused ${text}: room full`);
+      return ['ERROR room full'];
+    }
+    const me: Member = { name: text, ctx };
+    this.me = me;
+    room.members.set(chatNameKey(text), me);
+    // Sent now, not returned: the welcome must reach the newcomer before the join line does.
+    ctx.send(`Welcome, ${text}!`);
+    room.deliver(room.members.values(), `${text} has joined the chat.`);
+    ctx.log(`${text} joined; ${room.members.size} in the room`);
+    return [];
+  }
+
+  private command(self: Member, text: string): readonly string[] {
+    const { members, deliver } = this.room;
+    const space = text.search(/\s/u);
+    const word = (space === -1 ? text : text.slice(0, space)).toLowerCase();
+    const rest = space === -1 ? '' : text.slice(space).trim();
+    switch (word) {
+      case '/who':
+        return this.room.whoLines();
+      case '/help':
+        return CHAT_HELP;
+      case '/msg': {
+        const gap = rest.search(/\s/u);
+        const to = gap === -1 ? rest : rest.slice(0, gap);
+        const body = gap === -1 ? '' : rest.slice(gap).trim();
+        if (to === '' || body === '') return ['ERROR usage: /msg <name> <text>'];
+        const target = members.get(chatNameKey(to));
+        if (target === undefined) return ['ERROR no such member'];
+        if (target !== self) deliver([target], `${self.name} (private): ${body}`);
+        return [`${self.name} (private to ${target.name}): ${body}`];
+      }
+      case '/nick': {
+        if (!isValidChatName(rest)) return ['ERROR invalid name'];
+        if (rest === self.name) return ['ERROR name unchanged'];
+        const holder = members.get(chatNameKey(rest));
+        if (holder !== undefined && holder !== self) return ['ERROR name taken'];
+        const old = self.name;
+        members.delete(chatNameKey(old));
+        self.name = rest;
+        members.set(chatNameKey(rest), self);
+        deliver(members.values(), `${old} is now known as ${rest}.`);
+        this.ctx.log(`${old} is now known as ${rest}`);
+        return [];
+      }
+      case '/quit':
+        this.quit();
+        return [];
+      default:
+        return ['ERROR unknown command (try /help)'];
+    }
+  }
+
+  private quit(): void {
+    this.leave(true, 'quit');
+    this.ctx.close('quit');
+  }
+}
+
 /** Creates a chat service with an empty room. */
 export function createChatService(options: ChatServiceOptions = {}): ChatService {
   const maxMembers = options.maxMembers ?? DEFAULT_MAX_MEMBERS;
@@ -115,7 +241,6 @@ export function createChatService(options: ChatServiceOptions = {}): ChatService
   assertNumberOption('floodRate', floodRate, Number.MIN_VALUE, 1e9, false);
   assertNumberOption('floodBurst', floodBurst, 1, 1e9, true);
 
-  /** Members by name key, in join order. */
   const members = new Map<string, Member>();
 
   // Delivery is not re-entrant: a send may make a transport close a slow member, whose leave
@@ -157,110 +282,14 @@ export function createChatService(options: ChatServiceOptions = {}): ChatService
     return lines.map((list, i) => (i === 0 ? `Members (${names.length}): ${list}` : `Members (continued): ${list}`));
   };
 
+  const room: Room = { members, deliver, whoLines, maxMembers, maxMessageBytes, flood: { rate: floodRate, burst: floodBurst } };
   const service: ChatService = {
     name: 'chat',
     get memberCount() {
       return members.size;
     },
     memberNames: () => [...members.values()].map((m) => m.name),
-    open(_peer, ctx): Session<string, string> {
-      const bucket: TokenBucket = createTokenBucket({ rate: floodRate, burst: floodBurst }, ctx.now());
-      let me: Member | undefined;
-
-      const leave = (announceToSelf: boolean, why: string): void => {
-        if (me === undefined) return;
-        const leaver = me;
-        me = undefined;
-        if (announceToSelf) deliver(members.values(), `${leaver.name} has left the chat.`);
-        members.delete(chatNameKey(leaver.name));
-        if (!announceToSelf) deliver(members.values(), `${leaver.name} has left the chat.`);
-        ctx.log(`${leaver.name} left (${why}); ${members.size} in the room`);
-      };
-
-      // Both return the lines for this member alone; room lines go out through `deliver`.
-      const login = (text: string): readonly string[] => {
-        if (!isValidChatName(text)) return ['ERROR invalid name'];
-        if (members.has(chatNameKey(text))) return ['ERROR name taken'];
-        if (members.size >= maxMembers) {
-          ctx.log(`refused ${text}: room full`);
-          return ['ERROR room full'];
-        }
-        me = { name: text, ctx };
-        members.set(chatNameKey(text), me);
-        // Sent now, not returned: the welcome must reach the newcomer before the join line does.
-        ctx.send(`Welcome, ${text}!`);
-        deliver(members.values(), `${text} has joined the chat.`);
-        ctx.log(`${text} joined; ${members.size} in the room`);
-        return [];
-      };
-
-      const command = (self: Member, text: string): readonly string[] => {
-        const space = text.search(/\s/u);
-        const word = (space === -1 ? text : text.slice(0, space)).toLowerCase();
-        const rest = space === -1 ? '' : text.slice(space).trim();
-        switch (word) {
-          case '/who':
-            return whoLines();
-          case '/help':
-            return CHAT_HELP;
-          case '/msg': {
-            const gap = rest.search(/\s/u);
-            const to = gap === -1 ? rest : rest.slice(0, gap);
-            const body = gap === -1 ? '' : rest.slice(gap).trim();
-            if (to === '' || body === '') return ['ERROR usage: /msg <name> <text>'];
-            const target = members.get(chatNameKey(to));
-            if (target === undefined) return ['ERROR no such member'];
-            if (target !== self) deliver([target], `${self.name} (private): ${body}`);
-            return [`${self.name} (private to ${target.name}): ${body}`];
-          }
-          case '/nick': {
-            if (!isValidChatName(rest)) return ['ERROR invalid name'];
-            if (rest === self.name) return ['ERROR name unchanged'];
-            const holder = members.get(chatNameKey(rest));
-            if (holder !== undefined && holder !== self) return ['ERROR name taken'];
-            const old = self.name;
-            members.delete(chatNameKey(old));
-            self.name = rest;
-            members.set(chatNameKey(rest), self);
-            deliver(members.values(), `${old} is now known as ${rest}.`);
-            ctx.log(`${old} is now known as ${rest}`);
-            return [];
-          }
-          case '/quit':
-            quit();
-            return [];
-          default:
-            return ['ERROR unknown command (try /help)'];
-        }
-      };
-
-      const quit = (): void => {
-        leave(true, 'quit');
-        ctx.close('quit');
-      };
-
-      return {
-        receive(line) {
-          if (!bucket.take(ctx.now())) return ['ERROR flood limit, slow down'];
-          if (utf8Length(line) > maxMessageBytes) return [`ERROR message too long (max ${maxMessageBytes} bytes)`];
-          if (hasControlCharacter(line)) return ['ERROR control characters are not allowed'];
-          const text = line.trim();
-          const lower = text.toLowerCase();
-          if (lower === 'quit' || lower === '/quit') {
-            quit();
-            return [];
-          }
-          if (me === undefined) return login(text);
-          if (text === '') return [];
-          if (text.startsWith('/') && !text.startsWith('//')) return command(me, text);
-          deliver(members.values(), `${me.name}: ${text.startsWith('//') ? text.slice(1) : text}`);
-          return [];
-        },
-        close(reason) {
-          leave(false, reason.message === undefined ? reason.kind : `${reason.kind}: ${reason.message}`);
-        },
-      };
-    },
+    open: (_peer, ctx): Session<string, string> => new ChatSession(room, ctx),
     malformed: (error) => [malformedReply(error)],
   };
   return service;

@@ -17,22 +17,25 @@ export interface TokenBucketOptions {
   readonly burst: number;
 }
 
+class Bucket implements TokenBucket {
+  constructor(
+    private readonly options: TokenBucketOptions,
+    public tokens: number,
+    private last: number,
+  ) {}
+
+  take(nowMs: number): boolean {
+    if (nowMs > this.last) {
+      this.tokens = Math.min(this.options.burst, this.tokens + ((nowMs - this.last) * this.options.rate) / 1000);
+      this.last = nowMs;
+    }
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
 /** Creates a full bucket; `startMs` is the time its refill counts from. */
 export function createTokenBucket(options: TokenBucketOptions, startMs: number): TokenBucket {
-  let tokens = options.burst;
-  let last = startMs;
-  return {
-    get tokens() {
-      return tokens;
-    },
-    take(nowMs) {
-      if (nowMs > last) {
-        tokens = Math.min(options.burst, tokens + ((nowMs - last) * options.rate) / 1000);
-        last = nowMs;
-      }
-      if (tokens < 1) return false;
-      tokens -= 1;
-      return true;
-    },
-  };
+  return new Bucket(options, options.burst, startMs);
 }
