@@ -224,10 +224,13 @@ async function postgres(url: string): Promise<{ overhead: string[]; rows: string
 }
 
 console.log(`request-log benchmarks, ${DURATION_MS} ms per figure in 6 interleaved slices, ${new Date().toISOString()}`);
-const overheads: string[][] = [await memory()];
-const sqliteResult = await sqlite();
-overheads.push(sqliteResult.overhead);
-const url = process.env.NETLAB_PG_URL;
+// NETLAB_BENCH_ONLY=memory|sqlite|postgres runs one part (for quick iterations); default all.
+const only = process.env.NETLAB_BENCH_ONLY ?? '';
+const overheads: string[][] = [];
+if (only === '' || only === 'memory') overheads.push(await memory());
+const sqliteResult = only === '' || only === 'sqlite' ? await sqlite() : undefined;
+if (sqliteResult !== undefined) overheads.push(sqliteResult.overhead);
+const url = only === '' || only === 'postgres' ? process.env.NETLAB_PG_URL : '';
 let pgRows: string[][] | undefined;
 if (url !== undefined && url !== '') {
   const pgResult = await postgres(url);
@@ -237,5 +240,5 @@ if (url !== undefined && url !== '') {
   console.log('PostgreSQL: skipped (set NETLAB_PG_URL)');
 }
 table('Exactly-once overhead over the bare effect (ops/s, full server path)', ['store', 'bare', 'exactly-once', 'result'], overheads);
-table('SQLite durable (WAL, synchronous=FULL), 64 concurrent clients (ops/s)', ['mode', 'ops/s', 'commits', 'ratio'], sqliteResult.group);
+if (sqliteResult !== undefined) table('SQLite durable (WAL, synchronous=FULL), 64 concurrent clients (ops/s)', ['mode', 'ops/s', 'commits', 'ratio'], sqliteResult.group);
 if (pgRows !== undefined) table('PostgreSQL: exactly-once vs a bare one-statement transaction (ops/s)', ['clients', 'bare autocommit', 'bare BEGIN/UPDATE/COMMIT', 'exactly-once', 'vs autocommit', 'vs explicit tx'], pgRows);

@@ -4,29 +4,38 @@
  * share it, and the database, not timing luck, keeps them from running a request twice.
  *
  * One request = one transaction at READ COMMITTED, in two round trips plus the effect's own:
- * 1. `BEGIN; SET LOCAL lock_timeout; delete the records at or below the carried ack and upsert
- *    the client row (raising its watermark) ... RETURNING; SELECT record; SAVEPOINT` (one
- *    simple-protocol message; values are escaped literals). The upsert takes the client's row
- *    lock, so a replica holding the same request (or any request of the same client) makes this
- *    one wait until it commits; the SELECT, being a new statement, then sees its record and the
- *    request is replayed, not run. If the lock is not granted within `lockTimeoutMs` the request
- *    fails `ERR_UNAVAILABLE` (retry the same id). A new client whose ack is above 0 is
- *    `expired`: the transaction is rolled back.
+ * 1. `BEGIN; SET LOCAL lock_timeout; upsert the client row (raising its watermark) ... RETURNING
+ *    the previous watermark; SELECT record` (one simple-protocol message; the two
+ *    statements are prepared once per connection with SQL `PREPARE` and run with `EXECUTE`, so
+ *    they are neither parsed nor planned per request; values are escaped literals). The upsert
+ *    takes the client's row lock, so a replica holding the same request (or any request of the
+ *    same client) makes this one wait until it commits; the SELECT, being a new statement, then
+ *    sees its record and the request is replayed, not run. If the lock is not granted within
+ *    `lockTimeoutMs` the request fails `ERR_UNAVAILABLE` (retry the same id). A new client whose
+ *    ack is above 0 is `expired`: the transaction is rolled back.
  * 2. the effect, with the transaction's client;
- * 3. `RELEASE (or ROLLBACK TO) SAVEPOINT; INSERT record; COMMIT`.
+ * 3. `collect the records in (previous ack, new ack] and INSERT the record (one prepared
+ *    statement); COMMIT`. Collection under the lock, in a new snapshot,
+ *    sees every record committed before; the bounded range never walks the dead index entries
+ *    of earlier collections (a `seq <= ack` range would, until the next vacuum).
  * The primary key on (client_id, seq) is the backstop: a second insert of one id cannot commit.
  *
- * An effect that throws is rolled back to its savepoint and its failure recorded, except for
- * transient database errors (serialization failure, deadlock, lock timeout, lost connection):
- * then the whole transaction is rolled back, nothing is recorded, and the request answers
- * `ERR_UNAVAILABLE` so the client retries the same id.
+ * An effect that throws is rolled back with the whole transaction, and its failure is recorded in
+ * a second transaction that locks and decides again (a replica may have run the request in
+ * between; then its record is replayed). No savepoint on the common path: a subtransaction costs
+ * two statements and an extra transaction id on every request for the sake of a rare one.
+ * Transient database errors (serialization failure, deadlock, lock timeout, lost connection)
+ * are not recorded: the transaction is rolled back and the request answers `ERR_UNAVAILABLE`
+ * so the client retries the same id.
  *
- * Tables (schema and prefix configurable): `<p>_clients(client_id PK, ack, last_seen)` and
+ * Tables (schema and prefix configurable): `<p>_clients(client_id PK, ack, last_seen)` (no index
+ * on last_seen, so the per-request update is HOT) and
  * `<p>_records(client_id, seq, fingerprint, payload, reply, PK(client_id, seq))`.
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { JsonValue } from '../core/canonical-json.js';
-import { type ClientRow, type CompletionRecord, decide } from '../core/decide.js';
+import { type ClientRow, type CompletionRecord, type LoggedRequest, decide } from '../core/decide.js';
 import { failureBody, successBody } from '../core/reply-body.js';
 import type { EffectContext, RequestLogStore, StoreOutcome } from '../core/store.js';
 import { RequestLogError, assertIntegerOption } from '../errors.js';
@@ -77,6 +86,21 @@ function isTransient(error: unknown): boolean {
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
+interface PreparedStatement {
+  readonly name: string;
+  /** The `PREPARE` command that creates it. */
+  readonly prepare: string;
+}
+
+/** A named statement whose name is a hash of its text: equal names, equal statements. */
+function preparedStatement(types: string, text: string): PreparedStatement {
+  const name = `request_log_${createHash('sha256').update(`${types} ${text}`).digest('hex').slice(0, 16)}`;
+  return { name, prepare: `PREPARE ${name} ${types} AS ${text}` };
+}
+
+/** Statement names prepared on each connection (a connection's statements live as long as it does). */
+const preparedOn = new WeakMap<pg.ClientBase, Set<string>>();
+
 /** Creates the tables if needed and returns the store (see the module comment). */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const schema = options.schema ?? DEFAULT_PG_SCHEMA;
@@ -98,7 +122,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     await setup.query(`SELECT pg_advisory_xact_lock(hashtext('netlab_request_log_setup'))`);
     await setup.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await setup.query(`CREATE TABLE IF NOT EXISTS ${clients} (client_id text PRIMARY KEY, ack bigint NOT NULL, last_seen bigint NOT NULL)`);
-    await setup.query(`CREATE INDEX IF NOT EXISTS ${prefix}_clients_last_seen ON ${clients} (last_seen)`);
+    // No index on last_seen: every request rewrites it, and an indexed column would make every
+    // client-row update a non-HOT one (a new index entry in each index). The lease sweep scans
+    // the table instead, once per sweep interval. Older versions created the index: drop it.
+    await setup.query(`DROP INDEX IF EXISTS ${schema}.${prefix}_clients_last_seen`);
     await setup.query(
       `CREATE TABLE IF NOT EXISTS ${records} (client_id text NOT NULL, seq bigint NOT NULL, fingerprint text NOT NULL, payload text NOT NULL, reply text NOT NULL, PRIMARY KEY (client_id, seq))`,
     );
@@ -108,6 +135,129 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     throw error;
   } finally {
     setup.release();
+  }
+
+  // The hot statements, prepared once per connection (SQL PREPARE, so that one simple-protocol
+  // message can still carry BEGIN and several of them: one round trip, no parsing or planning).
+  // A name is derived from its text, so stores sharing a pool and tables share statements and
+  // stores on other tables never collide.
+  const lock = preparedStatement(
+    '(text, bigint, bigint)',
+    // `prev` reads the stored ack from the statement's snapshot, before the row lock: it can
+    // only be lower than the locked value (acks only rise), so the collection range built on it
+    // can only be wider than needed, never narrower.
+    `WITH prev AS (SELECT ack FROM ${clients} WHERE client_id = $1)
+     INSERT INTO ${clients} AS c (client_id, ack, last_seen) VALUES ($1, $2, $3)
+       ON CONFLICT (client_id) DO UPDATE SET ack = GREATEST(c.ack, EXCLUDED.ack), last_seen = GREATEST(c.last_seen, EXCLUDED.last_seen)
+       RETURNING ack, last_seen, (xmax = 0) AS inserted, (SELECT ack FROM prev) AS prev_ack`,
+  );
+  const find = preparedStatement('(text, bigint)', `SELECT payload, reply FROM ${records} WHERE client_id = $1 AND seq = $2`);
+  const collect = preparedStatement('(text, bigint, bigint)', `DELETE FROM ${records} WHERE client_id = $1 AND seq > $2 AND seq <= $3`);
+  const insertRecord = preparedStatement(
+    '(text, bigint, bigint, bigint, text, text, text)',
+    `WITH collected AS (DELETE FROM ${records} WHERE client_id = $1 AND seq > $2 AND seq <= $3)
+     INSERT INTO ${records} (client_id, seq, fingerprint, payload, reply) VALUES ($1, $4, $5, $6, $7)`,
+  );
+  const hot = [lock, find, collect, insertRecord];
+
+  /** Prepares the hot statements on a connection the first time the store uses it. */
+  async function prepare(client: pg.PoolClient): Promise<void> {
+    let done = preparedOn.get(client);
+    if (done === undefined) {
+      done = new Set();
+      preparedOn.set(client, done);
+    }
+    const missing = hot.filter((statement) => !done.has(statement.name));
+    if (missing.length === 0) return;
+    try {
+      await client.query(missing.map((statement) => statement.prepare).join('; '));
+    } catch (error) {
+      if (sqlState(error) !== '42P05') throw error;
+      // Some already exist on this connection (another copy of this module prepared them): they are the same text.
+      for (const statement of missing) {
+        await client.query(statement.prepare).catch((each: unknown) => {
+          if (sqlState(each) !== '42P05') throw each;
+        });
+      }
+    }
+    for (const statement of missing) done.add(statement.name);
+  }
+
+  /**
+   * One transaction for `request` on `client` (see the module comment). With `failure` set, the
+   * effect already threw in an earlier, rolled-back transaction: if the request is still to run,
+   * that failure is recorded instead of running the effect again.
+   */
+  async function transact(
+    client: pg.PoolClient,
+    request: LoggedRequest,
+    effect: PostgresEffect,
+    now: number,
+    maxInFlight: number,
+    failure: string | undefined,
+  ): Promise<StoreOutcome> {
+    const id = pg.escapeLiteral(request.clientId);
+    const results = (await client.query(
+      `BEGIN; SET LOCAL lock_timeout = ${lockTimeoutMs};
+       EXECUTE ${lock.name}(${id}, ${request.ack}, ${now});
+       EXECUTE ${find.name}(${id}, ${request.seq})`,
+    )) as unknown as pg.QueryResult[];
+    const row = results[2]?.rows[0] as { ack: string; last_seen: string; inserted: boolean; prev_ack: string | null } | undefined;
+    const record = results[3]?.rows[0] as CompletionRecord | undefined;
+    if (row === undefined) throw new Error('client upsert returned no row');
+    const known: ClientRow | undefined = row.inserted ? undefined : { ack: Number(row.ack), lastSeen: Number(row.last_seen) };
+    const decision = decide(request, known, record, maxInFlight);
+    if (decision.kind === 'expired') {
+      await client.query('ROLLBACK');
+      return { kind: 'expired' };
+    }
+    let outcome: StoreOutcome;
+    /** The record's escaped fingerprint, payload and reply, when the effect ran. */
+    let insert: string | undefined;
+    switch (decision.kind) {
+      case 'execute': {
+        let reply: string;
+        if (failure === undefined) {
+          try {
+            reply = successBody(await effect(client, request.payload, { clientId: request.clientId, seq: request.seq, now }));
+          } catch (error) {
+            if (isTransient(error)) throw error;
+            // Roll everything back (the effect's writes with it) and record the failure in a new
+            // transaction, which decides again: meanwhile a replica may have run the request.
+            await client.query('ROLLBACK');
+            return await transact(client, request, effect, now, maxInFlight, failureBody(error));
+          }
+        } else {
+          reply = failure;
+        }
+        insert = `${pg.escapeLiteral(request.fingerprint)}, ${pg.escapeLiteral(request.canonical)}, ${pg.escapeLiteral(reply)}`;
+        outcome = { kind: 'fresh', reply };
+        break;
+      }
+      case 'replay':
+        outcome = { kind: 'replay', reply: decision.reply };
+        break;
+      case 'mismatch':
+        outcome = { kind: 'mismatch', fields: decision.fields };
+        break;
+      case 'stale':
+        outcome = { kind: 'stale', ack: decision.ack };
+        break;
+      case 'window':
+        outcome = { kind: 'window', ack: decision.ack, maxInFlight: decision.maxInFlight };
+        break;
+    }
+    // Collection runs here, under the row lock and in a new snapshot, so it sees every record
+    // committed by earlier holders of the lock. Records at or below the stored ack were
+    // collected by the transaction that raised it, and an inserted record is always above the
+    // ack of its time, so only (previous ack, new ack] can hold collectable records.
+    const from = row.inserted || row.prev_ack === null ? 0 : Number(row.prev_ack);
+    const to = Number(row.ack);
+    let write = '';
+    if (insert !== undefined) write = `EXECUTE ${insertRecord.name}(${id}, ${from}, ${to}, ${request.seq}, ${insert});`;
+    else if (to > from) write = `EXECUTE ${collect.name}(${id}, ${from}, ${to});`;
+    await client.query(`${write} COMMIT`);
+    return outcome;
   }
 
   let closed = false;
@@ -121,57 +271,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const client = await pool.connect();
       let broken: Error | undefined;
       try {
-        const id = pg.escapeLiteral(request.clientId);
-        const results = (await client.query(
-          `BEGIN; SET LOCAL lock_timeout = ${lockTimeoutMs};
-           WITH collected AS (DELETE FROM ${records} WHERE client_id = ${id} AND seq <= ${request.ack})
-           INSERT INTO ${clients} AS c (client_id, ack, last_seen) VALUES (${id}, ${request.ack}, ${now})
-             ON CONFLICT (client_id) DO UPDATE SET ack = GREATEST(c.ack, EXCLUDED.ack), last_seen = GREATEST(c.last_seen, EXCLUDED.last_seen)
-             RETURNING ack, last_seen, (xmax = 0) AS inserted;
-           SELECT payload, reply FROM ${records} WHERE client_id = ${id} AND seq = ${request.seq};
-           SAVEPOINT request_log_effect`,
-        )) as unknown as pg.QueryResult[];
-        const row = results[2]?.rows[0] as { ack: string; last_seen: string; inserted: boolean } | undefined;
-        const record = results[3]?.rows[0] as CompletionRecord | undefined;
-        if (row === undefined) throw new Error('client upsert returned no row');
-        const known: ClientRow | undefined = row.inserted ? undefined : { ack: Number(row.ack), lastSeen: Number(row.last_seen) };
-        const decision = decide(request, known, record, maxInFlight);
-        if (decision.kind === 'expired') {
-          await client.query('ROLLBACK');
-          return { kind: 'expired' };
-        }
-        let outcome: StoreOutcome;
-        let finish = 'RELEASE SAVEPOINT request_log_effect;';
-        switch (decision.kind) {
-          case 'execute': {
-            let reply: string;
-            try {
-              reply = successBody(await effect(client, request.payload, { clientId: request.clientId, seq: request.seq, now }));
-            } catch (error) {
-              if (isTransient(error)) throw error;
-              reply = failureBody(error);
-              finish = 'ROLLBACK TO SAVEPOINT request_log_effect; RELEASE SAVEPOINT request_log_effect;';
-            }
-            finish += `INSERT INTO ${records} (client_id, seq, fingerprint, payload, reply) VALUES (${id}, ${request.seq}, ${pg.escapeLiteral(request.fingerprint)}, ${pg.escapeLiteral(request.canonical)}, ${pg.escapeLiteral(reply)});`;
-            outcome = { kind: 'fresh', reply };
-            break;
-          }
-          case 'replay':
-            outcome = { kind: 'replay', reply: decision.reply };
-            break;
-          case 'mismatch':
-            outcome = { kind: 'mismatch', fields: decision.fields };
-            break;
-          case 'stale':
-            outcome = { kind: 'stale', ack: decision.ack };
-            break;
-          case 'window':
-            outcome = { kind: 'window', ack: decision.ack, maxInFlight: decision.maxInFlight };
-            break;
-        }
-        await client.query(`${finish} COMMIT`);
-        return outcome;
+        await prepare(client);
+        return await transact(client, request, effect, now, maxInFlight, undefined);
       } catch (error) {
+        // Someone deallocated our statements (DISCARD ALL on a shared pool): prepare them again next time.
+        if (sqlState(error) === '26000') preparedOn.delete(client);
         await client.query('ROLLBACK').catch((rollbackError: unknown) => {
           broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
         });
