@@ -27,15 +27,51 @@ function at(error: unknown, segment: string): never {
   throw error;
 }
 
+/**
+ * `JSON.stringify(text)` for a string, without the call when nothing needs escaping (printable
+ * ASCII other than `"` and `\`: the common case for keys and short values).
+ */
+function quote(text: string): string {
+  if (text.length > 64) return JSON.stringify(text);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return JSON.stringify(text);
+  }
+  return `"${text}"`;
+}
+
+/**
+ * Sorts keys in place in code-unit order (what `Array.prototype.sort` does by default): an
+ * insertion sort for the few keys of a typical payload (no comparator calls into the runtime,
+ * nothing to do when they are already in order), the built-in sort beyond.
+ */
+function sortKeys(keys: string[]): void {
+  if (keys.length > 16) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    while (j >= 0 && (keys[j] as string) > key) {
+      keys[j + 1] = keys[j] as string;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+}
+
 // Cycles need no bookkeeping: a cyclic value is infinitely deep, so the depth limit refuses it.
 function write(value: unknown, depth: number): string {
   switch (typeof value) {
     case 'string':
+      return quote(value);
     case 'boolean':
-      return JSON.stringify(value);
+      return value ? 'true' : 'false';
     case 'number':
       if (!Number.isFinite(value)) throw new InvalidJson(String(value));
-      return JSON.stringify(value);
+      // Number-to-string is what JSON.stringify writes for a finite number (-0 included: "0").
+      return String(value);
     case 'object': {
       if (value === null) return 'null';
       if (depth >= MAX_JSON_DEPTH) throw new InvalidJson(`nested deeper than ${MAX_JSON_DEPTH} (or a cycle)`);
@@ -56,11 +92,13 @@ function write(value: unknown, depth: number): string {
       const record = value as Record<string, unknown>;
       let out = '{';
       let first = true;
-      for (const key of Object.keys(record).sort()) {
+      const keys = Object.keys(record);
+      sortKeys(keys);
+      for (const key of keys) {
         if (!first) out += ',';
         first = false;
         try {
-          out += `${JSON.stringify(key)}:${write(record[key], depth + 1)}`;
+          out += `${quote(key)}:${write(record[key], depth + 1)}`;
         } catch (error) {
           at(error, `.${key}`);
         }
