@@ -51,12 +51,9 @@ function sortKeys(keys: string[]): void {
     return;
   }
   for (let i = 1; i < keys.length; i++) {
-    const key = keys[i] as string;
+    const key = keys[i] ?? '';
     let j = i - 1;
-    while (j >= 0 && (keys[j] as string) > key) {
-      keys[j + 1] = keys[j] as string;
-      j--;
-    }
+    for (let before = keys[j] ?? ''; j >= 0 && before > key; before = keys[--j] ?? '') keys[j + 1] = before;
     keys[j + 1] = key;
   }
 }
