@@ -57,52 +57,78 @@ function isThenable(value: unknown): boolean {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
+/**
+ * One effect's transaction: a class (methods on the prototype) rather than closures, and the
+ * staging map made on the first write, so a request allocates one small object for it.
+ */
+class Tx implements MemoryTx {
+  open = true;
+  private staged: Map<string, JsonValue | typeof DELETED> | undefined;
+
+  constructor(private readonly data: Map<string, JsonValue>) {}
+
+  private guard(): void {
+    if (!this.open) throw new RequestLogError('ERR_ASYNC_EFFECT', 'the transaction is over: memory effects must be synchronous');
+  }
+
+  get(key: string): JsonValue | undefined {
+    this.guard();
+    if (this.staged !== undefined) {
+      const value = this.staged.get(key);
+      if (value !== undefined || this.staged.has(key)) return value === DELETED ? undefined : value;
+    }
+    return this.data.get(key);
+  }
+
+  set(key: string, value: JsonValue): void {
+    this.guard();
+    // A copy, so an effect that keeps and mutates its object cannot write around the transaction.
+    (this.staged ??= new Map()).set(key, typeof value === 'object' && value !== null ? structuredClone(value) : value);
+  }
+
+  delete(key: string): void {
+    this.guard();
+    (this.staged ??= new Map()).set(key, DELETED);
+  }
+
+  /** Applies the staged writes. */
+  commit(): void {
+    if (this.staged === undefined) return;
+    for (const [key, staging] of this.staged) {
+      if (staging === DELETED) this.data.delete(key);
+      else this.data.set(key, staging);
+    }
+  }
+}
+
 /** Creates a memory store (see the module comment for its guarantees). */
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const state = options.state ?? createMemoryStoreState();
 
   function runEffect(effect: MemoryEffect, payload: JsonValue, context: EffectContext): string {
-    const staged = new Map<string, JsonValue | typeof DELETED>();
-    let open = true;
-    const guard = (): void => {
-      if (!open) throw new RequestLogError('ERR_ASYNC_EFFECT', 'the transaction is over: memory effects must be synchronous');
-    };
-    const tx: MemoryTx = {
-      get(key) {
-        guard();
-        const value = staged.get(key);
-        return value === DELETED ? undefined : (value ?? state.data.get(key));
-      },
-      set(key, value) {
-        guard();
-        // A copy, so an effect that keeps and mutates its object cannot write around the transaction.
-        staged.set(key, typeof value === 'object' && value !== null ? structuredClone(value) : value);
-      },
-      delete(key) {
-        guard();
-        staged.set(key, DELETED);
-      },
-    };
+    const tx = new Tx(state.data);
     try {
       const value: unknown = effect(tx, payload, context);
       if (isThenable(value)) throw new RequestLogError('ERR_ASYNC_EFFECT');
       const body = successBody(value);
-      for (const [key, staging] of staged) {
-        if (staging === DELETED) state.data.delete(key);
-        else state.data.set(key, staging);
-      }
+      tx.commit();
       return body;
     } catch (error) {
       return failureBody(error);
     } finally {
-      open = false;
+      tx.open = false;
     }
   }
 
   function collect(clientId: string, previousAck: number, ack: number): void {
     if (ack <= previousAck) return;
     const records = state.records.get(clientId);
-    if (records === undefined) return;
+    if (records === undefined || records.size === 0) return;
+    // Usually the ack moves by one or two: delete those seqs rather than walk the whole map.
+    if (ack - previousAck <= records.size) {
+      for (let seq = previousAck + 1; seq <= ack; seq++) records.delete(seq);
+      return;
+    }
     for (const seq of records.keys()) if (seq <= ack) records.delete(seq);
   }
 

@@ -148,14 +148,14 @@ export function createRequestLog<E>(options: RequestLogOptions<E>): RequestLog<E
   let closed = false;
 
   function toReply(request: LoggedRequest, outcome: StoreOutcome): ReplyEnvelope {
-    const id = { clientId: request.clientId, seq: request.seq };
+    const id = request;
     switch (outcome.kind) {
       case 'fresh':
         stats.fresh++;
-        return { kind: 'reply', ...id, status: 'done', replay: false, body: outcome.reply };
+        return { kind: 'reply', clientId: request.clientId, seq: request.seq, status: 'done', replay: false, body: outcome.reply };
       case 'replay':
         stats.duplicates++;
-        return { kind: 'reply', ...id, status: 'done', replay: true, body: outcome.reply };
+        return { kind: 'reply', clientId: request.clientId, seq: request.seq, status: 'done', replay: true, body: outcome.reply };
       case 'stale':
         stats.stale++;
         return errorReply(id, 'ERR_STALE', `seq ${request.seq} is at or below the acknowledged watermark ${outcome.ack}`, {

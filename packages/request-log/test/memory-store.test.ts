@@ -44,6 +44,24 @@ describe('memory store', () => {
     expect(store.state.data.has('x')).toBe(false);
   });
 
+  it('lets an effect read its own staged writes, a staged null and a staged delete included', async () => {
+    const store = createMemoryStore();
+    store.state.data.set('a', 1);
+    store.state.data.set('b', 2);
+    const log = createRequestLog({ store });
+    const reply = await log.execute(request('c1', 1, 0, {}), (tx) => {
+      tx.set('a', null);
+      tx.delete('b');
+      tx.set('c', 3);
+      return ['a', 'b', 'c'].map((key) => {
+        const value = tx.get(key);
+        return value === undefined ? 'missing' : value;
+      });
+    });
+    expect(valueOf(reply)).toEqual([null, 'missing', 3]);
+    expect([...store.state.data]).toEqual([['a', null], ['c', 3]]);
+  });
+
   it('holds at most clients × window records after 10^5 operations from 100 clients', async () => {
     const store = createMemoryStore();
     const window = 8;
