@@ -103,6 +103,41 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL', () => {
       }
     });
 
+    it('collects every record below a watermark that jumps over several seqs at once', async () => {
+      const h = await open();
+      try {
+        const log = createRequestLog({ store: h.store });
+        for (let seq = 1; seq <= 5; seq++) expect(codeOf(await log.execute(request('j', seq, 0, { seq }), h.add('j', 1)))).toBe('done');
+        expect((await h.store.counts()).records).toBe(5);
+        expect(codeOf(await log.execute(request('j', 6, 5, { seq: 6 }), h.add('j', 1)))).toBe('done');
+        expect((await h.store.counts()).records).toBe(1);
+      } finally {
+        await h.close();
+      }
+    });
+
+    it('prepares its statements again after someone deallocates them on a shared connection', async () => {
+      const schema = `rl_${run}_discard`;
+      schemas.push(schema);
+      const pool = new pg.Pool({ connectionString: url, max: 1 });
+      const store = await createPostgresStore({ pool, schema });
+      try {
+        const log = createRequestLog({ store });
+        const effect: PostgresEffect = () => 'ok';
+        expect(codeOf(await log.execute(request('d', 1, 0, {}), effect))).toBe('done');
+        await pool.query('DEALLOCATE ALL');
+        // The one request that finds its statements gone fails retryably, having committed nothing...
+        expect(codeOf(await log.execute(request('d', 2, 1, {}), effect))).toBe('ERR_UNAVAILABLE');
+        expect((await store.counts()).records).toBe(1);
+        // ...and its retry runs on statements prepared again.
+        expect(codeOf(await log.execute(request('d', 2, 1, {}), effect))).toBe('done');
+        expect(codeOf(await log.execute(request('d', 3, 2, {}), effect))).toBe('done');
+      } finally {
+        await store.close();
+        await pool.end();
+      }
+    });
+
     it('rolls back an effect whose SQL fails and records that failure', async () => {
       const h = await open();
       try {
