@@ -12,7 +12,8 @@ export {
 } from './core/messages.js';
 export type { DoneReply, ErrorReply, ReplyBody, ReplyEnvelope, ReplyErrorCode, RequestEnvelope } from './core/messages.js';
 export { MAX_FAILURE_MESSAGE_LENGTH, failureBody, parseReplyBody, successBody } from './core/reply-body.js';
-export type { EffectContext, RequestLogStore, StoreCounts, StoreExecuteOptions, StoreOutcome } from './core/store.js';
+export { outcomeWithoutEffect } from './core/store.js';
+export type { EffectContext, ReadOnlyDecision, RequestLogStore, StoreCounts, StoreExecuteOptions, StoreOutcome } from './core/store.js';
 export {
   ClientCore,
   DEFAULT_BACKOFF_FACTOR,

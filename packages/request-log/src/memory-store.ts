@@ -14,7 +14,7 @@
 import type { JsonValue } from './core/canonical-json.js';
 import { type ClientRow, type CompletionRecord, decide } from './core/decide.js';
 import { failureBody, successBody } from './core/reply-body.js';
-import type { EffectContext, RequestLogStore, StoreOutcome } from './core/store.js';
+import { type EffectContext, type RequestLogStore, type StoreOutcome, outcomeWithoutEffect } from './core/store.js';
 import { RequestLogError } from './errors.js';
 
 /** Everything the memory store keeps: hand it to a new store to model a restart. */
@@ -152,17 +152,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
           outcome = { kind: 'fresh', reply };
           break;
         }
-        case 'replay':
-          outcome = { kind: 'replay', reply: decision.reply };
-          break;
-        case 'mismatch':
-          outcome = { kind: 'mismatch', fields: decision.fields };
-          break;
-        case 'stale':
-          outcome = { kind: 'stale', ack: decision.ack };
-          break;
-        case 'window':
-          outcome = { kind: 'window', ack: decision.ack, maxInFlight: decision.maxInFlight };
+        default:
+          outcome = outcomeWithoutEffect(decision);
           break;
       }
       state.clients.set(request.clientId, { ack: decision.ack, lastSeen: now });

@@ -7,7 +7,7 @@
  * `E` is the store's effect type: synchronous for memory and SQLite (the transaction cannot be
  * held across an `await`), asynchronous for PostgreSQL.
  */
-import type { LoggedRequest } from './decide.js';
+import type { Decision, LoggedRequest } from './decide.js';
 
 /** What an effect is told about the request it runs for. */
 export interface EffectContext {
@@ -51,4 +51,21 @@ export interface RequestLogStore<E> {
   expire(before: number): Promise<number>;
   counts(): Promise<StoreCounts>;
   close(): Promise<void>;
+}
+
+/** A decision that runs no effect and writes no record. */
+export type ReadOnlyDecision = Exclude<Decision, { readonly kind: 'execute' } | { readonly kind: 'expired' }>;
+
+/** The store outcome of a decision that runs no effect: the same for every store. */
+export function outcomeWithoutEffect(decision: ReadOnlyDecision): StoreOutcome {
+  switch (decision.kind) {
+    case 'replay':
+      return { kind: 'replay', reply: decision.reply };
+    case 'mismatch':
+      return { kind: 'mismatch', fields: decision.fields };
+    case 'stale':
+      return { kind: 'stale', ack: decision.ack };
+    case 'window':
+      return { kind: 'window', ack: decision.ack, maxInFlight: decision.maxInFlight };
+  }
 }

@@ -37,7 +37,7 @@ import pg from 'pg';
 import type { JsonValue } from '../core/canonical-json.js';
 import { type ClientRow, type CompletionRecord, type LoggedRequest, decide } from '../core/decide.js';
 import { failureBody, successBody } from '../core/reply-body.js';
-import type { EffectContext, RequestLogStore, StoreOutcome } from '../core/store.js';
+import { type EffectContext, type RequestLogStore, type StoreOutcome, outcomeWithoutEffect } from '../core/store.js';
 import { RequestLogError, assertIntegerOption } from '../errors.js';
 
 /** Default schema. */
@@ -234,17 +234,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         outcome = { kind: 'fresh', reply };
         break;
       }
-      case 'replay':
-        outcome = { kind: 'replay', reply: decision.reply };
-        break;
-      case 'mismatch':
-        outcome = { kind: 'mismatch', fields: decision.fields };
-        break;
-      case 'stale':
-        outcome = { kind: 'stale', ack: decision.ack };
-        break;
-      case 'window':
-        outcome = { kind: 'window', ack: decision.ack, maxInFlight: decision.maxInFlight };
+      default:
+        outcome = outcomeWithoutEffect(decision);
         break;
     }
     // Collection runs here, under the row lock and in a new snapshot, so it sees every record

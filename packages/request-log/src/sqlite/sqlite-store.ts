@@ -22,7 +22,7 @@ import Database from 'better-sqlite3';
 import type { JsonValue } from '../core/canonical-json.js';
 import { type ClientRow, type CompletionRecord, type LoggedRequest, decide } from '../core/decide.js';
 import { failureBody, successBody } from '../core/reply-body.js';
-import type { EffectContext, RequestLogStore, StoreExecuteOptions, StoreOutcome } from '../core/store.js';
+import { type EffectContext, type RequestLogStore, type StoreExecuteOptions, type StoreOutcome, outcomeWithoutEffect } from '../core/store.js';
 import { RequestLogError, assertIntegerOption } from '../errors.js';
 
 /** Default largest group-commit batch: 256 requests per transaction. */
@@ -167,17 +167,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
           outcome = { kind: 'fresh', reply };
           break;
         }
-        case 'replay':
-          outcome = { kind: 'replay', reply: decision.reply };
-          break;
-        case 'mismatch':
-          outcome = { kind: 'mismatch', fields: decision.fields };
-          break;
-        case 'stale':
-          outcome = { kind: 'stale', ack: decision.ack };
-          break;
-        case 'window':
-          outcome = { kind: 'window', ack: decision.ack, maxInFlight: decision.maxInFlight };
+        default:
+          outcome = outcomeWithoutEffect(decision);
           break;
       }
       upsertClient.run(request.clientId, decision.ack, item.options.now);
