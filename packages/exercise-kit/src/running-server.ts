@@ -6,7 +6,9 @@
  * - every connection, request, close and error is logged to stderr, one line each;
  * - SIGINT / SIGTERM close the server gracefully and exit 0 (unless `handleSignals` is false).
  */
+import { formatUrl, onShutdown } from '@netlab/cli-kit';
 import type { Peer } from '@netlab/service';
+import { toListenError } from './errors.js';
 
 /** A server that is listening. */
 export interface RunningServer {
@@ -52,4 +54,41 @@ export const writeStderr = (line: string): void => {
 /** `127.0.0.1:53122` for logs. */
 export function peerLabel(peer: Peer): string {
   return peer.address.includes(':') ? `[${peer.address}]:${peer.port}` : `${peer.address}:${peer.port}`;
+}
+
+/** The part of a transport server that `announce` drives. */
+export interface ListenableServer {
+  listen(): Promise<{ readonly host: string; readonly port: number }>;
+  close(options: { readonly graceMs: number }): Promise<void>;
+}
+
+/**
+ * Binds `server`, installs the signal handlers, then prints the startup line: the lifecycle both
+ * `serveTcp` and `serveUdp` keep. Rejects with `ERR_LISTEN` when the address cannot be bound.
+ */
+export async function announce(transport: 'tcp' | 'udp', server: ListenableServer, options: ServeCommonOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
+  const log = options.log ?? writeStderr;
+  let address;
+  try {
+    address = await server.listen();
+  } catch (error) {
+    throw toListenError(error, transport, host, port);
+  }
+  const url = formatUrl(transport, address.host, address.port);
+  const graceMs = options.graceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+  const close = async (): Promise<void> => {
+    await server.close({ graceMs });
+  };
+  if (options.handleSignals ?? true) {
+    onShutdown(async (signal) => {
+      log(`${options.exercise}: ${signal}, stopping`);
+      await close();
+      log(`${options.exercise}: stopped`);
+    });
+  }
+  // Announce only once a signal can no longer kill the process mid-way: scripts send one right after the line.
+  (options.write ?? writeStdout)(`${options.exercise} listening on ${url}`);
+  return { transport, host: address.host, port: address.port, url, close };
 }

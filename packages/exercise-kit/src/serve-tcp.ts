@@ -1,9 +1,7 @@
-import { formatUrl, onShutdown } from '@netlab/cli-kit';
 import type { StreamCodec } from '@netlab/codec';
 import type { Service } from '@netlab/service';
 import { type TcpServerEvent, type TcpServerOptions, createTcpServer } from '@netlab/transport-tcp';
-import { toListenError } from './errors.js';
-import { DEFAULT_SHUTDOWN_GRACE_MS, type RunningServer, type ServeCommonOptions, peerLabel, writeStderr, writeStdout } from './running-server.js';
+import { type RunningServer, type ServeCommonOptions, announce, peerLabel, writeStderr } from './running-server.js';
 
 /** Transport options an app may tune; address, codec, service and events are set by `serveTcp`. */
 export type TcpTuning<In, Out> = Omit<TcpServerOptions<In, Out>, 'codec' | 'service' | 'host' | 'port' | 'onEvent'>;
@@ -55,25 +53,5 @@ export async function serveTcp<In, Out>(options: ServeTcpOptions<In, Out>): Prom
       if (line !== undefined) log(line);
     },
   });
-  let address;
-  try {
-    address = await server.listen();
-  } catch (error) {
-    throw toListenError(error, 'tcp', host, port);
-  }
-  const url = formatUrl('tcp', address.host, address.port);
-  const graceMs = options.graceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
-  const close = async (): Promise<void> => {
-    await server.close({ graceMs });
-  };
-  if (options.handleSignals ?? true) {
-    onShutdown(async (signal) => {
-      log(`${options.exercise}: ${signal}, stopping`);
-      await close();
-      log(`${options.exercise}: stopped`);
-    });
-  }
-  // Announce only once a signal can no longer kill the process mid-way: scripts send one right after the line.
-  (options.write ?? writeStdout)(`${options.exercise} listening on ${url}`);
-  return { transport: 'tcp', host: address.host, port: address.port, url, close };
+  return announce('tcp', server, options);
 }

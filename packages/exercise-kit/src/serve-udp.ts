@@ -1,9 +1,7 @@
-import { formatUrl, onShutdown } from '@netlab/cli-kit';
 import type { DatagramCodec } from '@netlab/codec';
 import type { Service } from '@netlab/service';
 import { type UdpServerEvent, type UdpServerOptions, createUdpServer } from '@netlab/transport-udp';
-import { toListenError } from './errors.js';
-import { DEFAULT_SHUTDOWN_GRACE_MS, type RunningServer, type ServeCommonOptions, peerLabel, writeStderr, writeStdout } from './running-server.js';
+import { type RunningServer, type ServeCommonOptions, announce, peerLabel, writeStderr } from './running-server.js';
 
 /** Transport options an app may tune; address, codec, service and events are set by `serveUdp`. */
 export type UdpTuning<In, Out> = Omit<UdpServerOptions<In, Out>, 'codec' | 'service' | 'host' | 'port' | 'onEvent'>;
@@ -62,25 +60,5 @@ export async function serveUdp<In, Out>(options: ServeUdpOptions<In, Out>): Prom
       if (line !== undefined) log(line);
     },
   });
-  let address;
-  try {
-    address = await server.listen();
-  } catch (error) {
-    throw toListenError(error, 'udp', host, port);
-  }
-  const url = formatUrl('udp', address.host, address.port);
-  const graceMs = options.graceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
-  const close = async (): Promise<void> => {
-    await server.close({ graceMs });
-  };
-  if (options.handleSignals ?? true) {
-    onShutdown(async (signal) => {
-      log(`${options.exercise}: ${signal}, stopping`);
-      await close();
-      log(`${options.exercise}: stopped`);
-    });
-  }
-  // Announce only once a signal can no longer kill the process mid-way: scripts send one right after the line.
-  (options.write ?? writeStdout)(`${options.exercise} listening on ${url}`);
-  return { transport: 'udp', host: address.host, port: address.port, url, close };
+  return announce('udp', server, options);
 }
