@@ -13,7 +13,21 @@ const SPECIAL = ['**/*.integration.test.ts', '**/*.e2e.test.ts', '**/*.pg.test.t
 const ROOTS = ['**/test/**'];
 const IGNORED = ['**/node_modules/**', '**/dist/**'];
 
+/**
+ * Workspace packages export `@netlab/source` → `./src/*.ts` ahead of `dist/` (docs/ARCHITECTURE.md,
+ * "Workspace mechanics"): tests run on source, with no build. Vite resolves with it, and the
+ * processes tests spawn inherit it through NODE_OPTIONS (so `node --import tsx app/src/main.ts`
+ * finds the sources of the packages it imports too).
+ */
+const SOURCE_CONDITION = '@netlab/source';
+if (!(process.env.NODE_OPTIONS ?? '').includes(`--conditions=${SOURCE_CONDITION}`)) {
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --conditions=${SOURCE_CONDITION}`.trim();
+}
+const conditions = [SOURCE_CONDITION, 'module', 'node', 'development|production'];
+
 export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: [SOURCE_CONDITION] } },
   test: {
     projects: [
       {

@@ -13,10 +13,13 @@ const files = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w)))
   .sort();
+// Workspace packages resolve to their sources under the `@netlab/source` condition; through
+// NODE_OPTIONS every process a benchmark spawns (`node --import tsx …`) gets it too.
+const NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --conditions=@netlab/source`.trim();
 let failed = 0;
 for (const file of files) {
   console.log(`\n=== ${file} ===`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', join(dir, file)], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', join(dir, file)], { stdio: 'inherit', env: { ...process.env, NODE_OPTIONS } });
   if (result.status !== 0) {
     failed++;
     console.log(`${file} failed (exit ${String(result.status)})`);

@@ -23,7 +23,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type StartedServer, startServerProcess } from '@netlab/cli-kit';
+import { type StartedServer, startServerProcess } from '@netlab/exercise-kit';
 import { type FaultCounters, type FaultProxy, type Prng, createPrng, createTcpFaultProxy, createUdpFaultProxy } from '@netlab/faults';
 import { type AtmReply, DEMO_ACCOUNTS, type LedgerAudit, createAtmClient, isAtmError } from '@netlab/service-atm';
 import { type AtmLink, type Endpoint, type LinkEvent, type LinkStats, createAtmLink, observedLoss } from './link.js';

@@ -4,8 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type StartedServer, runTs, startServerProcess } from '@netlab/cli-kit';
-import { closedTcpPort } from '@netlab/exercise-kit/testing';
+import { closedTcpPort, runTs, type StartedServer, startServerProcess } from '@netlab/exercise-kit/testing';
 import { createPinBlock } from '@netlab/service-atm';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 

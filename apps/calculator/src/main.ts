@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs `netlab calculator` on its own: node --import tsx apps/calculator/src/main.ts server --port 0
+// Runs `netlab calculator` on its own: node --conditions=@netlab/source --import tsx apps/calculator/src/main.ts server --port 0
 import { runCli } from '@netlab/cli-kit';
 import { createCommand } from './command.js';
 

@@ -1,4 +1,4 @@
-import type { TourPart } from '@netlab/cli-kit';
+import type { TourPart } from '@netlab/exercise-kit';
 import { outputLines, runTourClient, sayExchange, startTourServer } from '@netlab/exercise-kit';
 
 const INPUT = ['Ada', '12 + 42', '3.24 - 45', '5 x 5', '0.1 + 0.2', '1 / 3', '10 / 0', 'q'];

@@ -6,7 +6,7 @@
  * every connection and its close reason (e.g. `SendQ exceeded` for a member that stopped reading)
  * on stderr; SIGINT/SIGTERM stop it with exit 0. Client: see chat-client.ts.
  */
-import { CliError, type Command, parseDuration, parseInteger } from '@netlab/cli-kit';
+import { CliError, type Command, durationOption, parseInteger } from '@netlab/cli-kit';
 import { type AddressOptions, createClientCommand, createExerciseCommand, createServerCommand, serveTcp } from '@netlab/exercise-kit';
 import { DEFAULT_FLOOD_BURST, DEFAULT_FLOOD_RATE, DEFAULT_MAX_MEMBERS, DEFAULT_MAX_MESSAGE_BYTES } from '@netlab/service-chat';
 import { DEFAULT_CHAT_LINGER_MS, runChatClient } from './chat-client.js';
@@ -67,7 +67,7 @@ export function createCommand(): Command {
       .option('--max-message-bytes <n>', 'longest message a member may type ("ERROR message too long")', (v) => parseInteger(v, '--max-message-bytes', 1, 1 << 20), DEFAULT_MAX_MESSAGE_BYTES)
       .option('--max-line-bytes <n>', 'longest line read; past it "ERROR line too long" and the connection closes', (v) => parseInteger(v, '--max-line-bytes', 16, 1 << 20), DEFAULT_MAX_LINE_BYTES)
       .option('--send-queue-bytes <n>', 'output queued for one member before it is disconnected (SendQ exceeded)', (v) => parseInteger(v, '--send-queue-bytes', 1024, 1 << 30), DEFAULT_SEND_QUEUE_BYTES)
-      .option('--idle-timeout <duration>', 'disconnect a member who sends nothing for this long; 0 = never (250ms, 90s)', (v) => parseDuration(v, '--idle-timeout'), DEFAULT_CHAT_IDLE_TIMEOUT_MS)
+      .addOption(durationOption('--idle-timeout <duration>', 'disconnect a member who sends nothing for this long; 0 = never (90s, 5min, 1h)', DEFAULT_CHAT_IDLE_TIMEOUT_MS))
       .action(async (options: ServerOptions) => {
         const room = createChatRoom({
           maxMembers: options.maxMembers,
@@ -84,7 +84,7 @@ export function createCommand(): Command {
   command.addCommand(
     createClientCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT })
       .option('--name <name>', 'log in with this name (default: asked for, or the first piped line)')
-      .option('--linger <ms>', 'piped: keep printing this long after the input ended, then quit', (v) => parseDuration(v, '--linger'), DEFAULT_CHAT_LINGER_MS)
+      .addOption(durationOption('--linger <duration>', 'piped: keep printing this long after the input ended, then quit', DEFAULT_CHAT_LINGER_MS))
       .action(async (options: ClientOptions) => {
         await runChatClient({
           host: options.host,

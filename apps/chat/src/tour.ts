@@ -1,4 +1,4 @@
-import type { TourPart } from '@netlab/cli-kit';
+import type { TourPart } from '@netlab/exercise-kit';
 import { outputLines, runTourClient, sayLines, startTourServer } from '@netlab/exercise-kit';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,7 +1,6 @@
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { type CliProcess, runTs, spawnTs } from '@netlab/cli-kit';
-import { type ExerciseServerProcess, type RawTcpPeer, cliContractTests, connectRawTcp, lines, startExerciseServer } from '@netlab/exercise-kit/testing';
+import { cliContractTests, type CliProcess, connectRawTcp, type ExerciseServerProcess, lines, type RawTcpPeer, runTs, spawnTs, startExerciseServer } from '@netlab/exercise-kit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PORT } from '../src/command.js';
 

@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { runTs } from '@netlab/cli-kit';
-import { type ExerciseServerProcess, cliContractTests, connectRawTcp, lines, startExerciseServer } from '@netlab/exercise-kit/testing';
+import { cliContractTests, connectRawTcp, type ExerciseServerProcess, lines, runTs, startExerciseServer } from '@netlab/exercise-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PORT } from '../src/command.js';
 

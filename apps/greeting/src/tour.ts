@@ -1,4 +1,4 @@
-import type { TourPart } from '@netlab/cli-kit';
+import type { TourPart } from '@netlab/exercise-kit';
 import { outputLines, runTourClient, sayLines, startTourServer } from '@netlab/exercise-kit';
 
 /** Two clients connect; each is greeted and hung up on. */

@@ -1,4 +1,4 @@
-import type { TourPart } from '@netlab/cli-kit';
+import type { TourPart } from '@netlab/exercise-kit';
 import { outputLines, runTourClient, sayExchange, startTourServer } from '@netlab/exercise-kit';
 
 const SCRIPT = ["Who's there?", 'Turnip who?', 'y', 'Who is it?', 'Who’s there?', 'little old lady who?', 'n'];

@@ -1,4 +1,4 @@
-import type { TourPart } from '@netlab/cli-kit';
+import type { TourPart } from '@netlab/exercise-kit';
 import { outputLines, runTourClient, sayExchange, startTourServer } from '@netlab/exercise-kit';
 
 const LINES = [

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { type CliProcess, runTs, spawnTs } from '@netlab/cli-kit';
+import { type CliProcess, runTs, spawnTs } from '@netlab/exercise-kit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));

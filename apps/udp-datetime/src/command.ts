@@ -9,7 +9,7 @@
  * to the random mode.
  */
 import { randomInt } from 'node:crypto';
-import { type Command, onShutdown, parseDuration, parseInteger } from '@netlab/cli-kit';
+import { type Command, Option, durationOption, onShutdown, parseInteger } from '@netlab/cli-kit';
 import {
   type AddressOptions,
   type UdpClientSummary,
@@ -18,12 +18,13 @@ import {
   createExerciseCommand,
   createServerCommand,
   createTextDatagramCodec,
+  formatRtt,
   formatSummary,
   runUdpLineClient,
   serveUdp,
 } from '@netlab/exercise-kit';
 import { createDatetimeService } from '@netlab/service-datetime';
-import { DEFAULT_INTERVAL, type IntervalRange, parseInterval } from './interval.js';
+import { DEFAULT_INTERVAL, type IntervalRange, formatInterval, parseInterval } from './interval.js';
 import { runRandomClient } from './random-client.js';
 
 export { udpDatetimeTourPart as tourPart } from './tour.js';
@@ -61,6 +62,7 @@ async function runClient(options: ClientOptions): Promise<void> {
     summary = await runUdpLineClient({ host: options.host, port: options.port, timeoutMs, retries: options.retries });
     if (summary.sent > 0) {
       writeLine(`summary: ${formatSummary(summary)}`);
+      if (summary.rtt !== undefined) writeLine(formatRtt(summary.rtt));
       assertAnswered(summary, options.host, options.port);
       return;
     }
@@ -132,8 +134,12 @@ export function createCommand(): Command {
     })
       .option('--count <n>', `random requests to send (implies --random) (default: ${DEFAULT_COUNT})`, (value) => parseInteger(value, '--count', 0, MAX_COUNT))
       .option('--random', 'random mode even when stdin is piped')
-      .option('--interval <min-max>', 'pause between random requests: ms (1000-2000, 10-20ms) or s (1-2s)', parseInterval, DEFAULT_INTERVAL)
-      .option('--timeout <ms>', 'wait this long for a reply before resending (250, 250ms, 1s)', (value) => parseDuration(value, '--timeout'), DEFAULT_TIMEOUT_MS)
+      .addOption(
+        new Option('--interval <min-max>', 'pause between random requests, a range of durations (1-2s, 10-20ms, 500ms-1.5s) or one (500ms)')
+          .argParser(parseInterval)
+          .default(DEFAULT_INTERVAL, formatInterval(DEFAULT_INTERVAL)),
+      )
+      .addOption(durationOption('--timeout <duration>', 'wait this long for a reply before resending (250ms, 1s)', DEFAULT_TIMEOUT_MS))
       .option('--retries <n>', 'resends before a request counts as lost', (value) => parseInteger(value, '--retries', 0, 100), DEFAULT_RETRIES)
       .option('--seed <n>', 'seed of the random choices (default: random, printed on stderr)', (value) => parseInteger(value, '--seed', 0))
       .action(async (options: ClientOptions) => {

@@ -6,10 +6,15 @@
  * run is replayable with `--seed`.
  *
  * Output, one line per request: `SEND_DATE → 2024-03-10`, `SEND_TIME → 06:59:58 (after 1 retry)`
- * or `SEND_TIME → lost (no reply after 3 attempts)`; then `summary: sent 5, answered 5, …`.
+ * or `SEND_TIME → lost (no reply after 3 attempts)`; then `summary: sent 5, answered 5, …` and
+ * `rtt min/avg/max …` (when a request was answered).
+ *
+ * A server that goes away mid-run (port unreachable after at least one reply) does not end the
+ * run: each request it misses is `lost (no server at HOST:PORT)`, and the summary still comes, so
+ * the lab's loss count survives the server's death (a restarted server answers again).
  */
 import { createPrng } from '@netlab/faults';
-import { type UdpClientSummary, createTextDatagramCodec, formatSummary, toClientError } from '@netlab/exercise-kit';
+import { type UdpClientSummary, createRttStats, createTextDatagramCodec, formatHostPort, formatRtt, formatSummary, toClientError } from '@netlab/exercise-kit';
 import { createUdpClient, isUdpError } from '@netlab/transport-udp';
 import type { IntervalRange } from './interval.js';
 
@@ -59,6 +64,7 @@ export async function runRandomClient(options: RandomClientOptions): Promise<Udp
   let sent = 0;
   let answered = 0;
   let lost = 0;
+  const rtt = createRttStats();
   try {
     for (let i = 0; i < options.count && !stopping(); i++) {
       if (i > 0) {
@@ -68,12 +74,19 @@ export async function runRandomClient(options: RandomClientOptions): Promise<Udp
       const request = REQUESTS[prng.int(REQUESTS.length)] ?? 'SEND_DATE';
       const before = client.stats().retransmissions;
       sent += 1;
+      const started = performance.now();
       try {
         const reply = await client.request(request);
+        rtt.add(performance.now() - started);
         answered += 1;
         const retries = client.stats().retransmissions - before;
         options.write(`${request} → ${reply}${retries === 0 ? '' : ` (after ${retries} ${retries === 1 ? 'retry' : 'retries'})`}`);
       } catch (error) {
+        if (isUdpError(error, 'ERR_CONNECTION_REFUSED') && answered > 0) {
+          lost += 1;
+          options.write(`${request} → lost (no server at ${formatHostPort(options.host, options.port)})`);
+          continue;
+        }
         if (!isUdpError(error, 'ERR_REQUEST_TIMEOUT')) throw toClientError(error, options.host, options.port);
         lost += 1;
         options.write(`${request} → lost (no reply after ${options.retries + 1} attempts)`);
@@ -83,7 +96,9 @@ export async function runRandomClient(options: RandomClientOptions): Promise<Udp
     clearTimeout(timer);
     await client.close();
   }
-  const summary = { sent, answered, retried: client.stats().retransmissions, lost };
+  const times = rtt.summary();
+  const summary: UdpClientSummary = { sent, answered, retried: client.stats().retransmissions, lost, ...(times === undefined ? {} : { rtt: times }) };
   options.write(`summary: ${formatSummary(summary)}`);
+  if (summary.rtt !== undefined) options.write(formatRtt(summary.rtt));
   return summary;
 }

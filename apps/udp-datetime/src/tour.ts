@@ -1,4 +1,4 @@
-import type { TourPart } from '@netlab/cli-kit';
+import type { TourPart } from '@netlab/exercise-kit';
 import { outputLines, runTourClient, sayExchange, sayLines, startTourServer } from '@netlab/exercise-kit';
 
 /** Scripted requests, then the lab's random client, then a server that never answers. */

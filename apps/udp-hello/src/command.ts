@@ -3,7 +3,7 @@
  * on the command line, else one datagram per piped line, else the default joke) and prints each
  * reply with the server's address. Protocol: docs/protocols/udp-hello.md. Default port 7106.
  */
-import { type Command, parseDuration, parseInteger } from '@netlab/cli-kit';
+import { type Command, durationOption, parseInteger } from '@netlab/cli-kit';
 import {
   type AddressOptions,
   assertAnswered,
@@ -50,7 +50,7 @@ export function createCommand(): Command {
       description: `Send a message and print the reply and the server's address. Without text: one datagram per piped line, or "${DEFAULT_MESSAGE}"`,
     })
       .argument('[text...]', 'the message to send (words are joined with spaces)')
-      .option('--timeout <ms>', 'wait this long for a reply before resending', (value) => parseDuration(value, '--timeout'), 1000)
+      .addOption(durationOption('--timeout <duration>', 'wait this long for a reply before resending (250ms, 1s)', 1000))
       .option('--retries <n>', 'resends before a message counts as lost', (value) => parseInteger(value, '--retries', 0, 100), 2)
       .action(async (text: string[], options: ClientOptions) => {
         const summary = await runUdpLineClient({

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs `netlab udp-hello` on its own: node --import tsx apps/udp-hello/src/main.ts server --port 0
+// Runs `netlab udp-hello` on its own: node --conditions=@netlab/source --import tsx apps/udp-hello/src/main.ts server --port 0
 import { runCli } from '@netlab/cli-kit';
 import { createCommand } from './command.js';
 

@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { runTs } from '@netlab/cli-kit';
-import { type ExerciseServerProcess, cliContractTests, lines, silentUdpPort, startExerciseServer, udpExchange } from '@netlab/exercise-kit/testing';
+import { cliContractTests, type ExerciseServerProcess, lines, runTs, silentUdpPort, startExerciseServer, udpExchange } from '@netlab/exercise-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MESSAGE, DEFAULT_PORT } from '../src/command.js';
 

@@ -56,16 +56,6 @@ export function parseProbability(value: string, name: string): number {
   return n;
 }
 
-/** Parses a non-negative duration in milliseconds (`250`, `250ms`, `2s`). */
-export function parseDuration(value: string, name: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value);
-  if (match === null) {
-    throw new CliError('ERR_USAGE', `invalid ${name} "${value}": expected milliseconds (250, 250ms) or seconds (2s)`);
-  }
-  const n = Number(match[1]);
-  return Math.round(match[2] === 's' ? n * 1000 : n);
-}
-
 /** Formats `tcp://127.0.0.1:5000` or `udp://[::1]:5000`. */
 export function formatUrl(transport: 'tcp' | 'udp', host: string, port: number): string {
   return `${transport}://${host.includes(':') ? `[${host}]` : host}:${port}`;

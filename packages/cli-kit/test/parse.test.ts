@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../src/errors.js';
-import { formatUrl, parseDuration, parseHost, parseHostPort, parseInteger, parsePort, parseProbability } from '../src/parse.js';
+import { formatUrl, parseHost, parseHostPort, parseInteger, parsePort, parseProbability } from '../src/parse.js';
 
 describe('parsePort', () => {
   it('accepts 0 through 65535', () => {
@@ -46,13 +46,6 @@ describe('number parsers', () => {
     expect(parseProbability('20%', 'loss')).toBe(0.2);
     expect(() => parseProbability('120%', 'loss')).toThrow(CliError);
     expect(() => parseProbability('x', 'loss')).toThrow(CliError);
-  });
-
-  it('parse durations in ms or s', () => {
-    expect(parseDuration('250', 'delay')).toBe(250);
-    expect(parseDuration('250ms', 'delay')).toBe(250);
-    expect(parseDuration('1.5s', 'delay')).toBe(1500);
-    expect(() => parseDuration('-1', 'delay')).toThrow(CliError);
   });
 });
 

@@ -34,12 +34,35 @@ export function toClientError(error: unknown, host: string, port: number): unkno
   return error;
 }
 
-/** Maps a failure to bind a server to `cannot listen on tcp://HOST:PORT: …` (`ERR_LISTEN`). */
+/** What a bind errno means, with what to do about it. */
+function listenHint(errno: string, host: string, port: number): string {
+  switch (errno) {
+    case 'EADDRINUSE':
+      return `port ${port} is in use (another server?); --port 0 picks a free one`;
+    case 'EACCES':
+      return `not allowed to use port ${port} (ports below 1024 need privileges); --port 0 picks a free one`;
+    case 'EADDRNOTAVAIL':
+      return `${host} is not an address of this machine (try 127.0.0.1 or ::1)`;
+    default:
+      return errno;
+  }
+}
+
+/**
+ * Maps a failure to bind a server to one line, `cannot listen on tcp://HOST:PORT: …`
+ * (`ERR_LISTEN`), saying what the errno means: `port 7102 is in use (another server?); --port 0
+ * picks a free one`.
+ */
 export function toListenError(error: unknown, transport: 'tcp' | 'udp', host: string, port: number): unknown {
   if (isTcpError(error, 'ERR_LISTEN') || isUdpError(error, 'ERR_BIND') || isUdpError(error, 'ERR_INVALID_OPTION') || isTcpError(error, 'ERR_INVALID_OPTION')) {
     const errno = (error.cause as { code?: unknown } | undefined)?.code;
-    const detail = typeof errno === 'string' ? errno : error.message;
+    const detail = typeof errno === 'string' ? listenHint(errno, host, port) : error.message;
     return new CliError('ERR_LISTEN', `cannot listen on ${formatUrl(transport, host, port)}: ${detail}`, { cause: error });
   }
   return error;
+}
+
+/** The message of what went wrong underneath (`datagram of 60000 bytes exceeds …`), without the transport's "malformed … from <peer>" wrapper. */
+export function innerMessage(error: Error): string {
+  return error.cause instanceof Error ? error.cause.message : error.message;
 }

@@ -8,6 +8,7 @@
  * their own options and an action to the subcommands these factories return.
  */
 import { CliError, Command, parseHost, parsePort } from '@netlab/cli-kit';
+import { setPayloadLogging } from './payload-log.js';
 
 /** Servers and clients talk to loopback unless told otherwise. */
 export const DEFAULT_HOST = '127.0.0.1';
@@ -16,6 +17,12 @@ export const DEFAULT_HOST = '127.0.0.1';
 export interface AddressOptions {
   readonly host: string;
   readonly port: number;
+}
+
+/** A server's `--host`, `--port` and `--verbose` as parsed. */
+export interface ServerAddressOptions extends AddressOptions {
+  /** `--verbose`: log every message received and sent. */
+  readonly verbose?: boolean;
 }
 
 export interface ExerciseCommandOptions {
@@ -52,12 +59,20 @@ export interface RoleCommandOptions {
   readonly description?: string;
 }
 
-/** Builds `server` with `--host` (default 127.0.0.1) and `--port` (default the exercise's; 0 = any free port). */
+/**
+ * Builds `server` with `--host` (default 127.0.0.1), `--port` (default the exercise's; 0 = any
+ * free port) and `--verbose` (log each message received and sent); action options are
+ * {@link ServerAddressOptions}.
+ */
 export function createServerCommand(options: RoleCommandOptions): Command {
   return new Command('server')
     .description(options.description ?? `Run the ${options.exercise} server; prints "${options.exercise} listening on …" when ready.`)
     .option('--host <host>', 'address to listen on (::1 for IPv6, 0.0.0.0 for every interface)', parseHost, DEFAULT_HOST)
-    .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, options.defaultPort);
+    .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, options.defaultPort)
+    .option('--verbose', 'log every message received and sent on stderr (received "hello" from 127.0.0.1:40895)')
+    .hook('preAction', (command) => {
+      if (command.opts<{ verbose?: boolean }>().verbose === true) setPayloadLogging(true);
+    });
 }
 
 /** Parses a port a client connects to: 1 to 65535. */

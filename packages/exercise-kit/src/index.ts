@@ -1,6 +1,7 @@
-export { formatHostPort, toClientError, toListenError } from './errors.js';
+export { formatHostPort, innerMessage, toClientError, toListenError } from './errors.js';
 export { DEFAULT_HOST, createClientCommand, createExerciseCommand, createServerCommand, parseServerPort } from './exercise-command.js';
-export type { AddressOptions, ExerciseCommandOptions, RoleCommandOptions } from './exercise-command.js';
+export type { AddressOptions, ExerciseCommandOptions, RoleCommandOptions, ServerAddressOptions } from './exercise-command.js';
+export { MAX_LOGGED_PAYLOAD_CHARS, formatPayload, isPayloadLogging, logPayloads, setPayloadLogging } from './payload-log.js';
 export { DEFAULT_SHUTDOWN_GRACE_MS, peerLabel } from './running-server.js';
 export type { RunningServer, ServeCommonOptions } from './running-server.js';
 export { serveTcp } from './serve-tcp.js';
@@ -14,6 +15,23 @@ export type { LineInput, LineInputOptions } from './line-input.js';
 export { DEFAULT_CLIENT_CONNECT_TIMEOUT_MS, DEFAULT_LINGER_MS, DEFAULT_REPLY_TIMEOUT_MS, runTcpLineClient } from './tcp-line-client.js';
 export type { LineClientMode, LineClientResult, TcpLineClientOptions } from './tcp-line-client.js';
 export { assertAnswered, formatSummary, runUdpLineClient } from './udp-line-client.js';
+export { createRttStats, formatRtt } from './rtt-stats.js';
+export type { RttStats, RttSummary } from './rtt-stats.js';
 export type { UdpClientSummary, UdpLineClientOptions } from './udp-line-client.js';
 export { outputLines, runTourClient, sayExchange, sayLines, startTourServer } from './tour.js';
 export type { ExchangeTranscript } from './tour.js';
+export { TOUR_WHO_WIDTH, runTour } from './tour-runner.js';
+export type { TourContext, TourPart } from './tour-runner.js';
+export {
+  SOURCE_CONDITION,
+  exerciseEntry,
+  nodeArgs,
+  programEntry,
+  runCliProcess,
+  runTs,
+  spawnCli,
+  spawnTs,
+  startServerProcess,
+  tsEntryArgs,
+} from './cli-process.js';
+export type { CliEntry, CliProcess, CliTarget, RunResult, SpawnOptions, StartedServer } from './cli-process.js';

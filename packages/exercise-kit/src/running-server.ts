@@ -38,6 +38,8 @@ export interface ServeCommonOptions {
   readonly write?: (line: string) => void;
   /** Writes log lines. Default: to stderr. */
   readonly log?: (line: string) => void;
+  /** Also log every message received and sent (see `payload-log.ts`). Default: on after `server --verbose` or with NETLAB_VERBOSE=1. */
+  readonly verbose?: boolean;
 }
 
 /** Shutdown grace: long enough for a reply in flight, short enough for Ctrl-C to feel instant. */

@@ -1,6 +1,8 @@
 import type { StreamCodec } from '@netlab/codec';
 import type { Service } from '@netlab/service';
 import { type TcpServerEvent, type TcpServerOptions, createTcpServer } from '@netlab/transport-tcp';
+import { innerMessage } from './errors.js';
+import { isPayloadLogging, logPayloads } from './payload-log.js';
 import { type RunningServer, type ServeCommonOptions, announce, peerLabel, writeStderr } from './running-server.js';
 
 /** Transport options an app may tune; address, codec, service and events are set by `serveTcp`. */
@@ -26,7 +28,10 @@ function describe(exercise: string, event: TcpServerEvent): string | undefined {
     case 'rejected':
       return `${exercise}: refused ${peerLabel(event.peer)}: ${event.error.message}`;
     case 'error':
-      return `${exercise}: ${event.peer === undefined ? '' : `${peerLabel(event.peer)}: `}${event.error.message}`;
+      if (event.peer === undefined) return `${exercise}: ${event.error.message}`;
+      return event.error.code === 'ERR_MALFORMED_INPUT'
+        ? `${exercise}: malformed input from ${peerLabel(event.peer)}: ${innerMessage(event.error)}`
+        : `${exercise}: ${peerLabel(event.peer)}: ${event.error.message}`;
     case 'log':
       return `${exercise}: ${peerLabel(event.peer)}: ${event.message}`;
     default:
@@ -45,7 +50,7 @@ export async function serveTcp<In, Out>(options: ServeTcpOptions<In, Out>): Prom
   const server = createTcpServer<In, Out>({
     ...options.tcp,
     codec: options.codec,
-    service: options.service,
+    service: (options.verbose ?? isPayloadLogging()) ? logPayloads(options.service, options.exercise, log) : options.service,
     host,
     port,
     onEvent: (event) => {

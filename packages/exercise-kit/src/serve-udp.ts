@@ -1,6 +1,8 @@
 import type { DatagramCodec } from '@netlab/codec';
 import type { Service } from '@netlab/service';
 import { type UdpServerEvent, type UdpServerOptions, createUdpServer } from '@netlab/transport-udp';
+import { innerMessage } from './errors.js';
+import { isPayloadLogging, logPayloads } from './payload-log.js';
 import { type RunningServer, type ServeCommonOptions, announce, peerLabel, writeStderr } from './running-server.js';
 
 /** Transport options an app may tune; address, codec, service and events are set by `serveUdp`. */
@@ -25,13 +27,13 @@ function describe(exercise: string, perDatagram: boolean, event: UdpServerEvent)
     case 'close':
       return perDatagram ? undefined : `${exercise}: ${peerLabel(event.peer)} session closed (${event.reason.kind})`;
     case 'malformed':
-      return `${exercise}: malformed datagram from ${peerLabel(event.peer)}: ${event.error.message}`;
+      return `${exercise}: malformed datagram from ${peerLabel(event.peer)}: ${innerMessage(event.error)}`;
     case 'rejected':
       return `${exercise}: refused ${peerLabel(event.peer)}: ${event.error.message}`;
     case 'dropped':
       return `${exercise}: dropped a datagram from ${peerLabel(event.peer)} (${event.why})`;
     case 'error':
-      return `${exercise}: ${event.peer === undefined ? '' : `${peerLabel(event.peer)}: `}${event.error.message}`;
+      return event.peer === undefined ? `${exercise}: ${event.error.message}` : `${exercise}: ${peerLabel(event.peer)}: ${innerMessage(event.error)}`;
     case 'log':
       return `${exercise}: ${peerLabel(event.peer)}: ${event.message}`;
     default:
@@ -52,7 +54,7 @@ export async function serveUdp<In, Out>(options: ServeUdpOptions<In, Out>): Prom
   const server = createUdpServer<In, Out>({
     ...tuning,
     codec: options.codec,
-    service: options.service,
+    service: (options.verbose ?? isPayloadLogging()) ? logPayloads(options.service, options.exercise, log) : options.service,
     host,
     port,
     onEvent: (event) => {

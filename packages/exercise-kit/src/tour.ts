@@ -2,7 +2,8 @@
  * Helpers for an exercise's part of the tour (`pnpm demo`): start its real server on a free
  * loopback port, run its real client with a short script, print who said what.
  */
-import type { RunResult, StartedServer, TourContext } from '@netlab/cli-kit';
+import type { RunResult, StartedServer } from './cli-process.js';
+import type { TourContext } from './tour-runner.js';
 
 /** Starts `netlab <exercise> server --port 0 ...args` and returns where it listens. */
 export function startTourServer(ctx: TourContext, exercise: string, args: readonly string[] = []): Promise<StartedServer> {

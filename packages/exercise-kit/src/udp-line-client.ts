@@ -6,8 +6,10 @@
  *
  * Requests go out one at a time (the transport's plain-text rule) and are resent up to `retries`
  * times, `timeoutMs` apart; a request that never gets a reply is counted lost and reported on
- * stderr, and the client goes on. A refused port (ICMP port unreachable) ends the run with
- * `no server at HOST:PORT`.
+ * stderr, and the client goes on. A refused port (ICMP port unreachable) before any reply ends
+ * the run with `no server at HOST:PORT`; once a request was answered, a refusal means the server
+ * went away: that request (and each later one the server is still gone for) counts as lost and
+ * the run goes on to its summary, so the loss count survives the server's death.
  */
 import { CliError } from '@netlab/cli-kit';
 import { DEFAULT_MAX_DATAGRAM_BYTES } from '@netlab/codec';
@@ -16,14 +18,17 @@ import { DEFAULT_HOST } from './exercise-command.js';
 import { formatHostPort, toClientError } from './errors.js';
 import { type LineInputOptions, createLineInput } from './line-input.js';
 import { writeStderr } from './running-server.js';
+import { type RttSummary, createRttStats } from './rtt-stats.js';
 import { createTextDatagramCodec } from './text-codecs.js';
 
-/** What a UDP client run did: requests sent, answered, resends, requests lost. */
+/** What a UDP client run did: requests sent, answered, resends, requests lost, round-trip times. */
 export interface UdpClientSummary {
   readonly sent: number;
   readonly answered: number;
   readonly retried: number;
   readonly lost: number;
+  /** Round-trip times of the answered requests; absent when none was answered. */
+  readonly rtt?: RttSummary;
 }
 
 export interface UdpLineClientOptions {
@@ -79,6 +84,7 @@ export async function runUdpLineClient(options: UdpLineClientOptions): Promise<U
   let sent = 0;
   let answered = 0;
   let lost = 0;
+  const rtt = createRttStats();
   const next = async (): Promise<string | undefined> => {
     if (input === undefined) return queued.shift();
     const line = await input.next();
@@ -93,10 +99,18 @@ export async function runUdpLineClient(options: UdpLineClientOptions): Promise<U
         message = options.defaultMessage;
       }
       sent += 1;
+      const started = performance.now();
       try {
-        print(format(await client.request(message), server));
+        const reply = await client.request(message);
+        rtt.add(performance.now() - started);
+        print(format(reply, server));
         answered += 1;
       } catch (error) {
+        if (isUdpError(error, 'ERR_CONNECTION_REFUSED') && answered > 0) {
+          lost += 1;
+          log(`lost: no reply to ${JSON.stringify(message)}: no server at ${server} any more (port unreachable)`);
+          continue;
+        }
         if (!isUdpError(error, 'ERR_REQUEST_TIMEOUT')) throw toClientError(error, host, port);
         lost += 1;
         log(`lost: no reply to ${JSON.stringify(message)} from ${server} (${error.message})`);
@@ -106,7 +120,8 @@ export async function runUdpLineClient(options: UdpLineClientOptions): Promise<U
     input?.close();
     await client.close();
   }
-  return { sent, answered, retried: client.stats().retransmissions, lost };
+  const times = rtt.summary();
+  return { sent, answered, retried: client.stats().retransmissions, lost, ...(times === undefined ? {} : { rtt: times }) };
 }
 
 /** Throws `ERR_CONNECT` when requests were sent and none was answered. */

@@ -68,7 +68,7 @@ describe('serveTcp', () => {
     const first = await startTcp();
     await expect(
       serveTcp({ exercise: 'shout', port: first.port, codec: createTextLineCodec(), service: shout, handleSignals: false, write: () => undefined }),
-    ).rejects.toMatchObject({ code: 'ERR_LISTEN', message: expect.stringMatching(/^cannot listen on tcp:\/\/127\.0\.0\.1:\d+: EADDRINUSE$/) as unknown });
+    ).rejects.toMatchObject({ code: 'ERR_LISTEN', message: expect.stringMatching(/^cannot listen on tcp:\/\/127\.0\.0\.1:(\d+): port \1 is in use \(another server\?\); --port 0 picks a free one$/) as unknown });
   });
 });
 
@@ -119,7 +119,11 @@ describe('runUdpLineClient', () => {
     const server = await serveUdp({ exercise: 'ok', codec: createTextDatagramCodec(), service: ok, handleSignals: false, write: () => undefined, log: (line) => logs.push(line) });
     servers.push(server);
     const given = io('');
-    expect(await runUdpLineClient({ port: server.port, messages: ['a', 'b'], io: { ...given, interactive: false } })).toEqual({ sent: 2, answered: 2, retried: 0, lost: 0 });
+    const summary = await runUdpLineClient({ port: server.port, messages: ['a', 'b'], io: { ...given, interactive: false } });
+    expect(summary).toMatchObject({ sent: 2, answered: 2, retried: 0, lost: 0 });
+    expect(summary.rtt?.minMs).toBeGreaterThan(0);
+    expect(summary.rtt?.minMs).toBeLessThanOrEqual(summary.rtt?.avgMs ?? 0);
+    expect(summary.rtt?.avgMs).toBeLessThanOrEqual(summary.rtt?.maxMs ?? 0);
     expect(given.printed()).toBe('ok a\nok b\n');
     const empty = io('');
     await runUdpLineClient({ port: server.port, defaultMessage: 'hello', format: (reply, from) => `${reply} from ${from}`, io: { ...empty, interactive: false } });

@@ -3,7 +3,7 @@
  * registers with one call: `--help` exits 0 and names the default port, a bad port or flag is
  * one error line with a non-zero exit and no stack, a refused connection is `no server at …`.
  */
-import { runTs } from '@netlab/cli-kit';
+import { runCliProcess as runTs } from '../cli-process.js';
 import { expect, it } from 'vitest';
 import { closedTcpPort, closedUdpPort } from './ports.js';
 

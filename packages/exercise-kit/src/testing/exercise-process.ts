@@ -1,5 +1,5 @@
 /** Starting an exercise's real server process in end-to-end tests. */
-import { type CliProcess, spawnTs } from '@netlab/cli-kit';
+import { type CliProcess, type CliTarget, spawnCli } from '../cli-process.js';
 
 export interface ExerciseServerProcess {
   readonly proc: CliProcess;
@@ -11,13 +11,13 @@ export interface ExerciseServerProcess {
  * `<exercise> listening on <transport>://127.0.0.1:<port>` and returns the real port.
  */
 export async function startExerciseServer(
-  main: string,
+  main: CliTarget,
   exercise: string,
   transport: 'tcp' | 'udp',
   args: readonly string[] = [],
   timeoutMs = 20_000,
 ): Promise<ExerciseServerProcess> {
-  const proc = spawnTs(main, ['server', '--port', '0', ...args]);
+  const proc = spawnCli(main, ['server', '--port', '0', ...args]);
   const pattern = new RegExp(`^${exercise} listening on ${transport}://127\\.0\\.0\\.1:(\\d+)$`);
   try {
     const match = await proc.waitForLine(pattern, timeoutMs);

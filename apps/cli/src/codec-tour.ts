@@ -1,4 +1,4 @@
-import type { TourPart } from '@netlab/cli-kit';
+import type { TourPart } from '@netlab/exercise-kit';
 import { createLengthPrefixedDecoder, createLineDecoder, encodeLengthPrefixed, encodeUtf8, pushChunk } from '@netlab/codec';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').replace(/(..)/g, '$1 ').trim();

@@ -1,11 +1,81 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { CliError } from './errors.js';
+import { existsSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CliError } from '@netlab/cli-kit';
 
 /**
  * Helpers to run netlab CLIs as real child processes: the tour uses them to start servers and
- * clients, end-to-end tests use them to drive the real programs. TypeScript entry points run
- * through `tsx`, so nothing needs building first.
+ * clients, the ATM chaos run to start and kill its servers, end-to-end tests to drive the real
+ * programs.
+ *
+ * What runs is a {@link CliTarget}: a script path, or a script with arguments in front
+ * (`{ script: 'netlab.js', prefix: ['atm'] }` runs `netlab atm …`). A `.ts` script runs on
+ * source, through tsx with the workspace's `@netlab/source` export condition (no build needed);
+ * anything else (the built, bundled `netlab`) runs with plain node.
  */
+
+/** The export condition under which workspace packages resolve to their TypeScript sources. */
+export const SOURCE_CONDITION = '@netlab/source';
+
+/** A program to start: a script, and arguments to put before the command's own. */
+export interface CliEntry {
+  /** Path of the script node runs. Required. */
+  readonly script: string;
+  /** Arguments before the command's own (`['atm']` when `script` is the umbrella `netlab`). Default none. */
+  readonly prefix?: readonly string[];
+}
+
+/** A script path, or a {@link CliEntry}. */
+export type CliTarget = string | CliEntry;
+
+function toEntry(target: CliTarget): CliEntry {
+  return typeof target === 'string' ? { script: target } : target;
+}
+
+/** The running program's own script (the built `netlab`, or a `.ts` main under tsx). */
+function runningScript(): string {
+  const script = process.argv[1] ?? '';
+  try {
+    return realpathSync(script);
+  } catch {
+    return script;
+  }
+}
+
+/**
+ * The program that runs `<exercise> …`: the app's own `main.ts` next to the calling module when
+ * running on source (`mainUrl`, e.g. `new URL('./main.ts', import.meta.url)`), else, in the
+ * bundled `netlab` where no such file exists, the running program with `exercise` in front.
+ */
+export function exerciseEntry(exercise: string, mainUrl: URL | string): CliEntry {
+  const main = fileURLToPath(mainUrl);
+  return existsSync(main) ? { script: main } : { script: runningScript(), prefix: [exercise] };
+}
+
+/** The umbrella program itself: `mainUrl` on source, else the running (bundled) program. */
+export function programEntry(mainUrl: URL | string): CliEntry {
+  const main = fileURLToPath(mainUrl);
+  return existsSync(main) ? { script: main } : { script: runningScript() };
+}
+
+let tsxLoader: string | undefined;
+
+/** Node arguments that run `target` with `args`: `[--conditions=… --import tsx] script ...prefix ...args`. */
+export function nodeArgs(target: CliTarget, args: readonly string[] = []): string[] {
+  const entry = toEntry(target);
+  const loader: string[] = [];
+  if (/\.[cm]?ts$/.test(entry.script)) {
+    tsxLoader ??= pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    loader.push(`--conditions=${SOURCE_CONDITION}`, '--import', tsxLoader);
+  }
+  return [...loader, entry.script, ...(entry.prefix ?? []), ...args];
+}
+
+/** Node arguments that run a TypeScript entry point through tsx, on source. */
+export function tsEntryArgs(entry: string): string[] {
+  return nodeArgs(entry);
+}
 
 export interface SpawnOptions {
   /** Working directory. Default: the current one. */
@@ -29,14 +99,9 @@ export interface CliProcess {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number>;
 }
 
-/** Node arguments that run a TypeScript entry point: `--import tsx <entry>`. */
-export function tsEntryArgs(entry: string): string[] {
-  return ['--import', 'tsx', entry];
-}
-
-/** Spawns `node --import tsx <entry> ...args`. */
-export function spawnTs(entry: string, args: readonly string[], options: SpawnOptions = {}): CliProcess {
-  const child = spawn(process.execPath, [...tsEntryArgs(entry), ...args], {
+/** Spawns `target` with `args` (see {@link nodeArgs}); stdin, stdout and stderr are pipes. */
+export function spawnCli(target: CliTarget, args: readonly string[], options: SpawnOptions = {}): CliProcess {
+  const child = spawn(process.execPath, nodeArgs(target, args), {
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -135,11 +200,11 @@ export interface StartedServer {
  * Starts a server CLI and waits for its startup line `<name> listening on <tcp|udp>://HOST:PORT`.
  */
 export async function startServerProcess(
-  entry: string,
+  entry: CliTarget,
   args: readonly string[],
   options: SpawnOptions & { readonly timeoutMs?: number } = {},
 ): Promise<StartedServer> {
-  const proc = spawnTs(entry, args, options);
+  const proc = spawnCli(entry, args, options);
   try {
     const match = await proc.waitForLine(/listening on ((tcp|udp):\/\/\[?([^\]\s]+?)\]?:(\d+))/, options.timeoutMs ?? 20_000);
     return {
@@ -162,12 +227,13 @@ export interface RunResult {
 }
 
 /** Runs a CLI to completion with `input` piped to stdin (then closed). */
-export async function runTs(
-  entry: string,
+export async function runCliProcess(
+  entry: CliTarget,
   args: readonly string[],
   options: SpawnOptions & { readonly input?: string; readonly timeoutMs?: number } = {},
 ): Promise<RunResult> {
-  const proc = spawnTs(entry, args, options);
+  const proc = spawnCli(entry, args, options);
+  proc.child.stdin.on('error', () => undefined);
   proc.child.stdin.end(options.input ?? '');
   try {
     const code = await proc.exited(options.timeoutMs ?? 30_000);
@@ -177,3 +243,6 @@ export async function runTs(
     throw new CliError('ERR_INPUT', (error as Error).message, { cause: error });
   }
 }
+
+/** The former names: `spawnTs` and `runTs` take any {@link CliTarget} now. */
+export { spawnCli as spawnTs, runCliProcess as runTs };

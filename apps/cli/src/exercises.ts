@@ -1,4 +1,5 @@
-import type { Command, TourPart } from '@netlab/cli-kit';
+import type { Command } from '@netlab/cli-kit';
+import type { TourPart } from '@netlab/exercise-kit';
 import { createCommand as atm, tourPart as atmTour } from '@netlab/app-atm';
 import { createCommand as calculator, tourPart as calculatorTour } from '@netlab/app-calculator';
 import { createCommand as chat, tourPart as chatTour } from '@netlab/app-chat';

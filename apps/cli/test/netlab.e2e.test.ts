@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { runTs, startServerProcess } from '@netlab/cli-kit';
+import { runTs, startServerProcess } from '@netlab/exercise-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { EXERCISES } from '../src/exercises.js';
 

@@ -1,0 +1,26 @@
+import { defineConfig } from 'tsup';
+
+/**
+ * The published `netlab` command: one ESM bundle of the umbrella, every exercise app and the
+ * `@netlab/*` libraries, built from their sources (the `@netlab/source` export condition), plus
+ * commander and valibot. Code behind a dynamic import (the SQLite and PostgreSQL stores, the
+ * chaos run) lands in its own chunk and is loaded only when used, so `netlab echo server`
+ * starts without parsing it. Only the native SQLite addon and the PostgreSQL driver stay
+ * external (installed as dependencies of @netlab/cli).
+ */
+export default defineConfig({
+  entry: { netlab: 'src/main.ts' },
+  format: ['esm'],
+  target: 'node20',
+  platform: 'node',
+  splitting: true,
+  sourcemap: true,
+  clean: true,
+  dts: false,
+  noExternal: [/^(?!better-sqlite3$|pg$)/],
+  external: ['better-sqlite3', 'pg'],
+  esbuildOptions(options) {
+    options.conditions = ['@netlab/source'];
+    options.legalComments = 'eof';
+  },
+});

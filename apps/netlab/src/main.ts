@@ -1,5 +1,0 @@
-#!/usr/bin/env node
-import { runCli } from '@netlab/cli-kit';
-import { createProgram } from './program.js';
-
-await runCli(createProgram());
