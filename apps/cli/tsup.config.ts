@@ -19,6 +19,8 @@ export default defineConfig({
   dts: false,
   noExternal: [/^(?!better-sqlite3$|pg$)/],
   external: ['better-sqlite3', 'pg'],
+  // commander is CommonJS: its require('events') & co. need a real `require` inside the ESM bundle.
+  banner: { js: "import { createRequire as __netlabRequire } from 'node:module';\nconst require = __netlabRequire(import.meta.url);" },
   esbuildOptions(options) {
     options.conditions = ['@netlab/source'];
     options.legalComments = 'eof';

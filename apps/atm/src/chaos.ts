@@ -22,14 +22,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type StartedServer, startServerProcess } from '@netlab/exercise-kit';
+import { type StartedServer, exerciseEntry, startServerProcess } from '@netlab/exercise-kit';
 import { type FaultCounters, type FaultProxy, type Prng, createPrng, createTcpFaultProxy, createUdpFaultProxy } from '@netlab/faults';
 import { type AtmReply, DEMO_ACCOUNTS, type LedgerAudit, createAtmClient, isAtmError } from '@netlab/service-atm';
 import { type AtmLink, type Endpoint, type LinkEvent, type LinkStats, createAtmLink, observedLoss } from './link.js';
 import { type StoreSpec, openLedger, parseStoreSpec } from './store-spec.js';
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+// This app's main.ts on source; in the bundled netlab, `netlab atm` of the running program.
+const MAIN = exerciseEntry('atm', new URL('./main.ts', import.meta.url));
 
 export interface ChaosOptions {
   readonly transport: 'tcp' | 'udp';

@@ -4,10 +4,10 @@
  * The first thing sent is the name (`--name`, else the first input line); the server's greeting
  * `Hello, <name>` is printed. Every later input line is checked before it is sent, with the same
  * parser the server uses (`parseExpression`): a line that is not `<number> <op> <number>` is not
- * sent; the client prints `warning: not sent: <reason> (expected <number> <op> <number>, e.g.
- * 12 + 42)` on stderr and reads the next line. The server checks again (it never trusts a client:
+ * sent; the client prints `warning: not sent: "<line>": <reason> (expected <number> <op> <number>,
+ * e.g. 12 + 42)` on stderr and reads the next line. The server checks again (it never trusts a client:
  * `nc` does no checking). A name the client already knows to be bad (empty, control characters,
- * too long: `checkName`) is refused the same way. `q` ends the session: the server answers
+ * too long: `checkName`) is refused the same way; given as `--name`, it is a usage error (exit 1). `q` ends the session: the server answers
  * `Session ended` and closes, and the client exits 0.
  *
  * Lockstep: one reply per line sent, printed on its own line, so piped output is one line per
@@ -50,6 +50,9 @@ export async function runCalculatorClient(options: CalculatorClientOptions): Pro
   const host = options.host ?? '127.0.0.1';
   const port = options.port;
   const warn = options.warn ?? ((line: string): void => void process.stderr.write(`${line}\n`));
+  // A bad --name is a usage error (exit 1), not a line to skip: nothing would follow it.
+  const nameProblem = options.name === undefined ? undefined : checkName(options.name.trim());
+  if (nameProblem !== undefined) throw new CliError('ERR_USAGE', `invalid --name ${JSON.stringify(options.name)}: ${nameProblem}`);
   let client;
   try {
     client = await connectTcp({ codec: createTextLineCodec(), host, port, connectTimeoutMs: 5000, requestTimeoutMs: 10_000 });
@@ -82,7 +85,7 @@ export async function runCalculatorClient(options: CalculatorClientOptions): Pro
       const quitting = text === 'q' || text === 'Q';
       const problem = quitting ? undefined : named ? checkRequest(line) : checkName(text);
       if (problem !== undefined) {
-        warn(`warning: not sent: ${problem}`);
+        warn(`warning: not sent: ${JSON.stringify(line)}: ${problem}`);
         continue;
       }
       const reply = await ask(line);

@@ -19,13 +19,20 @@ describe('netlab calculator (real processes)', () => {
     const input = ['Ada', '12 + 42', '3.24 - 45', '4.5 / -6', '0.1 + 0.2', '5 x 5', '10 / 0', '2 ^ 0.5', 'q', 'never sent'].join('\n');
     const result = await runTs(MAIN, ['client', '--port', String(server.port)], { input: `${input}\n` });
     expect(lines(result.stdout)).toEqual(['Hello, Ada', '54', '-41.76', '-0.75', '0.3', 'ERROR division by zero', 'ERROR exponent must be an integer', 'Session ended']);
-    expect(lines(result.stderr)).toEqual(['warning: not sent: invalid expression (expected <number> <op> <number> with + - * / % ^, e.g. 12 + 42)']);
+    expect(lines(result.stderr)).toEqual(['warning: not sent: "5 x 5": invalid expression (expected <number> <op> <number> with + - * / % ^, e.g. 12 + 42)']);
     expect(result.code).toBe(0);
     const log = server.proc.stderr();
     expect(log).toMatch(/^calculator: 127\.0\.0\.1:\d+: "Ada": "12 \+ 42" → 54$/m);
     expect(log).toMatch(/^calculator: 127\.0\.0\.1:\d+: "Ada": "10 \/ 0" → ERROR division by zero$/m);
     expect(log).toMatch(/^calculator: 127\.0\.0\.1:\d+: "Ada": Session ended$/m);
     expect(log).not.toContain('5 x 5');
+  });
+
+  it('refuses a bad --name with one error line and exit 1, before connecting', TIMEOUT, async () => {
+    const result = await runTs(MAIN, ['client', '--port', String(server.port), '--name', ''], { input: '1 + 1\n' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(lines(result.stderr)).toEqual([expect.stringMatching(/^error: invalid --name "": /) as unknown]);
   });
 
   it('takes the name from --name and keeps sessions apart', TIMEOUT, async () => {

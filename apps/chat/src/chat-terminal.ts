@@ -88,7 +88,18 @@ export function createChatTerminal(options: ChatTerminalOptions): ChatTerminal {
     rl.prompt();
     settle();
   });
+  /**
+   * Leaves the terminal on a clean line when the input ends (Ctrl-D, Ctrl-C, /quit, a lost
+   * server), so the last messages and the shell prompt do not run into the prompt: an empty
+   * input line is erased with its prompt, a half-typed one is kept and ended.
+   */
+  const leaveLine = (): void => {
+    if (ended) return;
+    if (rl.line === '') eraseInputRows(rl, output);
+    else output.write('\r\n');
+  };
   rl.on('close', () => {
+    leaveLine();
     ended = true;
     settle();
   });
@@ -121,6 +132,7 @@ export function createChatTerminal(options: ChatTerminalOptions): ChatTerminal {
     },
     close() {
       if (ended) return;
+      leaveLine();
       ended = true;
       rl.close();
       settle();

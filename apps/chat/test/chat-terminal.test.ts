@@ -94,4 +94,33 @@ describe('createChatTerminal', () => {
     input.write('\x03');
     expect(await terminal?.next()).toBeUndefined();
   });
+
+  it('leaves a clean line on Ctrl-C, so the last messages do not run into the prompt', async () => {
+    const { input, screen } = setup();
+    await tick();
+    input.write('\x03');
+    expect(await terminal?.next()).toBeUndefined();
+    terminal?.print('alice has left the chat.');
+    await tick();
+    expect(screen.rows()).toEqual(['alice has left the chat.']);
+  });
+
+  it('keeps a half-typed line and ends it when the input is closed under it (lost server)', async () => {
+    const { input, screen } = setup();
+    input.write('typing something');
+    await tick();
+    terminal?.close();
+    terminal?.print('error: lost the connection');
+    await tick();
+    expect(screen.rows()).toEqual(['alice> typing something', 'error: lost the connection']);
+  });
+
+  it('erases the empty prompt when the client leaves (/quit)', async () => {
+    const { input, screen } = setup();
+    input.write('/quit\r');
+    expect(await terminal?.next()).toBe('/quit');
+    terminal?.close();
+    await tick();
+    expect(screen.rows().filter((row) => row !== '')).toEqual([]);
+  });
 });

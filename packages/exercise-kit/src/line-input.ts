@@ -155,6 +155,9 @@ function terminalInput(input: NodeJS.ReadableStream, output: NodeJS.WritableStre
     settle();
   });
   rl.on('close', () => {
+    // Ctrl-D / Ctrl-C while the prompt is shown: leave a clean line for whatever comes next
+    // (the shell prompt, a last message): wipe an empty prompt, keep typed text and end its line.
+    if (!ended && waiter !== undefined) output.write(rl.line === '' ? '\r\x1b[K' : '\r\n');
     ended = true;
     settle();
   });

@@ -43,3 +43,33 @@ describe('createLineInput (piped)', () => {
     input.close();
   });
 });
+
+describe('createLineInput (terminal)', () => {
+  const terminal = (): { stream: PassThrough; written: () => string; input: ReturnType<typeof createLineInput> } => {
+    const stream = new PassThrough();
+    const output = new PassThrough();
+    let written = '';
+    output.setEncoding('utf8').on('data', (text: string) => (written += text));
+    return { stream, written: () => written, input: createLineInput({ input: stream, output, interactive: true }) };
+  };
+
+  it('wipes the prompt on Ctrl-D, so the shell prompt starts on a clean line', async () => {
+    const { stream, written, input } = terminal();
+    const pending = input.next();
+    await new Promise((resolve) => setImmediate(resolve));
+    stream.write('\x04');
+    expect(await pending).toBeUndefined();
+    expect(written()).toContain('> ');
+    expect(written().endsWith('\r\x1b[K')).toBe(true);
+  });
+
+  it('ends a half-typed line on Ctrl-C instead of leaving the cursor after it', async () => {
+    const { stream, written, input } = terminal();
+    const pending = input.next();
+    stream.write('abc');
+    await new Promise((resolve) => setImmediate(resolve));
+    stream.write('\x03');
+    expect(await pending).toBeUndefined();
+    expect(written().endsWith('abc\r\n')).toBe(true);
+  });
+});
