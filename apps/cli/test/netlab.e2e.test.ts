@@ -40,4 +40,29 @@ describe('the netlab umbrella CLI', () => {
     expect(result.stdout).toContain('ERR_FRAME_TOO_LARGE');
     expect(result.stdout).toContain('tour complete: 1 part ran');
   });
+
+  it('refuses an unknown --only part with one error line listing the parts, exit 1', async () => {
+    const result = await runTs(main, ['demo', '--only', 'codec,udp']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^error: unknown part "udp" \(parts: codec, greeting, echo, .*udp-hello, udp-datetime.*\)\n$/);
+  });
+
+  it('lists the tour parts in demo --help', async () => {
+    const result = await runTs(main, ['demo', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.replace(/\s+/g, ' ')).toContain('codec, greeting, echo, text-case');
+  });
+
+  it('prints the version on the umbrella and on a subcommand', async () => {
+    const [top, sub] = await Promise.all([runTs(main, ['-V']), runTs(main, ['udp-datetime', 'client', '--version'])]);
+    expect(top).toMatchObject({ code: 0, stderr: '' });
+    expect(top.stdout).toMatch(/^netlab 0\.1\.0 \(Node\.js v\d+\.\d+\.\d+, \w+ \w+\)\n$/);
+    expect(sub.stdout).toBe(top.stdout);
+  });
+
+  it('shows every duration default in --help as a user types it, never a bare millisecond count', async () => {
+    const help = await runTs(main, ['chat', 'server', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('(default: 1h)');
+  });
 });

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { cliContractTests, type ExerciseServerProcess, lines, runTs, silentUdpPort, startExerciseServer, udpExchange } from '@netlab/exercise-kit/testing';
+import { cliContractTests, type ExerciseServerProcess, lines, runTs, silentUdpPort, spawnTs, startExerciseServer, udpExchange } from '@netlab/exercise-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MESSAGE, DEFAULT_PORT } from '../src/command.js';
 
@@ -54,6 +54,48 @@ describe('netlab udp-hello (real processes)', () => {
       ]);
     } finally {
       await silent.close();
+    }
+  });
+
+  it('logs a rejected datagram once, naming the peer once and the reason', TIMEOUT, async () => {
+    expect(await udpExchange(server.port, Buffer.alloc(1300, 0x61))).toBe('Ok');
+    const logged = /^udp-hello: malformed datagram from 127\.0\.0\.1:\d+: datagram of 1300 bytes exceeds the limit of 1200/m;
+    for (const deadline = Date.now() + 5000; !logged.test(server.proc.stderr()) && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const line = server.proc.stderr().split('\n').find((l) => l.includes('1300 bytes')) ?? '';
+    expect(line).toMatch(logged);
+    expect(line.match(/from /g)).toHaveLength(1);
+  });
+
+  it('logs each payload received and sent with --verbose', TIMEOUT, async () => {
+    const verbose = await startExerciseServer(MAIN, 'udp-hello', 'udp', ['--verbose']);
+    try {
+      expect(await udpExchange(verbose.port, 'tab\there')).toBe('Ok');
+      for (const deadline = Date.now() + 5000; !verbose.proc.stderr().includes('sent "Ok"') && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(verbose.proc.stderr()).toMatch(/^udp-hello: received "tab\\there" from 127\.0\.0\.1:\d+$/m);
+      expect(verbose.proc.stderr()).toMatch(/^udp-hello: sent "Ok" to 127\.0\.0\.1:\d+$/m);
+    } finally {
+      await verbose.proc.stop('SIGTERM');
+    }
+  });
+
+  it('goes on after the server went away: the rest are lost, exit 0', TIMEOUT, async () => {
+    const doomed = await startExerciseServer(MAIN, 'udp-hello', 'udp');
+    const client = spawnTs(MAIN, ['client', '--port', String(doomed.port), '--timeout', '100ms']);
+    try {
+      client.child.stdin.write('first\n');
+      await client.waitForLine(/^Ok \(from /);
+      expect(await doomed.proc.stop('SIGTERM')).toBe(0);
+      client.child.stdin.end('second\n');
+      expect(await client.exited()).toBe(0);
+      expect(lines(client.stdout())).toEqual([`Ok (from 127.0.0.1:${doomed.port})`]);
+      expect(client.stderr()).toMatch(/^lost: no reply to "second": no server at 127\.0\.0\.1:\d+ any more \(port unreachable\)$/m);
+    } finally {
+      await client.stop('SIGKILL');
+      await doomed.proc.stop('SIGKILL');
     }
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { useColor } from '../src/color.js';
 import { CliError } from '../src/errors.js';
 import { formatUrl, parseHost, parseHostPort, parseInteger, parsePort, parseProbability } from '../src/parse.js';
 
@@ -53,5 +54,31 @@ describe('formatUrl', () => {
   it('brackets IPv6 hosts', () => {
     expect(formatUrl('tcp', '127.0.0.1', 5000)).toBe('tcp://127.0.0.1:5000');
     expect(formatUrl('udp', '::1', 53)).toBe('udp://[::1]:53');
+  });
+});
+
+describe('useColor', () => {
+  const tty = { isTTY: true } as NodeJS.WriteStream;
+  const saved = { NO_COLOR: process.env.NO_COLOR, FORCE_COLOR: process.env.FORCE_COLOR };
+  const set = (name: 'NO_COLOR' | 'FORCE_COLOR', value: string | undefined): void => {
+    if (value === undefined) Reflect.deleteProperty(process.env, name);
+    else process.env[name] = value;
+  };
+
+  it('turns colours off only for a non-empty NO_COLOR (no-color.org), and never off a terminal', () => {
+    try {
+      set('FORCE_COLOR', undefined);
+      set('NO_COLOR', undefined);
+      expect(useColor(tty)).toBe(true);
+      set('NO_COLOR', '');
+      expect(useColor(tty)).toBe(true);
+      set('NO_COLOR', '1');
+      expect(useColor(tty)).toBe(false);
+      set('NO_COLOR', undefined);
+      expect(useColor({ isTTY: false } as NodeJS.WriteStream)).toBe(false);
+    } finally {
+      set('NO_COLOR', saved.NO_COLOR);
+      set('FORCE_COLOR', saved.FORCE_COLOR);
+    }
   });
 });
