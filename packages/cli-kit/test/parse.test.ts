@@ -58,7 +58,8 @@ describe('formatUrl', () => {
 });
 
 describe('useColor', () => {
-  const tty = { isTTY: true } as NodeJS.WriteStream;
+  const stream = (isTTY: boolean): NodeJS.WriteStream => Object.create(process.stdout, { isTTY: { value: isTTY } }) as NodeJS.WriteStream;
+  const tty = stream(true);
   const saved = { NO_COLOR: process.env.NO_COLOR, FORCE_COLOR: process.env.FORCE_COLOR };
   const set = (name: 'NO_COLOR' | 'FORCE_COLOR', value: string | undefined): void => {
     if (value === undefined) Reflect.deleteProperty(process.env, name);
@@ -75,7 +76,7 @@ describe('useColor', () => {
       set('NO_COLOR', '1');
       expect(useColor(tty)).toBe(false);
       set('NO_COLOR', undefined);
-      expect(useColor({ isTTY: false } as NodeJS.WriteStream)).toBe(false);
+      expect(useColor(stream(false))).toBe(false);
     } finally {
       set('NO_COLOR', saved.NO_COLOR);
       set('FORCE_COLOR', saved.FORCE_COLOR);
