@@ -113,7 +113,7 @@ try {
   // 2. a fresh npm project outside the workspace
   writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'netlab-install-test', private: true, type: 'module' }, null, 2)}\n`);
   const npmEnv = { ...process.env, NODE_OPTIONS: '', npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' };
-  run('npm', ['install', '--no-package-lock', '--loglevel=error', ...files, ...CONSUMER_DEV_DEPENDENCIES], { cwd: project, env: npmEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+  run('npm', ['install', '--no-package-lock', '--prefer-offline', '--loglevel=error', ...files, ...CONSUMER_DEV_DEPENDENCIES], { cwd: project, env: npmEnv, stdio: ['ignore', 'pipe', 'inherit'] });
   record(existsSync(join(project, 'node_modules', '.bin', 'netlab')), `npm installed every tarball into ${project} (outside the workspace)`);
   const sqliteBuilt = await runBounded(process.execPath, ['-e', "new (require('better-sqlite3'))(':memory:').close()"], { cwd: project, env: npmEnv });
   record(sqliteBuilt.code === 0, 'better-sqlite3 (optional dependency of @netlab/cli) built and loads', sqliteBuilt.stderr.trim());
