@@ -35,6 +35,25 @@ function tailAppend(current: string, text: string): string {
   return joined.length > DEFAULT_OUTPUT_TAIL_BYTES ? joined.slice(joined.length - DEFAULT_OUTPUT_TAIL_BYTES) : joined;
 }
 
+/** How long `stop()` waits for the last member of a killed group to disappear, ms. */
+export const GROUP_GONE_TIMEOUT_MS = 2000;
+
+function groupExists(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves once no process of group `pid` is left (a killed child is reaped by init), or after `timeoutMs`. */
+async function waitGroupGone(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  // There is no event for the end of processes that are not our children: poll, briefly.
+  while (pid > 0 && groupExists(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 /** Runs `command` with `/bin/sh -c` in a new process group. */
 export function spawnGroup(command: string, options: { readonly cwd?: string; readonly env?: NodeJS.ProcessEnv; readonly stdin?: 'pipe' | 'ignore' } = {}): GroupProcess {
   const child = spawn('/bin/sh', ['-c', command], {
@@ -118,8 +137,9 @@ export function spawnGroup(command: string, options: { readonly cwd?: string; re
         signalGroup('SIGKILL');
         await waitExit(5000);
       }
-      // Whatever the shell left behind in the group goes too.
+      // Whatever the shell left behind in the group goes too; wait (bounded) until it is gone.
       signalGroup('SIGKILL');
+      await waitGroupGone(pid, GROUP_GONE_TIMEOUT_MS);
     },
     onLine: (listener) => {
       lineListeners.push(listener);

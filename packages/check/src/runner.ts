@@ -36,6 +36,10 @@ import { openUdpProbe } from './udp-probe.js';
 export const DEFAULT_TIME_SCALE = 1;
 /** Largest `--time-scale`. */
 export const MAX_TIME_SCALE = 100;
+/** How long the runner waits for a target's exit after a passed case, ms. */
+export const HEALTH_GRACE_AFTER_PASS_MS = 20;
+/** How long after a failed case (a crash is likelier, and its exit may still be on the way), ms. */
+export const HEALTH_GRACE_AFTER_FAILURE_MS = 300;
 /** Time each cleanup of a case may take, ms. */
 export const CLEANUP_TIMEOUT_MS = 5000;
 
@@ -148,7 +152,7 @@ async function runCases<C extends AnyCase>(
   options: RunOptions,
   have: { faults: boolean; serverCmd: boolean },
   execute: (c: C, cleanups: (() => Promise<void> | void)[], base: BaseCaseContext) => Promise<void>,
-  afterCase: () => Promise<string | undefined>,
+  afterCase: (status: CaseResult['status']) => Promise<string | undefined>,
 ): Promise<CaseResult[]> {
   const timeScale = options.timeScale ?? DEFAULT_TIME_SCALE;
   assertNumberOption('timeScale', timeScale, 0.01, MAX_TIME_SCALE);
@@ -170,7 +174,7 @@ async function runCases<C extends AnyCase>(
       message = outcome.message;
       let crash: string | undefined;
       try {
-        crash = await afterCase();
+        crash = await afterCase(status);
       } catch (error) {
         crash = `the server crashed and could not be restarted: ${error instanceof Error ? error.message : String(error)}`;
       }
@@ -238,7 +242,8 @@ export async function runServerSuite(suite: ServerSuite, target: ServerTarget, o
         };
         await c.run(ctx);
       },
-      () => target.checkHealth(),
+      // A target that dies on a case's input may still be exiting when the case ends.
+      (status) => target.checkHealth(status === 'pass' ? HEALTH_GRACE_AFTER_PASS_MS : HEALTH_GRACE_AFTER_FAILURE_MS),
     );
     return summarize(suite.exercise, target.description, options.seed, results);
   } finally {

@@ -46,8 +46,12 @@ export interface ServerTarget {
   /** True for a command target (cases may kill and restart it). */
   readonly restartable: boolean;
   start(): Promise<void>;
-  /** `undefined` when still running; else what happened (`exit code 1; stderr: …`), after restarting it. */
-  checkHealth(): Promise<string | undefined>;
+  /**
+   * `undefined` when still running; else what happened (`exit code 1; stderr: …`), after
+   * restarting it. Waits up to `graceMs` for an exit already under way (a crash on the case's
+   * last input races the case's end).
+   */
+  checkHealth(graceMs: number): Promise<string | undefined>;
   /** SIGKILL to the group, then start again. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -130,9 +134,10 @@ export function createServerTarget(spec: ServerTargetSpec, transport: 'tcp' | 'u
     },
     restartable: true,
     start,
-    async checkHealth() {
+    async checkHealth(graceMs) {
       const current = proc;
       if (current === undefined) return undefined;
+      await current.waitExit(graceMs);
       const exited = current.exitDescription();
       if (exited === undefined) return undefined;
       const what = `the server crashed (${exited})${quoteStderr(current.stderr())}`;

@@ -105,7 +105,9 @@ describe('runner against a real server', () => {
   });
 
   it('stretches every timeout by the time scale', async () => {
-    const suite: ServerSuite = { role: 'server', exercise: 't', transport: 'tcp', cases: [kase('silent', async (ctx) => (await ctx.tcp()).expectLine('never'))] };
+    const suite: ServerSuite = { role: 'server', exercise: 't', transport: 'tcp', cases: [kase('silent', async (ctx) => {
+      await (await ctx.tcp()).expectLine('never');
+    })] };
     const report = await runServerSuite(suite, createServerTarget({ kind: 'address', host: '127.0.0.1', port: echo.port }, 'tcp'), { seed: 1, timeScale: 0.1 });
     expect(report.cases[0]?.message).toBe('client: expected "never"; got nothing within 300 ms');
   });
