@@ -258,6 +258,12 @@ function decodeStrict(bytes: Uint8Array): string | undefined {
   }
 }
 
+/** Wraps a connected socket (e.g. one a scripted server accepted) in the probe interface. */
+export function wrapSocket(socket: net.Socket, options: Omit<TcpProbeOptions, 'host' | 'port'>): TcpProbe {
+  socket.setNoDelay(true);
+  return new Probe(socket, { ...options, host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 });
+}
+
 /** Connects a probe; a refused or timed-out connect is `ERR_TARGET_UNREACHABLE`. */
 export function connectTcpProbe(options: TcpProbeOptions): Promise<TcpProbe> {
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_PROBE_CONNECT_TIMEOUT_MS;

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SERVER_SUITES, createServerTarget, runServerSuite } from '../src/index.js';
+import { CLIENT_SUITES, SERVER_SUITES, createClientRunner, createServerTarget, runClientSuite, runServerSuite } from '../src/index.js';
 
 export interface CorpusEntry {
   /** `<exercise>/<file>.py` under test/fixtures/python. */
@@ -35,6 +35,13 @@ export const SERVER_CORPUS: readonly CorpusEntry[] = [
   { file: 'chat/no-leave-on-drop.py', bug: 'a dropped member is never announced', fails: ['chat.robustness.dropped-member'] },
 ];
 
+/** Student-style clients, run with `--client-cmd "python3 FILE {host} {port}"`. */
+export const CLIENT_CORPUS: readonly CorpusEntry[] = [
+  { file: 'echo/client-correct.py', bug: '', fails: [] },
+  { file: 'udp-hello/client-correct.py', bug: '', fails: [] },
+  { file: 'udp-hello/client-waits-forever.py', bug: 'waits forever for a lost reply', fails: ['udp-hello.client.gives-up', 'udp-hello.client.retry'] },
+];
+
 /** True when `python3` runs here; the corpus tests skip, saying so, when it does not. */
 export const HAS_PYTHON = spawnSync('python3', ['--version'], { stdio: 'ignore' }).status === 0;
 
@@ -49,6 +56,16 @@ export async function failingCases(file: string, seed: number): Promise<{ ids: s
   if (suite === undefined) throw new Error(`no suite for ${exercise}`);
   const target = createServerTarget({ kind: 'command', command: `python3 -B "${fixturePath(file)}" {port}`, startTimeoutMs: 30_000 }, suite.transport);
   const report = await runServerSuite(suite, target, { seed, timeScale: 2 });
+  const bad = report.cases.filter((c) => c.status === 'fail' || c.status === 'error');
+  return { ids: bad.map((c) => c.id), messages: bad.map((c) => `${c.id}: ${c.message}`) };
+}
+
+/** Runs the exercise's built-in client suite with the fixture as the client. */
+export async function failingClientCases(file: string, seed: number): Promise<{ ids: string[]; messages: string[] }> {
+  const exercise = file.split('/')[0] ?? '';
+  const suite = CLIENT_SUITES.find((s) => s.exercise === exercise);
+  if (suite === undefined) throw new Error(`no client suite for ${exercise}`);
+  const report = await runClientSuite(suite, createClientRunner(`python3 -B "${fixturePath(file)}" {host} {port}`), { seed, timeScale: 1.5 });
   const bad = report.cases.filter((c) => c.status === 'fail' || c.status === 'error');
   return { ids: bad.map((c) => c.id), messages: bad.map((c) => `${c.id}: ${c.message}`) };
 }
