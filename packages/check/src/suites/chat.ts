@@ -122,6 +122,14 @@ export const chatSuite: ServerSuite = {
       await bob.expectLine(`${nameOf(alice)} has left the chat.`, { skip: noiseExcept(`${nameOf(alice)} has left the chat.`) });
       await alice.expectClosed();
     }),
+    serverCase(X, 'basic', 'quit-command', 'treats "/quit now" as leaving (words after the command are ignored) and "quit now" as a message', async (ctx) => {
+      const [alice, bob] = (await members(ctx, 2)) as [TcpProbe, TcpProbe];
+      await alice.send('quit now\n');
+      await hear(alice, `${nameOf(alice)}: quit now`);
+      await bob.send('/QUIT see you\n');
+      await alice.expectLine(`${nameOf(bob)} has left the chat.`, { skip: noiseExcept(`${nameOf(bob)} has left the chat.`) });
+      await bob.expectClosed({ ignoreLines: true });
+    }),
     serverCase(X, 'basic', 'names', 'refuses a taken name (any case) and an invalid one; the client may try again', async (ctx) => {
       const [alice] = (await members(ctx, 1)) as [TcpProbe];
       const other = await ctx.tcp('newcomer');
