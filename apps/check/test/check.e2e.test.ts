@@ -6,6 +6,7 @@ import { runTs, spawnTs } from '@netlab/cli-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const NETLAB = fileURLToPath(new URL('../../netlab/src/main.ts', import.meta.url));
 const ECHO = fileURLToPath(new URL('../../echo/src/main.ts', import.meta.url));
 const BUGGY = fileURLToPath(new URL('../fixtures/buggy-echo.mjs', import.meta.url));
 const NODE = `"${process.execPath}"`;
@@ -96,6 +97,21 @@ describe('netlab check (real processes)', () => {
     const result = await runTs(MAIN, ['echo', '--list'], { timeoutMs: 60_000 });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^ {2}echo\.framing\.split-utf8 +1 {2}reassembles a UTF-8 character split across two segments$/mu);
+  });
+
+  it('runs as `netlab check` in the umbrella CLI, and its tour part grades the buggy echo server', TIMEOUT, async () => {
+    const [list, usage, tour] = await Promise.all([
+      runTs(NETLAB, ['check', 'udp-hello', '--list'], { timeoutMs: 60_000 }),
+      runTs(NETLAB, ['check', 'echo', '--nope'], { timeoutMs: 60_000 }),
+      runTs(NETLAB, ['demo', '--only', 'check'], { timeoutMs: 100_000 }),
+    ]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain('udp-hello client cases (--client-cmd):');
+    expect(usage.code).toBe(2);
+    expect(tour.code).toBe(0);
+    expect(tour.stdout).toMatch(/✗ echo\.framing\.one-byte-segments/u);
+    expect(tour.stdout).toMatch(/✗ echo\.concurrency\.idle-client/u);
+    expect(tour.stdout).toContain('tour complete: 1 part ran');
   });
 
   it('kills the target process group on SIGINT', TIMEOUT, async () => {
