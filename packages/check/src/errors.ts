@@ -16,6 +16,8 @@ export const CHECK_ERROR_CODES = {
   ERR_TARGET_START: 'the target never came up',
   /** A connection to the target was refused or timed out during a case (reported as an error, not a failure). */
   ERR_TARGET_UNREACHABLE: 'the target could not be reached',
+  /** A case could not be judged (the machine was too busy to send pieces of a line close enough together); reported as an error. */
+  ERR_CASE_UNJUDGED: 'the case could not be judged',
   /** A case's expectation did not hold (caught by the runner, reported as a failed case). */
   ERR_CASE_FAILED: 'case failed',
 } as const;

@@ -43,8 +43,14 @@ export interface TcpProbe {
   readonly name: string;
   /** Writes bytes or UTF-8 text exactly as given, as one write; resolves once handed to the kernel. */
   send(data: string | Uint8Array): Promise<void>;
-  /** Writes `data` in pieces of `pieceBytes`, waiting `gapMs` between them (separate TCP segments on loopback). */
-  sendInPieces(data: string | Uint8Array, pieceBytes: number, gapMs: number): Promise<void>;
+  /**
+   * Writes `data` in pieces of `pieceBytes`, waiting `gapMs` between them (separate TCP segments
+   * on loopback). Resolves with the longest gap that really passed between two pieces, ms: on a
+   * busy machine timers fire late, and a gap past a server's quiet time splits the line legally.
+   */
+  sendInPieces(data: string | Uint8Array, pieceBytes: number, gapMs: number): Promise<number>;
+  /** Writes each of `pieces` with `gapMs` between them; resolves with the longest real gap, ms. */
+  sendPieces(pieces: readonly Uint8Array[], gapMs: number): Promise<number>;
   /** The next line must equal `expected` (or match it); resolves with the line. */
   expectLine(expected: string | RegExp, options?: ExpectOptions): Promise<string>;
   /** The next line, or `undefined` when the peer closed first; fails on timeout. */
@@ -150,12 +156,24 @@ class Probe implements TcpProbe {
     });
   }
 
-  async sendInPieces(data: string | Uint8Array, pieceBytes: number, gapMs: number): Promise<void> {
+  sendInPieces(data: string | Uint8Array, pieceBytes: number, gapMs: number): Promise<number> {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
-    for (let i = 0; i < bytes.length; i += pieceBytes) {
+    const pieces: Uint8Array[] = [];
+    for (let i = 0; i < bytes.length; i += pieceBytes) pieces.push(bytes.subarray(i, i + pieceBytes));
+    return this.sendPieces(pieces, gapMs);
+  }
+
+  async sendPieces(pieces: readonly Uint8Array[], gapMs: number): Promise<number> {
+    let slowest = 0;
+    let last = 0;
+    for (const [i, piece] of pieces.entries()) {
       if (i > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
-      await this.send(bytes.subarray(i, i + pieceBytes));
+      const now = performance.now();
+      if (i > 0) slowest = Math.max(slowest, now - last);
+      last = now;
+      await this.send(piece);
     }
+    return Math.round(slowest);
   }
 
   private waitFor<T>(ready: () => T | undefined, timeoutMs: number, onTimeout: () => CaseFailure): Promise<T> {
