@@ -40,6 +40,10 @@ export const CLIENT_CORPUS: readonly CorpusEntry[] = [
   { file: 'echo/client-correct.py', bug: '', fails: [] },
   { file: 'udp-hello/client-correct.py', bug: '', fails: [] },
   { file: 'udp-hello/client-waits-forever.py', bug: 'waits forever for a lost reply', fails: ['udp-hello.client.gives-up', 'udp-hello.client.retry'] },
+  { file: 'udp-datetime/client-correct.py', bug: '', fails: [] },
+  { file: 'udp-datetime/client-no-drain.py', bug: 'takes a late duplicate reply for the next answer', fails: ['udp-datetime.client.late-duplicate'] },
+  { file: 'calculator/client-correct.py', bug: '', fails: [] },
+  { file: 'chat/client-correct.py', bug: '', fails: [] },
 ];
 
 /** True when `python3` runs here; the corpus tests skip, saying so, when it does not. */

@@ -56,6 +56,15 @@ export const udpHelloClientSuite: ClientSuite = {
   ],
 };
 
+/**
+ * Delays of the late-duplicate case, against the documented 1 s client timeout (not scaled:
+ * they are about the client's timer, not the machine's speed). The late copy of the first reply
+ * lands 1.6 s after the first send, while the next request, sent after the retry was answered
+ * (~1 s), still waits for its own reply (0.8 s late).
+ */
+export const LATE_REPLY_MS = 1600;
+export const SLOW_REPLY_MS = 800;
+
 const DATE = '2024-03-10';
 const TIME = '06:59:58';
 const answerOf = (text: string): string => (text === 'SEND_DATE' ? DATE : text === 'SEND_TIME' ? TIME : 'ERROR unknown request');
@@ -84,9 +93,18 @@ export const udpDatetimeClientSuite: ClientSuite = {
       expectPrinted(run, [TIME]);
     }),
     clientCase('udp-datetime', 'late-duplicate', 'does not take a late reply to a retried request for the answer to the next one', async (ctx) => {
+      let timeAnswered = false;
       const server = await startScriptedUdpServer(ctx, (text, reply, index) => {
-        // The first SEND_DATE is answered late, after the client has resent it and been answered.
-        reply(answerOf(text), index === 0 ? ctx.ms(1600) : 0);
+        // The first SEND_DATE is answered late, after the client has resent it and been answered;
+        // the first SEND_TIME is answered a little late too, so that the late date arrives first.
+        if (index === 0) {
+          reply(answerOf(text), LATE_REPLY_MS);
+        } else if (text === 'SEND_TIME' && !timeAnswered) {
+          timeAnswered = true;
+          reply(answerOf(text), SLOW_REPLY_MS);
+        } else {
+          reply(answerOf(text));
+        }
       });
       const run = await runClient(ctx, server.endpoint, 'SEND_DATE\nSEND_TIME\n');
       expectExit(run, true, ctx.ms(CLIENT_RUN_TIMEOUT_MS));
