@@ -3,6 +3,7 @@ import type { TourPart } from '@netlab/exercise-kit';
 import { createCommand as atm, tourPart as atmTour } from '@netlab/app-atm';
 import { createCommand as calculator, tourPart as calculatorTour } from '@netlab/app-calculator';
 import { createCommand as chat, tourPart as chatTour } from '@netlab/app-chat';
+import { createCommand as check, tourPart as checkTour } from '@netlab/app-check';
 import { createCommand as echo, tourPart as echoTour } from '@netlab/app-echo';
 import { createCommand as greeting, tourPart as greetingTour } from '@netlab/app-greeting';
 import { createCommand as knockKnock, tourPart as knockKnockTour } from '@netlab/app-knock-knock';
@@ -35,4 +36,5 @@ export const EXERCISES: readonly Exercise[] = [
   { name: 'chat', command: chat, tour: chatTour },
   { name: 'atm', command: atm, tour: atmTour },
   { name: 'proxy', command: proxy },
+  { name: 'check', command: check, tour: checkTour },
 ];

@@ -22,7 +22,8 @@
  * Limits: every line costs a token from the sender's bucket (`floodRate` per second, `floodBurst`
  * at most): an empty bucket answers `ERROR flood limit, slow down` and drops the line; a line over
  * `maxMessageBytes` UTF-8 bytes gets `ERROR message too long (max <n> bytes)`; control characters
- * (tab excepted) get `ERROR control characters are not allowed`; at most `maxMembers` members.
+ * (tab excepted), bidi embeddings/overrides/isolates and U+2028/U+2029 get `ERROR control characters
+ * are not allowed`; at most `maxMembers` members.
  * A slow reader is the transport's job: its bounded output queue closes a client that stops
  * reading, and this service then announces the leave like any other.
  *
@@ -96,10 +97,21 @@ function utf8Length(text: string): number {
   return bytes;
 }
 
-function hasControlCharacter(text: string): boolean {
+/**
+ * True for characters a member may not send: C0 and C1 controls (tab excepted), which carry
+ * terminal escape sequences; the bidi embeddings, overrides and isolates U+202A–U+202E and
+ * U+2066–U+2069, which let a message render in another order than it reads ("Trojan Source":
+ * `txt.exe\u202Egnp.` shows as `txt.png.exe`) in a browser or a terminal; and the line and
+ * paragraph separators U+2028/U+2029, which browsers and editors render as line breaks, so one
+ * line could fake a second, forged line. Implicit marks (U+200E, U+200F, U+061C) stay allowed:
+ * right-to-left writers need them and they cannot reorder other text.
+ */
+export function hasControlCharacter(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if ((c < 0x20 && c !== 0x09) || (c >= 0x7f && c <= 0x9f)) return true;
+    if (c >= 0x2028 && c <= 0x202e) return true;
+    if (c >= 0x2066 && c <= 0x2069) return true;
   }
   return false;
 }

@@ -322,6 +322,26 @@ describe('limits', () => {
     expect(alice.take()).toEqual(['alice: a\tb']);
   });
 
+  it('refuses bidi embeddings, overrides and isolates and U+2028/U+2029 (issue 18), in messages, commands and names', async () => {
+    const { join, service } = room({ floodBurst: 100 });
+    const alice = await join('alice');
+    await join('bob');
+    alice.take();
+    const refused = ['ERROR control characters are not allowed'];
+    for (const c of ['\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u2028', '\u2029']) {
+      expect(await alice.send(`txt.exe${c}gnp.`)).toEqual(refused);
+    }
+    expect(await alice.send('/msg bob \u202Eevil')).toEqual(refused);
+    expect(await alice.send('/nick al\u2028ice')).toEqual(refused);
+    // Nothing reached the room: only the refusals came back.
+    expect(new Set(alice.take())).toEqual(new Set(refused));
+    // Right-to-left text and its implicit marks are fine.
+    await alice.send('שלום \u200Fעולם\u200E!');
+    expect(alice.take()).toEqual(['alice: שלום \u200Fעולם\u200E!']);
+    const newcomer = connectLocal(service, { now: () => now });
+    expect(await newcomer.send('car\u202Eol')).toEqual(refused);
+  });
+
   it('refuses bad options', () => {
     expect(() => createChatService({ maxMembers: 0 })).toThrow(ChatError);
     expect(() => createChatService({ floodRate: 0 })).toThrow(ChatError);

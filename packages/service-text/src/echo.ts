@@ -2,12 +2,14 @@
  * echo (TCP, RFC 862 in spirit, line-oriented).
  *
  * Wire format: every line is sent back unchanged. A line that is `bye` in any case (surrounding
- * whitespace ignored) is answered `Goodbye` and the server closes the connection.
+ * whitespace ignored) is answered `Goodbye` and the server closes the connection. CRs at the end
+ * of a line belong to its terminator (`x\r\r\n` is the line `x`).
  * Stateless per line: each reply depends on that line only; the session just ends on `bye`.
  */
 import type { Service, Session } from '@netlab/service';
 import { assertLineOption } from './errors.js';
 import { malformedReply } from '@netlab/service';
+import { stripTrailingCarriageReturns } from './line-end.js';
 
 /** The word that ends an echo session, compared case-insensitively. */
 export const DEFAULT_ECHO_QUIT_WORD = 'bye';
@@ -31,7 +33,8 @@ export function createEchoService(options: EchoServiceOptions = {}): Service<str
     name: 'echo',
     open(_peer, ctx): Session<string, string> {
       return {
-        receive(line) {
+        receive(received) {
+          const line = stripTrailingCarriageReturns(received);
           if (line.trim().toLowerCase() === quitWord) {
             // Sent through ctx before close so it is flushed whatever the transport does with
             // replies returned after a close.

@@ -8,3 +8,4 @@ export { DEFAULT_TEXT_CASE, convertCase, createTextCaseService } from './text-ca
 export type { TextCase, TextCaseServiceOptions } from './text-case.js';
 export { DEFAULT_HELLO_REPLY, createUdpHelloService } from './udp-hello.js';
 export type { UdpHelloServiceOptions } from './udp-hello.js';
+export { stripTrailingCarriageReturns } from './line-end.js';

@@ -5,11 +5,13 @@
  * `toLowerCase`, never the `toLocale*` variants, so a server in a Turkish locale still maps `i`
  * to `I`): `ß` → `SS`, `ﬁ` → `FI`, final sigma `ΟΔΟΣ` → `οδος`, `İ` → `i̇`. A mapping may
  * lengthen a line: at most three times in UTF-8 bytes (U+0390 `ΐ`, 2 bytes → U+0399 U+0308 U+0301, 6 bytes).
+ * CRs at the end of a line belong to its terminator (`x\r\r\n` → `X`).
  * Stateless: each reply depends on its line only.
  */
 import type { Service, Session } from '@netlab/service';
 import { TextServiceError } from './errors.js';
 import { malformedReply } from '@netlab/service';
+import { stripTrailingCarriageReturns } from './line-end.js';
 
 /** Which case a text-case server converts to. */
 export type TextCase = 'upper' | 'lower';
@@ -37,7 +39,7 @@ export function createTextCaseService(options: TextCaseServiceOptions = {}): Ser
   return {
     name: 'text-case',
     open(): Session<string, string> {
-      return { receive: (line) => [convertCase(line, to)] };
+      return { receive: (line) => [convertCase(stripTrailingCarriageReturns(line), to)] };
     },
     malformed: (error) => [malformedReply(error)],
   };

@@ -55,3 +55,15 @@ describe('echo service', () => {
     expect(service.malformed?.(new Error('other'), peer)).toEqual(['ERROR malformed input']);
   });
 });
+
+describe('echo service and trailing CRs (defect 10)', () => {
+  it('treats CRs at the end of a line as part of its terminator and keeps the session', async () => {
+    const conn = connectLocal(createEchoService());
+    expect(await conn.send('x\r')).toEqual(['x']);
+    expect(await conn.send('x\r\r\r')).toEqual(['x']);
+    expect(await conn.send('\r')).toEqual(['']);
+    expect(await conn.send('two\rthree')).toEqual(['two\rthree']);
+    expect(await conn.send('bye\r')).toEqual([]);
+    expect(conn.sent.at(-1)).toBe('Goodbye');
+  });
+});

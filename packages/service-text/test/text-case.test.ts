@@ -54,3 +54,12 @@ describe('text-case service', () => {
     expect(() => createTextCaseService({ to: 'title' as 'upper' })).toThrow(TextServiceError);
   });
 });
+
+describe('text-case service and trailing CRs (defect 10)', () => {
+  it('converts a line ending in CRs without them', async () => {
+    const conn = connectLocal(createTextCaseService());
+    expect(await conn.send('x\r')).toEqual(['X']);
+    expect(await conn.send('a\rb\r\r')).toEqual(['A\rB']);
+    expect(conn.closed).toBe(false);
+  });
+});

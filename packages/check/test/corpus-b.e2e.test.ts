@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { HAS_PYTHON, SERVER_CORPUS, failingCases } from './corpus.js';
+
+const EXERCISES: readonly string[] = ['knock-knock', 'udp-hello', 'udp-datetime', 'calculator', 'chat'];
+if (!HAS_PYTHON) console.warn('corpus tests skipped: python3 is not installed (they run the student-style Python fixtures)');
+
+describe.skipIf(!HAS_PYTHON)(`student-style Python servers (${EXERCISES.join(', ')})${HAS_PYTHON ? '' : ': skipped, no python3'}`, () => {
+  for (const entry of SERVER_CORPUS.filter((e) => EXERCISES.includes(e.file.split('/')[0] ?? ''))) {
+    const title = entry.fails.length === 0 ? `${entry.file} (correct) passes every case` : `${entry.file} (${entry.bug}) fails ${entry.fails.join(', ')} and nothing else`;
+    it(title, { timeout: 240_000 }, async () => {
+      const { ids, messages } = await failingCases(entry.file, 20261201);
+      expect(ids.sort(), messages.join('\n')).toEqual([...entry.fails].sort());
+    });
+  }
+});
