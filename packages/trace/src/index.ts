@@ -46,3 +46,10 @@ export { EPB_INBOUND, EPB_OUTBOUND, LINKTYPE_ETHERNET, enhancedPacketBlock, inte
 export type { PacketOptions } from './pcapng-blocks.js';
 export { DEFAULT_PCAPNG_APPLICATION, traceToPcapng } from './trace-to-pcapng.js';
 export type { PcapngOptions } from './trace-to-pcapng.js';
+export { clientEndpoint, flowKey, localEndpoint, remoteEndpoint, sameEndpoint } from './flows.js';
+export { DEFAULT_MAX_STEPS, buildSequence } from './sequence.js';
+export type { Lane, Sequence, SequenceOptions, Step } from './sequence.js';
+export { escapeMermaid, renderMermaid, summaryText, traceToMermaid } from './mermaid.js';
+export { renderSvg, traceToSvg } from './svg.js';
+export { computeStats, formatStats, percentile } from './stats.js';
+export type { RttStats, TraceStats } from './stats.js';

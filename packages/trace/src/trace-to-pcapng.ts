@@ -23,6 +23,7 @@
  * section header. Times: microseconds (`if_tsresol` 6). Records are taken in time order (stable).
  */
 import { formatFault } from './describe.js';
+import { clientEndpoint, flowKey } from './flows.js';
 import { TraceError } from './errors.js';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SEGMENT_BYTES, TCP_SYN, parseIp, tcpFrame, udpFrame } from './frames.js';
 import { EPB_INBOUND, EPB_OUTBOUND, enhancedPacketBlock, interfaceDescriptionBlock, sectionHeaderBlock } from './pcapng-blocks.js';
@@ -72,8 +73,6 @@ const IFACE_NAMES: Readonly<Record<string, [string, string]>> = {
   server: ['server-side', 'netlab proxy: the leg between the proxy and the server'],
 };
 
-const flowKey = (record: TraceRecord & { readonly flow: string }): string =>
-  `${record.role}\u0000${record.label}\u0000${record.side ?? ''}\u0000${record.transport ?? ''}\u0000${record.flow}`;
 
 /** Converts trace records to the bytes of a pcapng file. */
 export function traceToPcapng(records: readonly TraceRecord[], options: PcapngOptions = {}): Uint8Array {
@@ -138,14 +137,6 @@ export function traceToPcapng(records: readonly TraceRecord[], options: PcapngOp
     }
     flow.local ??= formatEndpoint(record.dir === 'in' ? record.to : record.from);
     return flow;
-  };
-
-  /** Who the client of a flow is when the trace has no `open` record for it. */
-  const clientOf = (record: TraceRecord & FlowFields): Endpoint => {
-    const localIsClient = record.role === 'client' || record.role === 'check' || (record.role === 'proxy' && record.side === 'server');
-    const local = record.dir === 'in' ? record.to : record.from;
-    const remote = record.dir === 'in' ? record.from : record.to;
-    return localIsClient ? local : remote;
   };
 
   const handshake = (flow: Flow, micros: number, client: Endpoint, server: Endpoint): void => {
@@ -228,7 +219,7 @@ export function traceToPcapng(records: readonly TraceRecord[], options: PcapngOp
         handshake(flow, micros, record.from, record.to);
         continue;
       }
-      const client = clientOf(record);
+      const client = clientEndpoint(record);
       const server = formatEndpoint(client) === formatEndpoint(record.from) ? record.to : record.from;
       handshake(flow, micros, client, server);
     }
