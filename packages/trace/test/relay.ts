@@ -309,3 +309,47 @@ export async function udpRequests(port: number, requests: readonly string[], opt
   }
   return replies;
 }
+
+/** `tcpConversation`, recorded by the client itself (role `client`), as netlab's clients will once wired. */
+export function tracedTcpConversation(port: number, lines: readonly string[], tracer: Tracer, host = '127.0.0.1', timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, host);
+    let flow: ReturnType<Tracer['flow']> | undefined;
+    let received = '';
+    let next = 0;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no close within ${timeoutMs} ms; got ${JSON.stringify(received)}`));
+    }, timeoutMs);
+    const send = (): void => {
+      const line = lines[next];
+      next += 1;
+      if (line === undefined) return;
+      flow?.data('out', Buffer.from(line));
+      socket.write(line);
+    };
+    socket.on('connect', () => {
+      flow = tracer.flow({ transport: 'tcp', local: endpoint(socket.localAddress, socket.localPort), remote: endpoint(socket.remoteAddress, socket.remotePort), initiator: 'local' });
+      flow.open();
+      send();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      flow?.data('in', chunk);
+      received += chunk.toString('utf8');
+      if (received.endsWith('\n')) send();
+    });
+    socket.on('end', () => {
+      flow?.end('in');
+      flow?.end('out'); // allowHalfOpen is off: the socket ends its side at once
+    });
+    socket.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.on('close', () => {
+      flow?.close();
+      clearTimeout(timer);
+      resolve(received);
+    });
+  });
+}
