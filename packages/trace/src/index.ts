@@ -35,7 +35,7 @@ export type {
 } from './record.js';
 export { DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_RECORDS, parseTrace, parseTraceLine, readTrace, streamTrace } from './read-trace.js';
 export type { ReadTraceOptions, TraceSource } from './read-trace.js';
-export { DEFAULT_MAX_BUFFERED_BYTES, createTraceWriter, preciseNow } from './trace-writer.js';
+export { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_BUFFERED_BYTES, createTraceWriter, preciseNow } from './trace-writer.js';
 export type { TraceSink, TraceWriter, TraceWriterOptions, TraceWriterStats } from './trace-writer.js';
 export { DEFAULT_MAX_DATA_BYTES, createTracer } from './tracer.js';
 export type { FaultDecision, FlowOptions, FlowTracer, Tracer, TracerOptions } from './tracer.js';

@@ -14,6 +14,8 @@ import { TRACE_VERSION, type TraceRecord } from './record.js';
 
 /** Most bytes held while the sink is backpressured: 4 MiB. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Longest `close()` waits for a backpressured sink to drain: 10 s. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 
 /** Where trace lines go. A Node `Writable` (file stream, `process.stderr`) is one. */
 export interface TraceSink {
@@ -31,6 +33,8 @@ export interface TraceWriterOptions {
   readonly end?: boolean;
   /** The clock for the writer's own records (the drop note), ms since the epoch. Default {@link preciseNow}. */
   readonly now?: () => number;
+  /** Longest `close()` waits for the sink to drain; then what is still held is dropped (and counted). Default {@link DEFAULT_CLOSE_TIMEOUT_MS}. */
+  readonly closeTimeoutMs?: number;
 }
 
 export interface TraceWriterStats {
@@ -48,7 +52,10 @@ export interface TraceWriter {
   /** Writes one record (formatted with JSON.stringify: the convenient, slower path). */
   write(record: TraceRecord): void;
   stats(): TraceWriterStats;
-  /** Flushes what is held, then ends the sink (unless `end: false`). Later writes throw ERR_CLOSED. */
+  /**
+   * Flushes what is held (waiting at most `closeTimeoutMs` for the sink), then ends the sink
+   * (unless `end: false`). Later writes throw ERR_CLOSED.
+   */
   close(): Promise<void>;
 }
 
@@ -121,8 +128,21 @@ export function createTraceWriter(sink: TraceSink, options: TraceWriterOptions =
     stats: () => ({ written, dropped, bufferedBytes: heldBytes }),
     async close() {
       if (closed) return;
-      while (waiting) await new Promise<void>((resolve) => sink.once?.('drain', () => { resolve(); }));
+      const deadline = performance.now() + (options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS);
+      while (waiting) {
+        const left = deadline - performance.now();
+        if (left <= 0) break;
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, left);
+          sink.once?.('drain', () => { resolve(); });
+        });
+        clearTimeout(timer);
+      }
       closed = true;
+      dropped += held.length;
+      held = [];
+      heldBytes = 0;
       if (options.end !== false && sink.end !== undefined) {
         const end = sink.end.bind(sink);
         await new Promise<void>((resolve) => end(() => { resolve(); }));
