@@ -47,17 +47,18 @@ export function formatFault(record: FaultRecord): string {
 
 const round = (ms: number): string => (Number.isInteger(ms) ? String(ms) : ms.toFixed(1));
 
-/** Text of bytes when they are printable UTF-8 (lines joined by ` | `), else undefined. */
+/**
+ * Text of bytes when they are printable UTF-8 (lines joined by ` | `), else undefined. A chunk
+ * cut inside a character (TCP may cut anywhere) keeps its text, with `…` where the cut is.
+ */
 export function printableText(bytes: Uint8Array): string | undefined {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return undefined;
-  }
-  // Control characters other than tab, CR and LF mean "binary".
+  let text = new TextDecoder('utf-8').decode(bytes);
+  // Only an incomplete character at either end may be replaced: a cut, not binary data.
+  text = text.replace(/^\uFFFD{1,3}/, '…').replace(/\uFFFD{1,3}$/, '…');
+  // Invalid UTF-8 inside, or control characters other than tab, CR and LF, mean "binary".
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) return undefined;
+  if (/[\uFFFD\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) return undefined;
+  if (/^\r?\n$/.test(text)) return '\\n';
   return text.replace(/\r?\n$/, '').split(/\r?\n/).join(' | ');
 }
 

@@ -149,7 +149,8 @@ export function buildSequence(records: readonly TraceRecord[], options: Sequence
         const step = { kind: 'message' as const, from, to, label: describeData(record, maxLabelChars), reply: !fromClient, lost: false, control: false };
         if (fromClient) {
           const id = requestId(record) ?? (record.transport === 'udp' ? `udp:${record.bytes}` : undefined);
-          if (id !== undefined && id === flow.lastRequestKey && !flow.answered && flow.lastRequestStep !== undefined) {
+          // The proxy receives every copy: a copy is lost only beyond it (its drop faults say so).
+          if (record.role !== 'proxy' && id !== undefined && id === flow.lastRequestKey && !flow.answered && flow.lastRequestStep !== undefined) {
             flow.lastRequestStep.lost = true;
           }
           flow.lastRequestKey = id;
