@@ -9,6 +9,7 @@ import { createCommand as primePalindrome, tourPart as primePalindromeTour } fro
 import { createCommand as proxy } from '@netlab/app-proxy';
 import { createCommand as textCase, tourPart as textCaseTour } from '@netlab/app-text-case';
 import { createCommand as udpDatetime, tourPart as udpDatetimeTour } from '@netlab/app-udp-datetime';
+import { createCommand as trace } from '@netlab/app-trace';
 import { createCommand as udpHello, tourPart as udpHelloTour } from '@netlab/app-udp-hello';
 import { codecTourPart } from './codec-tour.js';
 
@@ -34,4 +35,5 @@ export const EXERCISES: readonly Exercise[] = [
   { name: 'chat', command: chat, tour: chatTour },
   { name: 'atm', command: atm, tour: atmTour },
   { name: 'proxy', command: proxy },
+  { name: 'trace', command: trace },
 ];
