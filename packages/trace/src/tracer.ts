@@ -136,7 +136,8 @@ export function createTracer(writer: TraceWriter, options: TracerOptions): Trace
         data(dir, bytes, messages) {
           const len = bytes.byteLength;
           const kept = len > maxDataBytes ? maxDataBytes : len;
-          const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, kept).toString('base64');
+          // A Buffer (what sockets give) encodes in place; a plain Uint8Array gets a Buffer view (no copy).
+          const base64 = Buffer.isBuffer(bytes) ? bytes.toString('base64', 0, kept) : Buffer.from(bytes.buffer, bytes.byteOffset, kept).toString('base64');
           const truncated = kept < len ? ',"truncated":true' : '';
           const decoded = messages === undefined || messages.length === 0 ? '' : `,"messages":${JSON.stringify(messages)}`;
           writer.writeLine(`${head('data')}${prefix(dir)},"len":${len},"bytes":"${base64}"${truncated}${decoded}}`);
