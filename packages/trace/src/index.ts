@@ -53,3 +53,5 @@ export { escapeMermaid, renderMermaid, summaryText, traceToMermaid } from './mer
 export { renderSvg, traceToSvg } from './svg.js';
 export { computeStats, formatStats, percentile } from './stats.js';
 export type { RttStats, TraceStats } from './stats.js';
+export { DEFAULT_WIRE_VIEW_BYTES, formatWireView } from './wire-view.js';
+export type { WireFraming, WireViewOptions } from './wire-view.js';
