@@ -16,15 +16,15 @@ function capture(records: readonly TraceRecord[]): string {
 
 const LUA = ['-X', `lua_script:${DISSECTOR}`];
 
-/** One row per frame that has any of the fields: `frame|field1|field2…` (multiple values joined by `,`). */
+/** One row per frame that has any of the fields: `[frame, field1, field2…]` (multiple values joined by `,`). */
 function fields(file: string, names: readonly string[], extra: readonly string[] = []): string[][] {
-  const result = tshark(['-r', file, ...LUA, ...extra, '-T', 'fields', '-E', 'separator=|', '-E', 'aggregator=,', '-e', 'frame.number', ...names.flatMap((name) => ['-e', name])]);
+  const result = tshark(['-r', file, ...LUA, ...extra, '-T', 'fields', '-E', 'separator=/t', '-E', 'aggregator=,', '-e', 'frame.number', ...names.flatMap((name) => ['-e', name])]);
   expect(result.stderr).toBe('');
   expect(result.status).toBe(0);
   return result.stdout
     .trim()
     .split('\n')
-    .map((line) => line.split('|'))
+    .map((line) => line.split('\t'))
     .filter((row) => row.slice(1).some((value) => value !== ''));
 }
 
@@ -98,6 +98,14 @@ describe.skipIf(!HAS_TSHARK)(HAS_TSHARK ? 'netlab.lua under tshark' : `netlab.lu
       ['request', '3', 'withdraw', '50000', '', '', ''],
       ['reply', '3', '', '50000', 'APPROVED', '1', ''],
       ['reply', '1', '', '', 'ERR_STALE', '', ''],
+    ]);
+    const info = fields(file, ['_ws.col.Info'], ['-Y', 'netlab']).map((row) => row[1]);
+    expect(info).toEqual([
+      '→ request atm-1#1 login | → request atm-1#2 balance',
+      '← reply atm-1#1 APPROVED | ← reply atm-1#2 APPROVED',
+      '→ request atm-1#3 withdraw 50000',
+      '← reply atm-1#3 APPROVED (replay)',
+      '← reply atm-1#1 ERR_STALE',
     ]);
     const tree = verbose(file);
     expect(tree).not.toContain(PIN_BLOCK);

@@ -332,9 +332,17 @@ local function add_line(tree, range, text, ex, to_server)
   return (to_server and "→ " or "← ") .. text, item
 end
 
+-- TCP may call the dissector more than once for one frame (a reassembled message, then the rest);
+-- the Info column then lists every message of the frame, separated by " | " (and nothing the
+-- JSON dissector appends in between).
 local function columns(pinfo, ex, summaries)
   pinfo.cols.protocol:set("netlab/" .. ex.name)
-  pinfo.cols.info:set(table.concat(summaries, " | "))
+  local text = table.concat(summaries, " | ")
+  local before = pinfo.private.netlab_info
+  if before ~= nil and before ~= "" then text = before .. " | " .. text end
+  pinfo.private.netlab_info = text
+  pinfo.cols.info:clear_fence()
+  pinfo.cols.info:set(text)
 end
 
 local function header(tree, tvb, ex, to_server)
