@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { traceToSvg } from '../src/index.js';
 import { proxiedLoss } from './golden.js';
@@ -17,9 +18,11 @@ describe.skipIf(!HAS_RSVG)(HAS_RSVG ? 'SVG diagrams rendered by rsvg-convert' : 
       const result = spawnSync('rsvg-convert', ['-o', output, input], { encoding: 'utf8' });
       expect(result.status).toBe(0);
       expect(result.stderr).toBe('');
-      const png = spawnSync('file', [output], { encoding: 'utf8' }).stdout;
+      const png = readFileSync(output);
       const [, width, height] = /width="(\d+)" height="(\d+)"/.exec(svg) ?? [];
-      expect(png).toContain(`PNG image data, ${width ?? '?'} x ${height ?? '?'}`);
+      expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+      // IHDR: width and height, u32 big-endian, at bytes 16 and 20.
+      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([Number(width), Number(height)]);
     } finally {
       dir.remove();
     }
