@@ -41,7 +41,7 @@ function verbose(file: string): string {
   return result.stdout;
 }
 
-describe.skipIf(!HAS_TSHARK)(HAS_TSHARK ? 'netlab.lua under tshark' : `netlab.lua under tshark (SKIPPED: ${NO_TSHARK})`, () => {
+describe.skipIf(!HAS_TSHARK)(HAS_TSHARK ? 'netlab.lua under tshark' : `netlab.lua under tshark (SKIPPED: ${NO_TSHARK})`, { timeout: 90_000 }, () => {
   beforeAll(() => {
     if (!HAS_TSHARK) console.warn(NO_TSHARK);
   });

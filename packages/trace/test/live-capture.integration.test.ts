@@ -64,7 +64,7 @@ function decodedLines(file: string, port: number): string[] {
     });
 }
 
-describe.skipIf(!HAS_TSHARK || !IS_ROOT)(HAS_TSHARK && IS_ROOT ? 'a live loopback capture' : `a live loopback capture (SKIPPED: ${REASON})`, () => {
+describe.skipIf(!HAS_TSHARK || !IS_ROOT)(HAS_TSHARK && IS_ROOT ? 'a live loopback capture' : `a live loopback capture (SKIPPED: ${REASON})`, { timeout: 90_000 }, () => {
   beforeAll(() => {
     if (!HAS_TSHARK || !IS_ROOT) console.warn(`live capture test skipped: ${REASON}`);
   });

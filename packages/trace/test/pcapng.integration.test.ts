@@ -69,7 +69,7 @@ describe('real traces from loopback sockets', () => {
   });
 });
 
-describe.skipIf(!HAS_TSHARK)(HAS_TSHARK ? 'pcapng read back by tshark' : `pcapng read back by tshark (SKIPPED: ${NO_TSHARK})`, () => {
+describe.skipIf(!HAS_TSHARK)(HAS_TSHARK ? 'pcapng read back by tshark' : `pcapng read back by tshark (SKIPPED: ${NO_TSHARK})`, { timeout: 90_000 }, () => {
   beforeAll(() => {
     if (!HAS_TSHARK) console.warn(NO_TSHARK);
   });
