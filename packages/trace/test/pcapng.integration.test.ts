@@ -18,13 +18,13 @@ afterEach(async () => {
 });
 
 /** A real echo session through the recording relay, which slices every client chunk at byte 3. */
-async function echoThroughRelay(): Promise<{ records: TraceRecord[]; received: string }> {
+async function echoThroughRelay(host = '127.0.0.1'): Promise<{ records: TraceRecord[]; received: string }> {
   const { tracer, records, waitFor } = memoryTracer();
-  const echo = await startEchoServer();
+  const echo = await startEchoServer(host);
   cleanups.push(() => echo.close());
-  const relay = await startTcpRelay({ upstreamPort: echo.port, tracer, sliceAt: 3 });
+  const relay = await startTcpRelay({ upstreamPort: echo.port, tracer, sliceAt: 3, host });
   cleanups.push(() => relay.close());
-  const received = await tcpConversation(relay.port, ['hello\n', 'grüß dich\n', 'bye\n']);
+  const received = await tcpConversation(relay.port, ['hello\n', 'grüß dich\n', 'bye\n'], host);
   await waitFor((record) => record.kind === 'close', 2); // the relay saw both legs close
   return { records: records(), received };
 }
@@ -113,6 +113,19 @@ describe.skipIf(!HAS_TSHARK)(HAS_TSHARK ? 'pcapng read back by tshark' : `pcapng
     const ascii = tshark(['-r', file, '-q', '-z', 'follow,tcp,ascii,0']).stdout;
     expect(ascii).toContain('hello\n');
     expect(ascii).toContain('Goodbye\n');
+  });
+
+  it('does the same over IPv6', async () => {
+    const { records, received } = await echoThroughRelay('::1');
+    expect(received).toBe('hello\ngrüß dich\nGoodbye\n');
+    const file = capture(records);
+    const sections = expertSections(file);
+    expect(sections).not.toContain('Errors');
+    expect(sections).not.toContain('Warns');
+    const { client, server } = followRaw(file, 1);
+    expect(client).toBe(hex(records, (r) => r.side === 'server' && r.dir === 'out'));
+    expect(server).toBe(hex(records, (r) => r.side === 'server' && r.dir === 'in'));
+    expect(tshark(['-r', file, '-T', 'fields', '-e', 'ipv6.src', '-c', '1']).stdout.trim()).toBe('::1');
   });
 
   it('shows the handshake, the data and the FINs in the flow graph, in order', async () => {
