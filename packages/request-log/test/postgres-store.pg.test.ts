@@ -3,7 +3,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequestLog } from '../src/index.js';
 import { type PostgresEffect, type PostgresStore, createPostgresStore } from '../src/postgres/index.js';
-import { type StoreHandle, codeOf, describeStoreConformance, request } from './store-conformance.js';
+import { type StoreHandle, describeStoreConformance } from '@netlab/testing/compliance';
+import { codeOf, request } from './helpers.js';
 
 const url = process.env.NETLAB_PG_URL;
 if (url === undefined || url === '') {
@@ -31,6 +32,7 @@ async function open(schema = `rl_${run}_${schemas.length + 1}`): Promise<PgHandl
     };
   return {
     store,
+    createLog: (options) => createRequestLog({ ...options, store }),
     add,
     addThenThrow: (account, amount) => async (client, payload, context) => {
       await add(account, amount)(client, payload, context);

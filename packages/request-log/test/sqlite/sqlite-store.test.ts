@@ -5,7 +5,8 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRequestLog } from '../../src/index.js';
 import { type SqliteEffect, type SqliteStore, createSqliteStore } from '../../src/sqlite/index.js';
-import { type StoreHandle, codeOf, describeStoreConformance, request } from '../store-conformance.js';
+import { type StoreHandle, describeStoreConformance } from '@netlab/testing/compliance';
+import { codeOf, request } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netlab-request-log-'));
 let files = 0;
@@ -28,6 +29,7 @@ function open(path = join(dir, `db-${++files}.sqlite`)): Promise<SqliteHandle> {
         .get(account, amount)?.balance ?? null;
   return Promise.resolve({
     store,
+    createLog: (options) => createRequestLog({ ...options, store }),
     add,
     addThenThrow: (account, amount) => (db, payload, context) => {
       add(account, amount)(db, payload, context);

@@ -15,3 +15,8 @@ export type {
 } from './transport-compliance.js';
 export { createComplianceService } from './compliance-service.js';
 export type { ComplianceService } from './compliance-service.js';
+// The request-log store conformance suite: structural, so a user's own store can run it without
+// this package depending on @netlab/request-log.
+export { describeStoreConformance } from './store-conformance.js';
+export type { StoreHandle, StoreHarness, StoreLogOptions, StoreLogStats, StoreLogUnderTest } from './store-conformance.js';
+export type { WireReply, WireRequest } from './atm-terminal.js';
