@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type StartedServer, startServerProcess } from '@netlab/cli-kit';
 import { type FaultCounters, type FaultProxy, type Prng, createPrng, createTcpFaultProxy, createUdpFaultProxy } from '@netlab/faults';
-import { type AtmReply, DEMO_ACCOUNTS, type LedgerAudit, createAtmClient, isAtmError } from '@netlab/service-atm';
+import { type AtmReply, DEMO_ACCOUNTS, type LedgerAudit, createAtmClient, generateBankKeySecret, isAtmError } from '@netlab/service-atm';
 import { type AtmLink, type Endpoint, type LinkEvent, type LinkStats, createAtmLink, observedLoss } from './link.js';
 import { type StoreSpec, openLedger, parseStoreSpec } from './store-spec.js';
 
@@ -128,6 +128,8 @@ function addStats(into: { -readonly [K in keyof LinkStats]: LinkStats[K] }, from
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const replicas = options.replicas ?? 1;
   const started = Date.now();
+  /** Distinguishes this run's withdrawal ids from any earlier run's on the same store. */
+  const runId = randomBytes(4).toString('hex');
   const prng = createPrng(options.seed);
   const cleanup: (() => Promise<void> | void)[] = [];
   let tempDir: string | undefined;
@@ -147,6 +149,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     storeArg = url.toString();
   }
   if (replicas > 1 && spec?.kind !== 'postgres') throw new Error('replicas need a postgres:// store');
+  // A store this run creates gets a key of its own, shared by every server through the
+  // environment (replicas must agree); a store the user names keeps its own key (file).
+  const bankKeyEnv = tempDir !== undefined || createdSchema !== undefined ? generateBankKeySecret().toString('hex') : undefined;
+  const serverEnv = bankKeyEnv === undefined ? {} : { env: { NETLAB_ATM_BANK_KEY: bankKeyEnv } };
   if (options.kills > 0 && options.target === undefined && spec?.kind === 'memory') throw new Error('killing a server on a memory store loses everything: use sqlite: or postgres://');
 
   const servers: Server[] = [];
@@ -176,7 +182,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     server.restarting ??= (async () => {
       for (let attempt = 0; ; attempt++) {
         try {
-          server.started = await startServerProcess(MAIN, serverArgs(server.port), { timeoutMs: 30_000 });
+          server.started = await startServerProcess(MAIN, serverArgs(server.port), { timeoutMs: 30_000, ...serverEnv });
           break;
         } catch (error) {
           if (attempt >= 5) throw error;
@@ -193,7 +199,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     let endpoints: Endpoint[];
     if (options.target === undefined) {
       for (let i = 0; i < replicas; i++) {
-        const first = await startServerProcess(MAIN, serverArgs(0), { timeoutMs: 30_000 });
+        const first = await startServerProcess(MAIN, serverArgs(0), { timeoutMs: 30_000, ...serverEnv });
         const server: Server = { started: first, port: first.port, restarting: undefined };
         servers.push(server);
         watch(server);
@@ -233,15 +239,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     let lostReply: LostReplyTrace | undefined;
     const deadline = started + (options.maxTimeMs ?? 170_000);
     const links: AtmLink[] = [];
+    /** Every client id an ATM of this run used (one per login). */
+    const ourClients = new Set<string>();
 
     const worker = async (index: number): Promise<void> => {
       const rng: Prng = prng.fork(`atm-${index}`);
       const traces = new Map<number, { op: string; sends: number[] }>();
-      let clientId = '';
       let pendingWithdrawal: { seq: number; amount: number } | undefined;
       const onEvent = (event: LinkEvent): void => {
         const b = bucket(event.at);
+        const clientId = event.type === 'failover' ? '' : event.clientId;
         if (event.type === 'send') {
+          ourClients.add(clientId);
           b.attempts++;
           if (event.attempt > 1) b.retries++;
           if (event.attempt === 1) issued.add(`${clientId}:${event.seq}`);
@@ -274,8 +283,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         onEvent,
       });
       links.push(link);
-      clientId = link.client.clientId;
-      const atm = createAtmClient({ call: (request) => link.call(request), newWithdrawalId: () => `${clientId}-w${rng.int(2 ** 31)}` });
+      const atm = createAtmClient({ connect: () => link.connect(), newWithdrawalId: () => `${runId}-atm${index}-w${rng.int(2 ** 31)}` });
       const account = DEMO_ACCOUNTS[index % DEMO_ACCOUNTS.length] ?? DEMO_ACCOUNTS[0];
       if (account === undefined) throw new Error('no demo account');
       const ensureSession = async (): Promise<void> => {
@@ -358,7 +366,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     // --- the check, from the store ---
     let audit: LedgerAudit | undefined;
     if (spec !== undefined) {
-      const ledger = await openLedger(spec);
+      const { ledger } = await openLedger(spec, bankKeyEnv === undefined ? {} : { bankKeyEnv });
       try {
         audit = await ledger.audit();
       } finally {
@@ -368,7 +376,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const checks: ChaosCheck[] = [];
     const unresolved = [...issued].filter((id) => !acknowledged.has(id)).length;
     if (audit !== undefined) {
-      const ours = [...audit.applied].filter(([id]) => links.some((link) => id.startsWith(`${link.client.clientId}:`)));
+      const ours = [...audit.applied].filter(([id]) => ourClients.has(id.slice(0, id.lastIndexOf(':'))));
       const doubles = ours.filter(([, n]) => n > 1);
       const lost = [...acknowledged].filter((id) => audit.applied.get(id) !== 1);
       const strangers = ours.filter(([id]) => !issued.has(id));

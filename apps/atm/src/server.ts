@@ -10,6 +10,11 @@
  *   SIGKILL before replying. Restarted on the same store, it answers the retransmission from
  *   the log.
  * Nothing here ever logs a payload, so no PIN block can reach a log.
+ *
+ * Start order: the port is checked first (a busy port is reported before the store is touched),
+ * then the store and its bank key are opened (see `store-spec.ts`), then the server listens and
+ * prints the startup line. A store that turns out damaged while serving stops the server with one
+ * `error: …` line and exit code 1, instead of answering `ERR_UNAVAILABLE` forever.
  */
 import { writeSync } from 'node:fs';
 import { onShutdown } from '@netlab/cli-kit';
@@ -18,13 +23,18 @@ import { type ReplyEnvelope, type RequestEnvelope, createRequestLog, createServe
 import type { Service } from '@netlab/service';
 import { type LedgerLimits, createAtmService } from '@netlab/service-atm';
 import { type RunningServer, serveTcp, serveUdp } from '@netlab/exercise-kit';
-import { type StoreSpec, describeStore, openLedger } from './store-spec.js';
+import { probeListen } from './port-probe.js';
+import { type StoreSpec, openLedger } from './store-spec.js';
 
 export interface AtmServerOptions {
   readonly host: string;
   readonly port: number;
   readonly transport: 'tcp' | 'udp';
   readonly store: StoreSpec;
+  /** `--bank-key FILE`. Default: the store's default key file. */
+  readonly bankKeyFile?: string;
+  /** Create the SQLite store's directory if missing (the default store only). Default false. */
+  readonly createStoreDirectory?: boolean;
   /** Probability that a request is dropped unexecuted. Default 0. */
   readonly dropRequests?: number;
   /** Probability that a reply is dropped after its request committed. Default 0. */
@@ -96,14 +106,22 @@ function withFaults(inner: Service<RequestEnvelope, ReplyEnvelope>, options: Atm
 /** Starts the bank; resolves once it listens (the startup line is printed). */
 export async function runAtmServer(options: AtmServerOptions): Promise<RunningServer> {
   const log = options.log ?? stderrLine;
-  const ledger = await openLedger(options.store, {
+  await probeListen(options.transport, options.host, options.port);
+  let stopOnFailure: (error: Error) => void = () => undefined;
+  const opened = await openLedger(options.store, {
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.noGroupCommit === true ? { noGroupCommit: true } : {}),
     ...(options.pinHashCost === undefined ? {} : { pinHashCost: options.pinHashCost }),
+    ...(options.bankKeyFile === undefined ? {} : { bankKeyFile: options.bankKeyFile }),
+    ...(options.createStoreDirectory === true ? { createDirectory: true } : {}),
+    onFatalError: (error) => {
+      stopOnFailure(error);
+    },
   });
+  const ledger = opened.ledger;
   const requestLog = createRequestLog({ store: ledger.store });
   const service = withFaults(createAtmService({ ledger, log: requestLog }), options, log);
-  log(`atm: store ${describeStore(options.store)}${options.noGroupCommit === true ? ' (group commit off)' : ''}`);
+  log(`atm: store ${opened.description}${options.noGroupCommit === true ? ' (group commit off)' : ''}`);
   const faults = [
     ['drop-requests', options.dropRequests ?? 0],
     ['drop-replies', options.dropReplies ?? 0],
@@ -131,6 +149,11 @@ export async function runAtmServer(options: AtmServerOptions): Promise<RunningSe
       await ledger.close();
     })();
     return closing;
+  };
+  stopOnFailure = (error) => {
+    // Synchronous: the line must be out before the process goes.
+    writeSync(2, `error: ${error.message}; the server stops (restore the store from a backup)\n`);
+    void close().finally(() => process.exit(1));
   };
   onShutdown(async (signal) => {
     log(`atm: ${signal}, stopping`);

@@ -34,6 +34,11 @@ export const REQUEST_LOG_ERROR_CODES = {
   ERR_UNAUTHENTICATED: 'envelope not authenticated for this client id',
   /** The store failed before deciding (busy, disconnected); nothing was recorded; retry the same id. */
   ERR_UNAVAILABLE: 'store unavailable, nothing recorded',
+  /**
+   * The store failed for good (a damaged SQLite file: `SQLITE_CORRUPT`, `SQLITE_NOTADB`); nothing
+   * more can be recorded, and the server should stop rather than answer `ERR_UNAVAILABLE` forever.
+   */
+  ERR_STORE_FAILED: 'the store failed for good',
   /** A synchronous store (memory, SQLite) was given an effect that returned a promise. */
   ERR_ASYNC_EFFECT: 'this store needs a synchronous effect',
   /** The client or server is closed. */
