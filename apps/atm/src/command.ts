@@ -21,6 +21,14 @@ const parseTransport = (value: string): 'tcp' | 'udp' => {
   return value;
 };
 
+const parseRate = (value: string): { burst: number; perSecond: number } => {
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  if (match === null) throw new CliError('ERR_USAGE', `invalid --unauthenticated-rate "${value}": expected BURST/PER-SECOND, e.g. 100/20`);
+  const burst = parseInteger(match[1] ?? '', '--unauthenticated-rate burst', 1, 1_000_000);
+  const perSecond = parseInteger(match[2] ?? '', '--unauthenticated-rate per-second', 1, 1_000_000);
+  return { burst, perSecond };
+};
+
 interface ServerFlags extends AddressOptions {
   readonly transport: 'tcp' | 'udp';
   readonly store: string;
@@ -32,6 +40,7 @@ interface ServerFlags extends AddressOptions {
   readonly groupCommit: boolean;
   readonly pinCost?: number;
   readonly bankKey?: string;
+  readonly unauthenticatedRate?: { readonly burst: number; readonly perSecond: number };
 }
 
 interface ClientFlags extends AddressOptions {
@@ -83,6 +92,7 @@ export function createCommand(): Command {
       .option('--seed <n>', 'seed of the fault decisions', (v) => parseInteger(v, '--seed', 0), 1)
       .option('--session-idle <ms>', 'idle time before a session expires (default 5 min)', (v) => parseDuration(v, '--session-idle'))
       .option('--bank-key <file>', 'file holding the bank key (64 hex; created for a new store); see atm --help')
+      .option('--unauthenticated-rate <burst/per-s>', 'logins and refused requests allowed per peer address: BURST/PER-SECOND (default 100/20; all peers together 5×)', parseRate)
       .option('--no-group-commit', 'one transaction per request (benchmark baseline)')
       .addOption(command.createOption('--pin-cost <n>', 'scrypt cost (log2 N) of the seeded PINs').argParser((v) => parseInteger(v, '--pin-cost', 4, 20)).hideHelp())
       .action(async (flags: ServerFlags) => {
@@ -100,6 +110,7 @@ export function createCommand(): Command {
           ...(flags.sessionIdle === undefined ? {} : { limits: { sessionIdleMs: Math.max(1, flags.sessionIdle) } }),
           ...(flags.groupCommit ? {} : { noGroupCommit: true }),
           ...(flags.pinCost === undefined ? {} : { pinHashCost: flags.pinCost }),
+          ...(flags.unauthenticatedRate === undefined ? {} : { unauthenticatedRate: flags.unauthenticatedRate }),
         });
       }),
   );

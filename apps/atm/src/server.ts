@@ -19,9 +19,9 @@
 import { writeSync } from 'node:fs';
 import { onShutdown } from '@netlab/cli-kit';
 import { createPrng } from '@netlab/faults';
-import { type ReplyEnvelope, type RequestEnvelope, createRequestLog, createServerDatagramCodec, createServerStreamCodec } from '@netlab/request-log';
+import { DEFAULT_LEASE_MS, type ReplyEnvelope, type RequestEnvelope, createRequestLog, createServerDatagramCodec, createServerStreamCodec } from '@netlab/request-log';
 import type { Service } from '@netlab/service';
-import { type LedgerLimits, createAtmService } from '@netlab/service-atm';
+import { type LedgerLimits, type RateLimit, createAtmService } from '@netlab/service-atm';
 import { type RunningServer, serveTcp, serveUdp } from '@netlab/exercise-kit';
 import { probeListen } from './port-probe.js';
 import { type StoreSpec, openLedger } from './store-spec.js';
@@ -48,6 +48,8 @@ export interface AtmServerOptions {
   readonly noGroupCommit?: boolean;
   /** scrypt cost of the seeded PINs (tests). Default: the library's. */
   readonly pinHashCost?: number;
+  /** Requests that prove no authority, per peer address (the shared limit is 5×). Default: the service's. */
+  readonly unauthenticatedRate?: RateLimit;
   /** Log each fault decision on stderr. Default true. */
   readonly logFaults?: boolean;
   /** Writes a log line. Default: stderr. */
@@ -119,8 +121,13 @@ export async function runAtmServer(options: AtmServerOptions): Promise<RunningSe
     },
   });
   const ledger = opened.ledger;
-  const requestLog = createRequestLog({ store: ledger.store });
-  const service = withFaults(createAtmService({ ledger, log: requestLog }), options, log);
+  // A client id that never acknowledged a reply is a login that was declined or abandoned (an
+  // ATM takes a new id per login): forget it after twice the session idle time (at least a
+  // minute), not after the 24 h lease, so failed logins cannot pile up in the store.
+  const requestLog = createRequestLog({ store: ledger.store, unacknowledgedLeaseMs: Math.min(DEFAULT_LEASE_MS, Math.max(60_000, 2 * ledger.limits.sessionIdleMs)) });
+  const rate = options.unauthenticatedRate;
+  const rateLimits = rate === undefined ? {} : { rateLimits: { perPeer: rate, total: { burst: 5 * rate.burst, perSecond: 5 * rate.perSecond } } };
+  const service = withFaults(createAtmService({ ledger, log: requestLog, ...rateLimits }), options, log);
   log(`atm: store ${opened.description}${options.noGroupCommit === true ? ' (group commit off)' : ''}`);
   const faults = [
     ['drop-requests', options.dropRequests ?? 0],

@@ -139,8 +139,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
      ON CONFLICT (client_id) DO UPDATE SET ack = max(ack, excluded.ack), last_seen = max(last_seen, excluded.last_seen)`,
   );
   const collect = db.prepare<[string, number]>(`DELETE FROM ${records} WHERE client_id = ? AND seq <= ?`);
-  const expireRecords = db.prepare<[number]>(`DELETE FROM ${records} WHERE client_id IN (SELECT client_id FROM ${clients} WHERE last_seen < ?)`);
-  const expireClients = db.prepare<[number]>(`DELETE FROM ${clients} WHERE last_seen < ?`);
+  const expiring = `last_seen < ? OR (ack = 0 AND last_seen < ?)`;
+  const expireRecords = db.prepare<[number, number]>(`DELETE FROM ${records} WHERE client_id IN (SELECT client_id FROM ${clients} WHERE ${expiring})`);
+  const expireClients = db.prepare<[number, number]>(`DELETE FROM ${clients} WHERE ${expiring}`);
   const countClients = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${clients}`);
   const countRecords = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${records}`);
   const savepoint = db.prepare('SAVEPOINT request_log_item');
@@ -271,12 +272,12 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         schedule();
       });
     },
-    expire(before) {
-      const run = db.transaction((cutoff: number) => {
-        expireRecords.run(cutoff);
-        return expireClients.run(cutoff).changes;
+    expire(before, unacknowledgedBefore = before) {
+      const run = db.transaction((cutoff: number, unacknowledged: number) => {
+        expireRecords.run(cutoff, unacknowledged);
+        return expireClients.run(cutoff, unacknowledged).changes;
       });
-      return Promise.resolve(run.immediate(before));
+      return Promise.resolve(run.immediate(before, unacknowledgedBefore));
     },
     counts() {
       return Promise.resolve({ clients: countClients.get()?.n ?? 0, records: countRecords.get()?.n ?? 0 });

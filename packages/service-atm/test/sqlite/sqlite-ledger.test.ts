@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeLedgerConformance } from '@netlab/testing/compliance';
@@ -66,6 +66,22 @@ describe('SQLite ledger schema', () => {
     expect(dump).not.toContain(secret.toString('hex'));
     expect(dump).toMatch(/kscrypt\$4\$8\$1\$[0-9a-f]{32}\$[0-9a-f]{64}/);
     expect(dump).toContain(`"key":"bank_key_check","value":${check}`);
+  });
+
+  it('creates only a missing file; refuses an empty file, another program\'s database and a missing directory', async () => {
+    const open = (database: string) => createSqliteAtmLedger({ database, pinHashCost: TEST_PIN_COST, bankKey: generateBankKeySecret() });
+    const empty = join(dir, `empty-${++files}.db`);
+    writeFileSync(empty, '');
+    await expect(open(empty)).rejects.toMatchObject({ code: 'ERR_STORE_INVALID', details: { reason: 'empty' } });
+    const foreign = join(dir, `foreign-${++files}.db`);
+    const other = new Database(foreign);
+    other.exec('CREATE TABLE notes (text TEXT)');
+    other.close();
+    await expect(open(foreign)).rejects.toMatchObject({ code: 'ERR_STORE_INVALID', details: { reason: 'not-a-bank' } });
+    const garbage = join(dir, `garbage-${++files}.db`);
+    writeFileSync(garbage, 'not a database at all, just some text that is long enough to be a header'.repeat(100));
+    await expect(open(garbage)).rejects.toMatchObject({ code: 'ERR_STORE_INVALID', details: { reason: 'damaged' } });
+    await expect(open(join(dir, 'no-such-dir', 'x.db'))).rejects.toMatchObject({ code: 'ERR_STORE_INVALID', details: { reason: 'cannot-open' } });
   });
 
   it('refuses to open a store with another bank key', async () => {

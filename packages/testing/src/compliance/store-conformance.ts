@@ -37,6 +37,7 @@ export interface StoreLogOptions {
   readonly sweepIntervalMs: number;
   readonly maxInFlight?: number;
   readonly leaseMs?: number;
+  readonly unacknowledgedLeaseMs?: number;
   readonly now?: () => number;
 }
 
@@ -79,7 +80,7 @@ function codeOf(reply: WireReply): string {
 export function describeStoreConformance<E>(harness: StoreHarness<E>): void {
   async function withLog(
     run: (log: StoreLogUnderTest<E>, handle: StoreHandle<E>) => Promise<void>,
-    options: { maxInFlight?: number; leaseMs?: number; now?: () => number } = {},
+    options: { maxInFlight?: number; leaseMs?: number; unacknowledgedLeaseMs?: number; now?: () => number } = {},
   ): Promise<void> {
     const handle = await harness.open();
     const log = handle.createLog({ sweepIntervalMs: 0, ...options });
@@ -210,6 +211,24 @@ export function describeStoreConformance<E>(harness: StoreHarness<E>): void {
           expect(log.stats()).toMatchObject({ expired: 1, swept: 1 });
         },
         { leaseMs: 1_000, now: () => clock },
+      );
+    });
+
+    it('forgets clients that never acknowledged a reply after the shorter unacknowledged lease, and keeps the others', async () => {
+      let clock = 1_000;
+      await withLog(
+        async (log, h) => {
+          await log.execute(request('once', 1, 0, { n: 1 }), h.add('a', 1));
+          await log.execute(request('twice', 1, 0, { n: 1 }), h.add('b', 1));
+          await log.execute(request('twice', 2, 1, { n: 2 }), h.add('b', 1));
+          clock += 200; // past the unacknowledged lease (100), far inside the lease (10,000)
+          expect(await log.sweep()).toBe(1);
+          expect(await h.store.counts()).toEqual({ clients: 1, records: 1 });
+          const again = await log.execute(request('twice', 2, 1, { n: 2 }), h.add('b', 1));
+          expect(again).toMatchObject({ status: 'done', replay: true });
+          expect(await h.balance('b')).toBe(2);
+        },
+        { leaseMs: 10_000, unacknowledgedLeaseMs: 100, now: () => clock },
       );
     });
 
