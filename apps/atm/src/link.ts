@@ -31,7 +31,7 @@ export interface Endpoint {
 /** Something the link did, for the interactive client's "resending…" lines and the chaos trace. */
 export type LinkEvent =
   | { readonly type: 'send'; readonly clientId: string; readonly seq: number; readonly attempt: number; readonly op: string; readonly at: number }
-  | { readonly type: 'reply'; readonly clientId: string; readonly seq: number; readonly replay: boolean; readonly at: number }
+  | { readonly type: 'reply'; readonly clientId: string; readonly seq: number; readonly replay: boolean; readonly body: string; readonly at: number }
   | { readonly type: 'unknown'; readonly clientId: string; readonly seq: number; readonly at: number }
   | { readonly type: 'failover'; readonly to: Endpoint; readonly at: number };
 
@@ -122,7 +122,7 @@ export function createAtmLink(options: LinkOptions): AtmLink {
       attemptsById.delete(id);
       counters.replies++;
       if (reply.replay) counters.fromLog++;
-      emit({ type: 'reply', clientId: reply.clientId, seq: reply.seq, replay: reply.replay, at: Date.now() });
+      emit({ type: 'reply', clientId: reply.clientId, seq: reply.seq, replay: reply.replay, body: reply.body, at: Date.now() });
     }
     channels.receive(reply);
   };
