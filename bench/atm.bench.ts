@@ -10,9 +10,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Client, type ReplyEnvelope, type RequestEnvelope, createClient, createClientStreamCodec } from '@netlab/request-log';
+import { type ReplyEnvelope, type RequestEnvelope, createClientStreamCodec } from '@netlab/request-log';
 import { type TcpClient, connectTcp } from '@netlab/transport-tcp';
-import { DEMO_ACCOUNTS, createAtmClient } from '@netlab/service-atm';
+import { type AtmChannels, DEMO_ACCOUNTS, createAtmChannels, createAtmClient } from '@netlab/service-atm';
 import { fmt, table, verdict } from './harness.js';
 
 const CLIENTS = 64;
@@ -62,22 +62,23 @@ async function stop(child: ChildProcess): Promise<void> {
 
 interface Atm {
   readonly tcp: TcpClient<ReplyEnvelope, RequestEnvelope>;
-  readonly client: Client;
+  readonly channels: AtmChannels;
   readonly flows: ReturnType<typeof createAtmClient>;
 }
 
 async function openAtm(port: number, index: number): Promise<Atm> {
   const tcp = await connectTcp({ codec: createClientStreamCodec(), port });
-  const client = createClient({ send: (request) => tcp.send(request), initialRetransmitMs: 5_000, maxRetransmitMs: 10_000 });
+  // One channel (request-log client id) per login, all on this ATM's one connection.
+  const channels = createAtmChannels({ send: (request) => tcp.send(request), initialRetransmitMs: 5_000, maxRetransmitMs: 10_000 });
   void (async () => {
-    for await (const reply of tcp) client.receive(reply);
+    for await (const reply of tcp) channels.receive(reply);
   })().catch(() => undefined);
-  const flows = createAtmClient({ call: (request) => client.call(request) });
+  const flows = createAtmClient({ connect: () => channels.connect() });
   const account = DEMO_ACCOUNTS[index % DEMO_ACCOUNTS.length] ?? DEMO_ACCOUNTS[0];
   if (account === undefined) throw new Error('no account');
   const login = await flows.login(account.card, account.pin);
   if (login.code !== 'APPROVED') throw new Error(`login: ${login.code}`);
-  return { tcp, client, flows };
+  return { tcp, channels, flows };
 }
 
 interface Variant {
@@ -146,7 +147,7 @@ for (let elapsed = 0; elapsed < DURATION_MS; elapsed += 1_000) {
 }
 for (const variant of [grouped, single]) {
   for (const atm of variant.atms) {
-    atm.client.close();
+    atm.channels.close();
     await atm.tcp.close();
   }
   await stop(variant.child);

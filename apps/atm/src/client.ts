@@ -87,7 +87,7 @@ export async function runScriptedClient(options: ScriptedClientOptions, note: (l
   const link = openLink(options, (op, attempt) => {
     note(`atm: no reply yet, resending ${op} (attempt ${attempt})`);
   });
-  const atm = createAtmClient({ call: (request) => link.call(request) });
+  const atm = createAtmClient({ connect: () => link.connect() });
   try {
     let login: AtmReply;
     try {
@@ -224,7 +224,7 @@ export async function runInteractiveClient(options: InteractiveClientOptions): P
   const link = openLink(options, (op, attempt) => {
     ui.print(`  (no reply yet: resending ${op}, attempt ${attempt})`);
   });
-  const atm = createAtmClient({ call: (request) => link.call(request) });
+  const atm = createAtmClient({ connect: () => link.connect() });
   ui.print(`netlab ATM, bank at ${where}`);
   try {
     if (!(await loginLoop(atm, ui, options))) return link.stats();

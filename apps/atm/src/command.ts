@@ -2,6 +2,7 @@
  * `netlab atm`: a bank server and an ATM client with exactly-once withdrawals over TCP or UDP,
  * and a chaos run that proves it. Protocol: docs/protocols/atm.md. Default port 7110.
  */
+import { resolve } from 'node:path';
 import { CliError, type Command, parseDuration, parseInteger, parseProbability } from '@netlab/cli-kit';
 import { type AddressOptions, createClientCommand, createExerciseCommand, createServerCommand } from '@netlab/exercise-kit';
 import { createChaosCommand } from './chaos-command.js';
@@ -20,6 +21,14 @@ const parseTransport = (value: string): 'tcp' | 'udp' => {
   return value;
 };
 
+const parseRate = (value: string): { burst: number; perSecond: number } => {
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  if (match === null) throw new CliError('ERR_USAGE', `invalid --unauthenticated-rate "${value}": expected BURST/PER-SECOND, e.g. 100/20`);
+  const burst = parseInteger(match[1] ?? '', '--unauthenticated-rate burst', 1, 1_000_000);
+  const perSecond = parseInteger(match[2] ?? '', '--unauthenticated-rate per-second', 1, 1_000_000);
+  return { burst, perSecond };
+};
+
 interface ServerFlags extends AddressOptions {
   readonly transport: 'tcp' | 'udp';
   readonly store: string;
@@ -30,6 +39,8 @@ interface ServerFlags extends AddressOptions {
   readonly sessionIdle?: number;
   readonly groupCommit: boolean;
   readonly pinCost?: number;
+  readonly bankKey?: string;
+  readonly unauthenticatedRate?: { readonly burst: number; readonly perSecond: number };
 }
 
 interface ClientFlags extends AddressOptions {
@@ -42,9 +53,13 @@ interface ClientFlags extends AddressOptions {
 }
 
 const HELP = `Stores (--store):
-  sqlite:PATH          durable, group-committed (default: ${defaultStoreSpec()})
+  sqlite:PATH          durable, group-committed (default: ${defaultStoreSpec()}); the directory must exist
   memory               lost when the server stops
   postgres://USER@HOST:PORT/DB?schema=NAME   durable, shared by replicas
+
+Bank key (the PIN and session secret, never kept in the store): $NETLAB_ATM_BANK_KEY (64 hex),
+else --bank-key FILE, else sqlite:PATH → PATH.key, postgres → a file in the data dir, memory → random;
+created on a new store's first start. A store opened with another key is refused.
 
 Scripted client output (one line): OK … (exit 0), DECLINED <CODE> … (exit 2), ERROR … (exit 1).
 The PIN comes from --pin (visible in ps!), $NETLAB_ATM_PIN, or the first stdin line with --pin-stdin.
@@ -76,6 +91,8 @@ export function createCommand(): Command {
       .option('--crash-after-commit <p>', 'fault: after this share of commits, die (SIGKILL) before replying', (v) => parseProbability(v, '--crash-after-commit'), 0)
       .option('--seed <n>', 'seed of the fault decisions', (v) => parseInteger(v, '--seed', 0), 1)
       .option('--session-idle <ms>', 'idle time before a session expires (default 5 min)', (v) => parseDuration(v, '--session-idle'))
+      .option('--bank-key <file>', 'file holding the bank key (64 hex; created for a new store); see atm --help')
+      .option('--unauthenticated-rate <burst/per-s>', 'logins and refused requests allowed per peer address: BURST/PER-SECOND (default 100/20; all peers together 5×)', parseRate)
       .option('--no-group-commit', 'one transaction per request (benchmark baseline)')
       .addOption(command.createOption('--pin-cost <n>', 'scrypt cost (log2 N) of the seeded PINs').argParser((v) => parseInteger(v, '--pin-cost', 4, 20)).hideHelp())
       .action(async (flags: ServerFlags) => {
@@ -84,6 +101,8 @@ export function createCommand(): Command {
           port: flags.port,
           transport: flags.transport,
           store: parseStoreSpec(flags.store),
+          ...(flags.store === defaultStoreSpec() ? { createStoreDirectory: true } : {}),
+          ...(flags.bankKey === undefined ? {} : { bankKeyFile: resolve(flags.bankKey) }),
           dropRequests: flags.dropRequests,
           dropReplies: flags.dropReplies,
           crashAfterCommit: flags.crashAfterCommit,
@@ -91,6 +110,7 @@ export function createCommand(): Command {
           ...(flags.sessionIdle === undefined ? {} : { limits: { sessionIdleMs: Math.max(1, flags.sessionIdle) } }),
           ...(flags.groupCommit ? {} : { noGroupCommit: true }),
           ...(flags.pinCost === undefined ? {} : { pinHashCost: flags.pinCost }),
+          ...(flags.unauthenticatedRate === undefined ? {} : { unauthenticatedRate: flags.unauthenticatedRate }),
         });
       }),
   );

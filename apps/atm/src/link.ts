@@ -1,7 +1,9 @@
 /**
- * The ATM's end of the wire: a `@netlab/request-log` client (same request id on every
+ * The ATM's end of the wire: `@netlab/request-log` clients (same request id on every
  * retransmission, backoff with jitter, ack watermark) carried over TCP or UDP, with the counters
- * the error-rate report prints.
+ * the error-rate report prints. Each `connect()` opens a channel with a new client id (the ATM
+ * takes one per login: a session is bound to the client id that opened it), all sharing the
+ * link's one connection or socket (`createAtmChannels` of `@netlab/service-atm`).
  *
  * - TCP: one reconnecting connection per endpoint; requests go to the active one, and are all
  *   resent when it (re)connects. With several endpoints (replicas) the link fails over to the
@@ -12,15 +14,13 @@
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import {
-  type Client,
-  type JsonValue,
   type ReplyEnvelope,
   type RequestEnvelope,
-  createClient,
   createClientDatagramCodec,
   createClientStreamCodec,
   isRequestLogError,
 } from '@netlab/request-log';
+import { type AtmChannel, type AtmRequest, createAtmChannels } from '@netlab/service-atm';
 import { type ReconnectingTcpClient, createReconnectingTcpClient } from '@netlab/transport-tcp';
 
 export interface Endpoint {
@@ -30,9 +30,9 @@ export interface Endpoint {
 
 /** Something the link did, for the interactive client's "resending…" lines and the chaos trace. */
 export type LinkEvent =
-  | { readonly type: 'send'; readonly seq: number; readonly attempt: number; readonly op: string; readonly at: number }
-  | { readonly type: 'reply'; readonly seq: number; readonly replay: boolean; readonly at: number }
-  | { readonly type: 'unknown'; readonly seq: number; readonly at: number }
+  | { readonly type: 'send'; readonly clientId: string; readonly seq: number; readonly attempt: number; readonly op: string; readonly at: number }
+  | { readonly type: 'reply'; readonly clientId: string; readonly seq: number; readonly replay: boolean; readonly body: string; readonly at: number }
+  | { readonly type: 'unknown'; readonly clientId: string; readonly seq: number; readonly at: number }
   | { readonly type: 'failover'; readonly to: Endpoint; readonly at: number };
 
 export interface LinkStats {
@@ -67,10 +67,14 @@ export interface LinkOptions {
   readonly onEvent?: (event: LinkEvent) => void;
 }
 
+/** A channel of the link; `call` runs one operation exactly once and rejects with `ERR_OUTCOME_UNKNOWN` after every round gave up. */
+export interface LinkChannel extends AtmChannel {
+  readonly clientId: string;
+}
+
 export interface AtmLink {
-  readonly client: Client;
-  /** Runs one operation exactly once; rejects with `ERR_OUTCOME_UNKNOWN` after every round gave up. */
-  call(payload: JsonValue): Promise<JsonValue>;
+  /** Opens a channel with a new client id (one per login attempt). */
+  connect(): LinkChannel;
   /** Switches to the next endpoint and resends what is outstanding. */
   failover(): void;
   stats(): LinkStats;
@@ -85,24 +89,26 @@ export function createAtmLink(options: LinkOptions): AtmLink {
   const emit = options.onEvent ?? ((): void => undefined);
   const random = options.random ?? Math.random;
   const counters: Counters = { requests: 0, attempts: 0, retries: 0, timeouts: 0, replies: 0, fromLog: 0, failovers: 0 };
-  const attemptsBySeq = new Map<number, number>();
+  /** Transmissions so far of each request id still waiting for its reply (`clientId:seq`). */
+  const attemptsById = new Map<string, number>();
   let active = 0;
   /** Sends one envelope; false when there was no connection to send it on (not counted as an attempt). */
   let transmit: (request: RequestEnvelope) => boolean = () => false;
   let closeTransport: () => Promise<void> = () => Promise.resolve();
 
-  const client = createClient({
+  const channels = createAtmChannels({
     send(request) {
       if (!transmit(request)) return;
-      const attempt = (attemptsBySeq.get(request.seq) ?? 0) + 1;
-      attemptsBySeq.set(request.seq, attempt);
+      const id = `${request.clientId}:${request.seq}`;
+      const attempt = (attemptsById.get(id) ?? 0) + 1;
+      attemptsById.set(id, attempt);
       counters.attempts++;
       if (attempt === 1) counters.requests++;
       else counters.retries++;
       const payload = request.payload;
       const named = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? (payload as { readonly op?: unknown }).op : undefined;
       const op = typeof named === 'string' ? named : '?';
-      emit({ type: 'send', seq: request.seq, attempt, op, at: Date.now() });
+      emit({ type: 'send', clientId: request.clientId, seq: request.seq, attempt, op, at: Date.now() });
     },
     random,
     initialRetransmitMs: options.initialRetransmitMs ?? 200,
@@ -111,13 +117,14 @@ export function createAtmLink(options: LinkOptions): AtmLink {
   });
 
   const receive = (reply: ReplyEnvelope): void => {
-    if (reply.clientId === client.clientId && attemptsBySeq.has(reply.seq) && reply.status === 'done') {
-      attemptsBySeq.delete(reply.seq);
+    const id = `${reply.clientId}:${reply.seq}`;
+    if (attemptsById.has(id) && reply.status === 'done') {
+      attemptsById.delete(id);
       counters.replies++;
       if (reply.replay) counters.fromLog++;
-      emit({ type: 'reply', seq: reply.seq, replay: reply.replay, at: Date.now() });
+      emit({ type: 'reply', clientId: reply.clientId, seq: reply.seq, replay: reply.replay, body: reply.body, at: Date.now() });
     }
-    client.receive(reply);
+    channels.receive(reply);
   };
 
   const switchTo = (index: number): void => {
@@ -125,7 +132,7 @@ export function createAtmLink(options: LinkOptions): AtmLink {
     counters.failovers++;
     const to = options.endpoints[active];
     if (to !== undefined) emit({ type: 'failover', to, at: Date.now() });
-    client.resend();
+    channels.resend();
   };
 
   if (options.transport === 'tcp') {
@@ -137,7 +144,7 @@ export function createAtmLink(options: LinkOptions): AtmLink {
         backoff: { initialDelayMs: 50, maxDelayMs: 500, random },
         onEvent: (event) => {
           if (index !== active) return;
-          if (event.type === 'connected') client.resend();
+          if (event.type === 'connected') channels.resend();
           else if (event.type === 'disconnected' && options.endpoints.length > 1) switchTo(active + 1);
         },
       }),
@@ -188,27 +195,41 @@ export function createAtmLink(options: LinkOptions): AtmLink {
 
   const unknownRetries = options.unknownRetries ?? 2;
   return {
-    client,
-    async call(payload) {
-      let result = client.call(payload);
-      for (let round = 0; ; round++) {
-        try {
-          return await result;
-        } catch (error) {
-          if (!isRequestLogError(error, 'ERR_OUTCOME_UNKNOWN') || error.seq === undefined) throw error;
-          counters.timeouts++;
-          emit({ type: 'unknown', seq: error.seq, at: Date.now() });
-          if (round >= unknownRetries) throw error;
-          result = client.retry(error.seq);
-        }
-      }
+    connect() {
+      const channel = channels.connect();
+      const { client } = channel;
+      return {
+        clientId: client.clientId,
+        async call(payload: AtmRequest) {
+          let result = client.call(payload);
+          for (let round = 0; ; round++) {
+            try {
+              return await result;
+            } catch (error) {
+              if (!isRequestLogError(error, 'ERR_OUTCOME_UNKNOWN') || error.seq === undefined) throw error;
+              counters.timeouts++;
+              emit({ type: 'unknown', clientId: client.clientId, seq: error.seq, at: Date.now() });
+              if (round >= unknownRetries) throw error;
+              result = client.retry(error.seq);
+            }
+          }
+        },
+        authenticate: (key) => {
+          channel.authenticate(key);
+        },
+        close: () => {
+          channel.close();
+          // Forget the counts of this channel's requests that never got a reply: the channel is gone.
+          for (const id of attemptsById.keys()) if (id.startsWith(`${client.clientId}:`)) attemptsById.delete(id);
+        },
+      };
     },
     failover() {
       if (options.endpoints.length > 1) switchTo(active + 1);
     },
     stats: () => ({ ...counters }),
     async close() {
-      client.close();
+      channels.close();
       await closeTransport();
     },
   };

@@ -10,21 +10,31 @@
  *   SIGKILL before replying. Restarted on the same store, it answers the retransmission from
  *   the log.
  * Nothing here ever logs a payload, so no PIN block can reach a log.
+ *
+ * Start order: the port is checked first (a busy port is reported before the store is touched),
+ * then the store and its bank key are opened (see `store-spec.ts`), then the server listens and
+ * prints the startup line. A store that turns out damaged while serving stops the server with one
+ * `error: …` line and exit code 1, instead of answering `ERR_UNAVAILABLE` forever.
  */
 import { writeSync } from 'node:fs';
 import { onShutdown } from '@netlab/cli-kit';
 import { createPrng } from '@netlab/faults';
-import { type ReplyEnvelope, type RequestEnvelope, createRequestLog, createServerDatagramCodec, createServerStreamCodec } from '@netlab/request-log';
+import { DEFAULT_LEASE_MS, type ReplyEnvelope, type RequestEnvelope, createRequestLog, createServerDatagramCodec, createServerStreamCodec } from '@netlab/request-log';
 import type { Service } from '@netlab/service';
-import { type LedgerLimits, createAtmService } from '@netlab/service-atm';
+import { type LedgerLimits, type RateLimit, createAtmService } from '@netlab/service-atm';
 import { type RunningServer, serveTcp, serveUdp } from '@netlab/exercise-kit';
-import { type StoreSpec, describeStore, openLedger } from './store-spec.js';
+import { probeListen } from './port-probe.js';
+import { type StoreSpec, openLedger } from './store-spec.js';
 
 export interface AtmServerOptions {
   readonly host: string;
   readonly port: number;
   readonly transport: 'tcp' | 'udp';
   readonly store: StoreSpec;
+  /** `--bank-key FILE`. Default: the store's default key file. */
+  readonly bankKeyFile?: string;
+  /** Create the SQLite store's directory if missing (the default store only). Default false. */
+  readonly createStoreDirectory?: boolean;
   /** Probability that a request is dropped unexecuted. Default 0. */
   readonly dropRequests?: number;
   /** Probability that a reply is dropped after its request committed. Default 0. */
@@ -38,6 +48,8 @@ export interface AtmServerOptions {
   readonly noGroupCommit?: boolean;
   /** scrypt cost of the seeded PINs (tests). Default: the library's. */
   readonly pinHashCost?: number;
+  /** Requests that prove no authority, per peer address (the shared limit is 5×). Default: the service's. */
+  readonly unauthenticatedRate?: RateLimit;
   /** Log each fault decision on stderr. Default true. */
   readonly logFaults?: boolean;
   /** Writes a log line. Default: stderr. */
@@ -96,14 +108,27 @@ function withFaults(inner: Service<RequestEnvelope, ReplyEnvelope>, options: Atm
 /** Starts the bank; resolves once it listens (the startup line is printed). */
 export async function runAtmServer(options: AtmServerOptions): Promise<RunningServer> {
   const log = options.log ?? stderrLine;
-  const ledger = await openLedger(options.store, {
+  await probeListen(options.transport, options.host, options.port);
+  let stopOnFailure: (error: Error) => void = () => undefined;
+  const opened = await openLedger(options.store, {
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.noGroupCommit === true ? { noGroupCommit: true } : {}),
     ...(options.pinHashCost === undefined ? {} : { pinHashCost: options.pinHashCost }),
+    ...(options.bankKeyFile === undefined ? {} : { bankKeyFile: options.bankKeyFile }),
+    ...(options.createStoreDirectory === true ? { createDirectory: true } : {}),
+    onFatalError: (error) => {
+      stopOnFailure(error);
+    },
   });
-  const requestLog = createRequestLog({ store: ledger.store });
-  const service = withFaults(createAtmService({ ledger, log: requestLog }), options, log);
-  log(`atm: store ${describeStore(options.store)}${options.noGroupCommit === true ? ' (group commit off)' : ''}`);
+  const ledger = opened.ledger;
+  // A client id that never acknowledged a reply is a login that was declined or abandoned (an
+  // ATM takes a new id per login): forget it after twice the session idle time (at least a
+  // minute), not after the 24 h lease, so failed logins cannot pile up in the store.
+  const requestLog = createRequestLog({ store: ledger.store, unacknowledgedLeaseMs: Math.min(DEFAULT_LEASE_MS, Math.max(60_000, 2 * ledger.limits.sessionIdleMs)) });
+  const rate = options.unauthenticatedRate;
+  const rateLimits = rate === undefined ? {} : { rateLimits: { perPeer: rate, total: { burst: 5 * rate.burst, perSecond: 5 * rate.perSecond } } };
+  const service = withFaults(createAtmService({ ledger, log: requestLog, ...rateLimits }), options, log);
+  log(`atm: store ${opened.description}${options.noGroupCommit === true ? ' (group commit off)' : ''}`);
   const faults = [
     ['drop-requests', options.dropRequests ?? 0],
     ['drop-replies', options.dropReplies ?? 0],
@@ -131,6 +156,11 @@ export async function runAtmServer(options: AtmServerOptions): Promise<RunningSe
       await ledger.close();
     })();
     return closing;
+  };
+  stopOnFailure = (error) => {
+    // Synchronous: the line must be out before the process goes.
+    writeSync(2, `error: ${error.message}; the server stops (restore the store from a backup)\n`);
+    void close().finally(() => process.exit(1));
   };
   onShutdown(async (signal) => {
     log(`atm: ${signal}, stopping`);

@@ -8,12 +8,19 @@
  *
  * The data dir is `$XDG_DATA_HOME` or `~/.local/share` on Linux, `~/Library/Application Support`
  * on macOS and `%LOCALAPPDATA%` on Windows.
+ *
+ * Opening refuses what would make the bank lie or vanish, each with one line: a SQLite path whose
+ * directory does not exist (only the default store's directory is created, so a mistyped path
+ * never becomes a new, empty bank); an existing SQLite file that is empty, damaged or not a bank
+ * (`ERR_STORE_INVALID`); a store whose bank key is missing or another (`ERR_WRONG_BANK_KEY`); a
+ * PostgreSQL that cannot be reached (the line says "PostgreSQL"). See `bank-key-file.ts` for the key.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { CliError } from '@netlab/cli-kit';
-import type { AtmLedger, LedgerLimits } from '@netlab/service-atm';
+import { type AtmLedger, type LedgerLimits, isAtmError } from '@netlab/service-atm';
+import { type BankKeySource, defaultBankKeyFile, describeBankKey, discardCreatedKey, loadBankKey } from './bank-key-file.js';
 
 export type StoreSpec =
   | { readonly kind: 'memory' }
@@ -76,30 +83,87 @@ export interface OpenLedgerOptions {
   /** One transaction per request (benchmark baseline). Default false. */
   readonly noGroupCommit?: boolean;
   readonly pinHashCost?: number;
+  /** `--bank-key FILE`. Default: the store's default key file (see `bank-key-file.ts`). */
+  readonly bankKeyFile?: string;
+  /** `$NETLAB_ATM_BANK_KEY`. Default: `process.env.NETLAB_ATM_BANK_KEY`. */
+  readonly bankKeyEnv?: string | undefined;
+  /** Create the SQLite file's directory if missing (the default store only). Default false. */
+  readonly createDirectory?: boolean;
+  /** Called once if the SQLite file turns out to be damaged while serving. */
+  readonly onFatalError?: (error: Error) => void;
 }
 
-/** Opens the ledger a spec names; the SQLite file's directory is created if needed. */
-export async function openLedger(spec: StoreSpec, options: OpenLedgerOptions = {}): Promise<AtmLedger<unknown>> {
+/** An open ledger and where its bank key came from. */
+export interface OpenedLedger {
+  readonly ledger: AtmLedger<unknown>;
+  readonly key: BankKeySource;
+  /** For the server's log: the store and its key, never the key itself. */
+  readonly description: string;
+}
+
+function postgresWhere(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port === '' ? '5432' : parsed.port}${parsed.pathname}`;
+}
+
+/** Opens the ledger a spec names (see the module comment). */
+export async function openLedger(spec: StoreSpec, options: OpenLedgerOptions = {}): Promise<OpenedLedger> {
+  if (spec.kind === 'sqlite' && spec.path !== ':memory:') {
+    const dir = dirname(spec.path);
+    if (options.createDirectory === true) mkdirSync(dir, { recursive: true });
+    else if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw new CliError('ERR_USAGE', `invalid --store sqlite:${spec.path}: the directory ${dir} does not exist (create it first; only the default store's directory is created)`);
+    }
+  }
+  const keyFile = options.bankKeyFile ?? defaultBankKeyFile(spec, dataDir());
+  if (spec.kind === 'postgres' && options.bankKeyFile === undefined && keyFile !== undefined) mkdirSync(dirname(keyFile), { recursive: true });
+  const key = loadBankKey(keyFile, 'bankKeyEnv' in options ? options.bankKeyEnv : process.env.NETLAB_ATM_BANK_KEY);
   const common = {
+    bankKey: key.secret,
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.pinHashCost === undefined ? {} : { pinHashCost: options.pinHashCost }),
   };
-  switch (spec.kind) {
-    case 'memory': {
-      const { createMemoryAtmLedger } = await import('@netlab/service-atm');
-      return (await createMemoryAtmLedger(common));
+  let ledger: AtmLedger<unknown>;
+  try {
+    switch (spec.kind) {
+      case 'memory': {
+        const { createMemoryAtmLedger } = await import('@netlab/service-atm');
+        ledger = await createMemoryAtmLedger(common);
+        break;
+      }
+      case 'sqlite': {
+        const { createSqliteAtmLedger } = await import('@netlab/service-atm/sqlite');
+        ledger = await createSqliteAtmLedger({
+          database: spec.path,
+          ...common,
+          ...(options.noGroupCommit === true ? { groupCommit: false } : {}),
+          ...(options.onFatalError === undefined ? {} : { onFatalError: options.onFatalError }),
+        });
+        break;
+      }
+      case 'postgres': {
+        const { createPostgresAtmLedger } = await import('@netlab/service-atm/postgres');
+        try {
+          const pg = await createPostgresAtmLedger({ pool: spec.url, schema: spec.schema, ...common });
+          // An idle client losing its server (a restart) must not crash the process.
+          pg.pool.on('error', () => undefined);
+          ledger = pg;
+        } catch (error) {
+          if (isAtmError(error)) throw error;
+          const detail = error instanceof Error ? error.message : String(error);
+          const code = (error as { code?: unknown }).code;
+          throw new CliError('ERR_CONNECT', `cannot use the PostgreSQL store at ${postgresWhere(spec.url)} (schema ${spec.schema}): ${detail}${typeof code === 'string' && !detail.includes(code) ? ` (${code})` : ''}`, { cause: error });
+        }
+        break;
+      }
     }
-    case 'sqlite': {
-      if (spec.path !== ':memory:') mkdirSync(dirname(spec.path), { recursive: true });
-      const { createSqliteAtmLedger } = await import('@netlab/service-atm/sqlite');
-      return (await createSqliteAtmLedger({ database: spec.path, ...common, ...(options.noGroupCommit === true ? { groupCommit: false } : {}) }));
+  } catch (error) {
+    discardCreatedKey(key);
+    if (isAtmError(error, 'ERR_WRONG_BANK_KEY')) {
+      const where = typeof key.origin === 'object' ? `the key in ${key.origin.file}${key.created ? ' (just created: the store\'s own key file is missing)' : ''}` : key.origin === 'env' ? 'the key in $NETLAB_ATM_BANK_KEY' : 'a random key';
+      throw new CliError('ERR_USAGE', `${describeStore(spec)} was made with another bank key than ${where}: give its key with --bank-key FILE or NETLAB_ATM_BANK_KEY`, { cause: error });
     }
-    case 'postgres': {
-      const { createPostgresAtmLedger } = await import('@netlab/service-atm/postgres');
-      const ledger = await createPostgresAtmLedger({ pool: spec.url, schema: spec.schema, ...common });
-      // An idle client losing its server (a restart) must not crash the process.
-      ledger.pool.on('error', () => undefined);
-      return ledger;
-    }
+    throw error;
   }
+  return { ledger, key, description: `${describeStore(spec)}, bank key ${describeBankKey(key)}` };
 }

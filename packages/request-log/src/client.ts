@@ -74,6 +74,8 @@ export interface Client {
   retry(seq: number): Promise<JsonValue>;
   /** Abandons an unknown outcome for good (lets the watermark pass it). */
   forget(seq: number): void;
+  /** Every envelope sent from now on (retransmissions included) carries its MAC under `key` (`undefined`: none). */
+  authenticate(key: Uint8Array | undefined): void;
   stats(): ClientCoreStats;
   /** Stops timers; outstanding calls reject with `ERR_CLOSED` (their outcome is unknown). */
   close(): void;
@@ -191,6 +193,9 @@ export function createClient(options: ClientOptions): Client {
       const output = core.forget(seq, clock.now());
       persist([], [seq]);
       apply(output);
+    },
+    authenticate(key) {
+      core.authenticate(key);
     },
     stats: () => core.stats(),
     close() {

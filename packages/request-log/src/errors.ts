@@ -6,7 +6,7 @@
  * What each code tells the caller about the request's fate matters more than its wording:
  * - applied exactly once, reply lost or unusable: `ERR_STALE`;
  * - definitely not applied: `ERR_EFFECT_FAILED`, `ERR_MISMATCH`, `ERR_WINDOW_EXCEEDED`,
- *   `ERR_INVALID_REQUEST`;
+ *   `ERR_INVALID_REQUEST`, `ERR_UNAUTHENTICATED`;
  * - not known: `ERR_OUTCOME_UNKNOWN`, `ERR_SESSION_EXPIRED` (retrying the same id may resolve the
  *   first; nothing can resolve the second).
  */
@@ -27,8 +27,18 @@ export const REQUEST_LOG_ERROR_CODES = {
   ERR_WINDOW_EXCEEDED: 'sequence is beyond the in-flight window',
   /** The request envelope or payload is not valid (not JSON, ack ≥ seq, ...). */
   ERR_INVALID_REQUEST: 'invalid request',
+  /**
+   * The envelope is not authenticated for its client id (no MAC, a wrong MAC, or a session that
+   * belongs to another client id); it was neither run nor recorded and moved no watermark.
+   */
+  ERR_UNAUTHENTICATED: 'envelope not authenticated for this client id',
   /** The store failed before deciding (busy, disconnected); nothing was recorded; retry the same id. */
   ERR_UNAVAILABLE: 'store unavailable, nothing recorded',
+  /**
+   * The store failed for good (a damaged SQLite file: `SQLITE_CORRUPT`, `SQLITE_NOTADB`); nothing
+   * more can be recorded, and the server should stop rather than answer `ERR_UNAVAILABLE` forever.
+   */
+  ERR_STORE_FAILED: 'the store failed for good',
   /** A synchronous store (memory, SQLite) was given an effect that returned a promise. */
   ERR_ASYNC_EFFECT: 'this store needs a synchronous effect',
   /** The client or server is closed. */

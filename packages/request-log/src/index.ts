@@ -2,6 +2,8 @@ export { MAX_JSON_DEPTH, canonicalJson } from './core/canonical-json.js';
 export type { JsonValue } from './core/canonical-json.js';
 export { MAX_DIFF_FIELDS, diffPayloads, fingerprint, fingerprintCanonical } from './core/fingerprint.js';
 export { decide } from './core/decide.js';
+export { ENVELOPE_MAC_CONTEXT, envelopeMacInput, macEnvelope, verifyEnvelopeMac } from './core/envelope-mac.js';
+export type { MacFields } from './core/envelope-mac.js';
 export type { ClientRow, CompletionRecord, Decision, LoggedRequest } from './core/decide.js';
 export {
   DEFAULT_MAX_FRAME_BYTES,

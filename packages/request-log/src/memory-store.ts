@@ -160,10 +160,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       collect(request.clientId, client?.ack ?? 0, decision.ack);
       return Promise.resolve(outcome);
     },
-    expire(before) {
+    expire(before, unacknowledgedBefore = before) {
       let count = 0;
       for (const [clientId, row] of state.clients) {
-        if (row.lastSeen < before) {
+        if (row.lastSeen < before || (row.ack === 0 && row.lastSeen < unacknowledgedBefore)) {
           state.clients.delete(clientId);
           state.records.delete(clientId);
           count++;

@@ -40,6 +40,14 @@ export interface RequestLogOptions<E> {
    * costs). Default {@link DEFAULT_LEASE_MS}.
    */
   readonly leaseMs?: number;
+  /**
+   * A client that never acknowledged a reply (watermark 0: every request it sent may be its
+   * first, like an ATM's login) is forgotten after this much idleness, sooner than `leaseMs`; so
+   * clients that only ever send one request (a failed login, then a new client id) cannot pile up
+   * for a whole lease. Must not exceed `leaseMs`; keep it above the clients' retry horizon, as
+   * for `leaseMs`. Default: `leaseMs` (no shorter lease).
+   */
+  readonly unacknowledgedLeaseMs?: number;
   /** How often `execute` triggers a sweep of expired clients; 0 disables automatic sweeps. Default {@link DEFAULT_SWEEP_INTERVAL_MS}. */
   readonly sweepIntervalMs?: number;
   /** How long a concurrent duplicate waits for its original. Default {@link DEFAULT_WAIT_TIMEOUT_MS}. */
@@ -120,12 +128,14 @@ export function createRequestLog<E>(options: RequestLogOptions<E>): RequestLog<E
   const store = options.store;
   const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const unacknowledgedLeaseMs = options.unacknowledgedLeaseMs ?? leaseMs;
   const sweepIntervalMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
   const waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
   const maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
   const now = options.now ?? Date.now;
   assertIntegerOption('maxInFlight', maxInFlight, 1, 1_000_000);
   assertIntegerOption('leaseMs', leaseMs, 1, Number.MAX_SAFE_INTEGER);
+  assertIntegerOption('unacknowledgedLeaseMs', unacknowledgedLeaseMs, 1, leaseMs);
   assertIntegerOption('sweepIntervalMs', sweepIntervalMs, 0, Number.MAX_SAFE_INTEGER);
   assertIntegerOption('waitTimeoutMs', waitTimeoutMs, 0, 2 ** 31 - 1);
   assertIntegerOption('maxPending', maxPending, 1, 10_000_000);
@@ -185,7 +195,8 @@ export function createRequestLog<E>(options: RequestLogOptions<E>): RequestLog<E
   }
 
   async function sweep(): Promise<number> {
-    const count = await store.expire(now() - leaseMs);
+    const at = now();
+    const count = unacknowledgedLeaseMs < leaseMs ? await store.expire(at - leaseMs, at - unacknowledgedLeaseMs) : await store.expire(at - leaseMs);
     stats.swept += count;
     return count;
   }

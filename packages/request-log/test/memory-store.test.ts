@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type MemoryEffect, type MemoryTx, type MemoryStoreState, createMemoryStore, createMemoryStoreState, createRequestLog } from '../src/index.js';
-import { type StoreHandle, describeStoreConformance, request, valueOf } from './store-conformance.js';
+import { type StoreHandle, describeStoreConformance } from '@netlab/testing/compliance';
+import { request, valueOf } from './helpers.js';
 
 function balanceOf(state: MemoryStoreState, account: string): number {
   const value = state.data.get(account);
@@ -19,6 +20,7 @@ function open(state: MemoryStoreState = createMemoryStoreState()): Promise<Store
     };
   return Promise.resolve({
     store,
+    createLog: (options) => createRequestLog({ ...options, store }),
     add,
     addThenThrow: (account, amount) => (tx, payload, context) => {
       add(account, amount)(tx, payload, context);

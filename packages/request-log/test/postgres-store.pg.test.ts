@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRequestLog } from '../src/index.js';
+import { canonicalJson, createRequestLog } from '../src/index.js';
 import { type PostgresEffect, type PostgresStore, createPostgresStore } from '../src/postgres/index.js';
-import { type StoreHandle, codeOf, describeStoreConformance, request } from './store-conformance.js';
+import { type StoreHandle, describeStoreConformance } from '@netlab/testing/compliance';
+import { codeOf, request } from './helpers.js';
 
 const url = process.env.NETLAB_PG_URL;
 if (url === undefined || url === '') {
@@ -31,6 +32,7 @@ async function open(schema = `rl_${run}_${schemas.length + 1}`): Promise<PgHandl
     };
   return {
     store,
+    createLog: (options) => createRequestLog({ ...options, store }),
     add,
     addThenThrow: (account, amount) => async (client, payload, context) => {
       await add(account, amount)(client, payload, context);
@@ -80,6 +82,25 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL', () => {
       } finally {
         await a.close();
         await b.close();
+      }
+    });
+
+    it('stores hostile payload and reply text byte for byte through the escaped literals, and replays it identically', async () => {
+      const h = await open();
+      try {
+        const log = createRequestLog({ store: h.store });
+        const hostile = { quote: "it's'; DROP TABLE accounts; --", backslash: 'C:\\path\\\'x', dollars: '$$ $tag$ $1', unicode: 'é€😀\u2028', ctl: '\t\n\r\u0001' };
+        const first = await log.execute(request('evil', 1, 0, hostile), async () => Promise.resolve(hostile));
+        const again = await log.execute(request('evil', 1, 0, hostile), h.add('never', 1));
+        expect(first).toMatchObject({ status: 'done', replay: false });
+        expect(again).toMatchObject({ status: 'done', replay: true });
+        expect(again.status === 'done' && first.status === 'done' && again.body === first.body).toBe(true);
+        expect(first.status === 'done' && JSON.parse(first.body)).toEqual({ ok: true, value: hostile });
+        const stored = await admin?.query<{ payload: string }>(`SELECT payload FROM ${h.store.tables.records} WHERE client_id = 'evil'`);
+        expect(stored?.rows[0]?.payload).toBe(canonicalJson(hostile));
+        expect(await h.balance('never')).toBe(0);
+      } finally {
+        await h.close();
       }
     });
 

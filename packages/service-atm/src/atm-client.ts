@@ -10,20 +10,38 @@
  * (and which makes a late original fail). Only when that reversal also gets no answer, or when a
  * confirmation of dispensed cash gets none, is the outcome unknown (`ERR_OUTCOME_UNKNOWN`).
  *
- * The PIN is turned into a PIN block here and is not kept.
+ * Authority: every login opens a new channel (a new request-log client id, whose first request
+ * the login is) and runs a key exchange with the bank; on approval the session key is unwrapped
+ * and the channel MACs every later envelope with it. The session, and every withdrawal it
+ * authorizes, belong to that channel: confirmations and reversals go out on it, naming the
+ * session. The PIN is turned into a PIN block here and is not kept.
  */
 import { randomBytes } from 'node:crypto';
 import * as v from 'valibot';
 import { AtmError } from './errors.js';
+import { createKeyExchange, unwrapSessionKey } from './key-exchange.js';
 import { type AtmReply, type AtmRequest, atmReplySchema } from './messages.js';
 import { createPinBlock } from './pin.js';
 
-export interface AtmClientOptions {
+/**
+ * One exactly-once channel to the bank: a request-log client with its own client id, used for
+ * one login attempt and, if approved, that session (see `createAtmChannels`).
+ */
+export interface AtmChannel {
   /**
    * Runs one operation at the bank exactly once and resolves with its reply value; rejects when
-   * no definite answer came (e.g. `ERR_OUTCOME_UNKNOWN` from `@netlab/request-log`). Required.
+   * no definite answer came (e.g. `ERR_OUTCOME_UNKNOWN` from `@netlab/request-log`).
    */
-  readonly call: (request: AtmRequest) => Promise<unknown>;
+  call(request: AtmRequest): Promise<unknown>;
+  /** From now on every envelope of this channel carries its MAC under `key` (the session key). */
+  authenticate(key: Uint8Array): void;
+  /** The channel is done with (its client id is never used again). */
+  close(): void;
+}
+
+export interface AtmClientOptions {
+  /** Opens a new channel (a new client id); called once per login attempt. Required. */
+  readonly connect: () => AtmChannel;
   /**
    * Makes a fresh withdrawal id. Default: `w-`, the time in ms (base 36), 16 random hex digits
    * drawn once per client and a per-client counter (base 36): unique like a random id, but
@@ -65,55 +83,84 @@ function toReply(value: unknown): AtmReply {
   return result.output;
 }
 
-/** Creates an ATM client over `call`. */
+interface OpenSession {
+  readonly channel: AtmChannel;
+  readonly token: string;
+}
+
+/** Creates an ATM client over `connect`. */
 export function createAtmClient(options: AtmClientOptions): AtmClient {
   const idPrefix = randomBytes(8).toString('hex');
   let idCounter = 0;
   const newWithdrawalId = options.newWithdrawalId ?? ((): string => `w-${Date.now().toString(36)}${idPrefix}${(idCounter++).toString(36)}`);
-  let session: string | undefined;
+  let current: OpenSession | undefined;
   let holder: string | undefined;
 
-  const send = async (request: AtmRequest): Promise<AtmReply> => toReply(await options.call(request));
-  const needSession = (): string => {
-    if (session === undefined) throw new AtmError('ERR_NOT_LOGGED_IN');
-    return session;
+  const send = async (channel: AtmChannel, request: AtmRequest): Promise<AtmReply> => toReply(await channel.call(request));
+  const end = (): void => {
+    current?.channel.close();
+    current = undefined;
+  };
+  const needSession = (): OpenSession => {
+    if (current === undefined) throw new AtmError('ERR_NOT_LOGGED_IN');
+    return current;
   };
   const keep = (reply: AtmReply): AtmReply => {
-    if (reply.code === 'UNKNOWN_SESSION' || reply.code === 'SESSION_EXPIRED' || reply.code === 'PIN_TRIES_EXCEEDED') session = undefined;
+    if (reply.code === 'UNKNOWN_SESSION' || reply.code === 'SESSION_EXPIRED' || reply.code === 'PIN_TRIES_EXCEEDED') end();
     return reply;
   };
 
   return {
     get session() {
-      return session;
+      return current?.token;
     },
     get holder() {
       return holder;
     },
     async login(card, pin) {
-      const reply = await send({ op: 'login', card, pinBlock: createPinBlock(card, pin) });
-      if (reply.code === 'APPROVED') {
-        session = reply.session;
-        holder = reply.holder;
+      const pinBlock = createPinBlock(card, pin);
+      const exchange = createKeyExchange();
+      const channel = options.connect();
+      let reply: AtmReply;
+      try {
+        reply = await send(channel, { op: 'login', card, pinBlock, dh: exchange.publicValue });
+        if (reply.code !== 'APPROVED') {
+          channel.close();
+          return reply;
+        }
+        if (reply.session === undefined || reply.dh === undefined || reply.wrappedKey === undefined) {
+          throw new AtmError('ERR_INVALID_REPLY', 'an approved login must carry session, dh and wrappedKey');
+        }
+        channel.authenticate(unwrapSessionKey(exchange.complete(reply.dh), reply.session, reply.wrappedKey));
+      } catch (error) {
+        channel.close();
+        throw error;
       }
+      end();
+      current = { channel, token: reply.session };
+      holder = reply.holder;
       return reply;
     },
     async balance() {
-      return keep(await send({ op: 'balance', session: needSession() }));
+      const { channel, token } = needSession();
+      return keep(await send(channel, { op: 'balance', session: token }));
     },
     async deposit(amount) {
-      return keep(await send({ op: 'deposit', session: needSession(), amount }));
+      const { channel, token } = needSession();
+      return keep(await send(channel, { op: 'deposit', session: token, amount }));
     },
     async withdraw(amount, dispense = () => true) {
-      const token = needSession();
+      // Authorization, confirmation and reversal all go out on this session's channel, even if
+      // the session ends meanwhile: only the authorizing session may settle a withdrawal.
+      const { channel, token } = needSession();
       const withdrawal = newWithdrawalId();
       let authorization: AtmReply;
       try {
-        authorization = keep(await send({ op: 'withdraw', session: token, withdrawal, amount }));
+        authorization = keep(await send(channel, { op: 'withdraw', session: token, withdrawal, amount }));
       } catch (authorizationError) {
         // No definite answer: never dispense; make sure the hold (if any) is released.
         try {
-          const reversal = await send({ op: 'reverse', withdrawal });
+          const reversal = await send(channel, { op: 'reverse', session: token, withdrawal });
           return { status: 'reversed', withdrawal, why: 'no-reply', reversal };
         } catch (reversalError) {
           throw new AtmError('ERR_OUTCOME_UNKNOWN', `withdrawal ${withdrawal}: no answer to the authorization or to its reversal; no cash was dispensed`, {
@@ -124,13 +171,13 @@ export function createAtmClient(options: AtmClientOptions): AtmClient {
       }
       if (authorization.code !== 'APPROVED') return { status: 'declined', withdrawal, authorization };
       if (!(await dispense(amount))) {
-        const reversal = await send({ op: 'reverse', withdrawal }).catch((error: unknown) => {
+        const reversal = await send(channel, { op: 'reverse', session: token, withdrawal }).catch((error: unknown) => {
           throw new AtmError('ERR_OUTCOME_UNKNOWN', `withdrawal ${withdrawal}: the cash was not dispensed and the reversal got no answer; the amount stays held`, { cause: error, details: { withdrawal } });
         });
         return { status: 'reversed', withdrawal, why: 'not-dispensed', reversal };
       }
       try {
-        const confirmation = await send({ op: 'confirm', withdrawal });
+        const confirmation = await send(channel, { op: 'confirm', session: token, withdrawal });
         return { status: 'dispensed', withdrawal, authorization, confirmation };
       } catch (error) {
         throw new AtmError('ERR_OUTCOME_UNKNOWN', `withdrawal ${withdrawal}: cash dispensed, but the confirmation got no answer (the amount stays held until it is confirmed)`, {
@@ -140,10 +187,14 @@ export function createAtmClient(options: AtmClientOptions): AtmClient {
       }
     },
     async logout() {
-      if (session === undefined) return undefined;
-      const token = session;
-      session = undefined;
-      return send({ op: 'logout', session: token });
+      if (current === undefined) return undefined;
+      const { channel, token } = current;
+      current = undefined;
+      try {
+        return await send(channel, { op: 'logout', session: token });
+      } finally {
+        channel.close();
+      }
     },
   };
 }

@@ -17,6 +17,15 @@ export const ATM_ERROR_CODES = {
    * authorization and the reversal sent after it): whether it took effect is not known.
    */
   ERR_OUTCOME_UNKNOWN: 'outcome unknown',
+  /** The bank key given does not match the key check value the store was made with (no PIN could be verified). */
+  ERR_WRONG_BANK_KEY: 'the bank key does not match this store',
+  /**
+   * The store's file is not a usable netlab bank: empty, damaged (integrity check failed,
+   * `SQLITE_CORRUPT`) or another program's database. `details.reason` says which.
+   */
+  ERR_STORE_INVALID: 'the store is not a usable netlab bank',
+  /** The ledger holds a row the rules say cannot exist (a session or withdrawal naming a missing account). */
+  ERR_CORRUPT_LEDGER: 'the ledger is inconsistent',
 } as const;
 
 export type AtmErrorCode = keyof typeof ATM_ERROR_CODES;

@@ -14,8 +14,18 @@
  * Withdrawal ids are chosen by the ATM and are global: a reversal for an id the bank has never
  * seen is recorded (as a reversed withdrawal of nothing) and acknowledged, so an original that
  * arrives late is declined instead of taking money the ATM never dispensed.
+ *
+ * Authority (the envelope's MAC was checked before the request log, see `atm-service.ts`): a
+ * session is used only by the terminal (request-log client id) that opened it; a withdrawal is
+ * confirmed or reversed only by the session that authorized it (`NOT_PERMITTED` otherwise, and
+ * nothing changes), even after that session has ended, so an ATM can always settle what it did.
+ *
+ * The journal gets one entry per operation that reached an account or a session; a login that
+ * changed nothing (an unknown card, a card already locked) gets none, so requests that touch no
+ * account cannot grow it.
  */
 import { MAX_AMOUNT_MINOR, formatAmount, isValidMinorAmount } from './amount.js';
+import { AtmError } from './errors.js';
 import type { AtmOperation, AtmReply, AtmRequest } from './messages.js';
 import { MAX_PIN_TRIES } from './pin.js';
 import { RESPONSE_CODES, type ResponseCode } from './response-codes.js';
@@ -48,7 +58,7 @@ export const DEFAULT_LEDGER_LIMITS: LedgerLimits = {
 export interface AccountRow {
   readonly card: string;
   readonly holder: string;
-  /** `scrypt$…` (see `pin.ts`). */
+  /** `kscrypt$…` (see `pin.ts`). */
   readonly pinHash: string;
   /** Available balance, minor units, never negative. */
   readonly balance: number;
@@ -59,6 +69,8 @@ export interface AccountRow {
 export interface SessionRow {
   readonly token: string;
   readonly card: string;
+  /** The request-log client id that opened it (null in stores written before sessions were bound). */
+  readonly terminal: string | null;
   readonly expiresAt: number;
 }
 
@@ -68,6 +80,8 @@ export interface WithdrawalRow {
   readonly id: string;
   /** The request-log client id of the ATM that authorized (or pre-emptively reversed) it. */
   readonly terminal: string;
+  /** The session that authorized (or pre-emptively reversed) it; null in older stores. */
+  readonly session: string | null;
   /** Null for a reversal of a withdrawal the bank never saw. */
   readonly card: string | null;
   readonly amount: number;
@@ -106,6 +120,15 @@ export interface LedgerChanges {
   readonly putWithdrawal?: WithdrawalRow;
 }
 
+/** The session a login opens if approved, made by the store before deciding (see `prepare.ts`). */
+export interface NewSession {
+  readonly token: string;
+  /** The bank's key exchange value for the reply. */
+  readonly dh: string;
+  /** The session's MAC key wrapped for the reply. */
+  readonly wrappedKey: string;
+}
+
 export interface OperationContext {
   /** The request id. */
   readonly terminal: string;
@@ -115,14 +138,15 @@ export interface OperationContext {
   readonly limits: LedgerLimits;
   /** For `login`: whether the PIN block matched the stored hash (checked in constant time by the store). */
   readonly pinMatches?: boolean;
-  /** For `login`: the token of the session to open (random, chosen by the store). */
-  readonly newSessionToken?: string;
+  /** For `login`: the session to open on approval. */
+  readonly newSession?: NewSession;
 }
 
 export interface OperationOutcome {
   readonly reply: AtmReply;
   readonly changes: LedgerChanges;
-  readonly journal: JournalEntry;
+  /** The journal entry to append; undefined for a login that changed nothing. */
+  readonly journal: JournalEntry | undefined;
 }
 
 /**
@@ -150,13 +174,35 @@ function reply(code: ResponseCode, fields: Omit<AtmReply, 'code' | 'message'> = 
   return { code, message, ...fields };
 }
 
-/** The outcome of a payload that failed validation: recorded like any other, changes nothing. */
-export function invalidRequestOutcome(message: string, context: Pick<OperationContext, 'terminal' | 'seq' | 'now'>): OperationOutcome {
-  return {
-    reply: reply('INVALID_REQUEST', {}, `invalid request: ${message}`),
-    changes: {},
-    journal: { at: context.now, terminal: context.terminal, seq: context.seq, op: 'invalid', card: null, amount: null, withdrawal: null, code: 'INVALID_REQUEST', balance: null },
-  };
+/** What the journal records besides the request id, the op and the reply's code. */
+interface JournalFields {
+  readonly card: string | null;
+  readonly amount?: number | null;
+  readonly withdrawal?: string | null;
+  readonly balance?: number | null;
+}
+
+/** The one way an outcome is built: the reply, the changes, and the journal entry naming both. */
+function outcome(request: AtmRequest, context: OperationContext, answer: AtmReply, changes: LedgerChanges, fields: JournalFields | undefined): OperationOutcome {
+  const journal: JournalEntry | undefined =
+    fields === undefined
+      ? undefined
+      : {
+          at: context.now,
+          terminal: context.terminal,
+          seq: context.seq,
+          op: request.op,
+          card: fields.card,
+          amount: fields.amount ?? null,
+          withdrawal: fields.withdrawal ?? null,
+          code: answer.code,
+          balance: fields.balance ?? null,
+        };
+  return { reply: answer, changes, journal };
+}
+
+function corrupt(message: string): AtmError {
+  return new AtmError('ERR_CORRUPT_LEDGER', message);
 }
 
 function amountProblem(amount: number, limit: number, limitName: string): AtmReply | undefined {
@@ -168,114 +214,129 @@ function amountProblem(amount: number, limit: number, limitName: string): AtmRep
   return undefined;
 }
 
-/** Decides one operation (see the module comment). Pure. */
-export function decideOperation(request: AtmRequest, rows: LoadedRows, context: OperationContext): OperationOutcome {
+type LoginRequest = Extract<AtmRequest, { readonly op: 'login' }>;
+type SessionRequest = Extract<AtmRequest, { readonly op: 'balance' | 'deposit' | 'withdraw' | 'logout' }>;
+type SettlementRequest = Extract<AtmRequest, { readonly op: 'confirm' | 'reverse' }>;
+
+function decideLogin(request: LoginRequest, rows: LoadedRows, context: OperationContext): OperationOutcome {
+  const account = rows.account;
+  // Nothing to change and nothing journaled: an unknown or locked card cannot grow the journal.
+  if (account === undefined) return outcome(request, context, reply('UNKNOWN_CARD'), {}, undefined);
+  if (account.pinTries >= MAX_PIN_TRIES) return outcome(request, context, reply('PIN_TRIES_EXCEEDED'), {}, undefined);
+  const journal = { card: account.card, balance: null };
+  if (context.pinMatches !== true) {
+    const pinTries = account.pinTries + 1;
+    const changes = { account: { card: account.card, balance: account.balance, pinTries } };
+    const answer = pinTries >= MAX_PIN_TRIES ? reply('PIN_TRIES_EXCEEDED') : reply('INCORRECT_PIN', { triesLeft: MAX_PIN_TRIES - pinTries });
+    return outcome(request, context, answer, changes, journal);
+  }
+  const session = context.newSession;
+  if (session === undefined) throw corrupt('a login needs the session the store prepared for it');
+  const expiresAt = context.now + context.limits.sessionIdleMs;
+  const changes: LedgerChanges = {
+    ...(account.pinTries === 0 ? {} : { account: { card: account.card, balance: account.balance, pinTries: 0 } }),
+    purgeExpiredSessionsOf: { card: account.card, now: context.now },
+    putSession: { token: session.token, card: account.card, terminal: context.terminal, expiresAt },
+  };
+  const answer = reply('APPROVED', { session: session.token, holder: account.holder, expiresAt, dh: session.dh, wrappedKey: session.wrappedKey });
+  return outcome(request, context, answer, changes, journal);
+}
+
+function decideSessionOperation(request: SessionRequest, rows: LoadedRows, context: OperationContext): OperationOutcome {
   const { now, limits } = context;
-  let card: string | null = null;
-  let amount: number | null = null;
-  let withdrawalId: string | null = null;
-  let balanceAfter: number | null = null;
-  const changes: { -readonly [K in keyof LedgerChanges]: LedgerChanges[K] } = {};
-
-  const decide = (): AtmReply => {
-    if (request.op === 'login') {
-      card = request.card;
-      const account = rows.account;
-      if (account === undefined) return reply('UNKNOWN_CARD');
-      if (account.pinTries >= MAX_PIN_TRIES) return reply('PIN_TRIES_EXCEEDED');
-      if (context.pinMatches !== true) {
-        const pinTries = account.pinTries + 1;
-        changes.account = { card: account.card, balance: account.balance, pinTries };
-        if (pinTries >= MAX_PIN_TRIES) return reply('PIN_TRIES_EXCEEDED');
-        return reply('INCORRECT_PIN', { triesLeft: MAX_PIN_TRIES - pinTries });
-      }
-      const token = context.newSessionToken;
-      if (token === undefined) throw new Error('login needs a session token from the store');
-      if (account.pinTries !== 0) changes.account = { card: account.card, balance: account.balance, pinTries: 0 };
-      const expiresAt = now + limits.sessionIdleMs;
-      changes.purgeExpiredSessionsOf = { card: account.card, now };
-      changes.putSession = { token, card: account.card, expiresAt };
-      return reply('APPROVED', { session: token, holder: account.holder, expiresAt });
+  const session = rows.session;
+  // A session another terminal opened does not exist for this one (the token's MAC check already
+  // refuses that; this is the same rule, stated where the rules live).
+  if (session === undefined || (session.terminal !== null && session.terminal !== context.terminal)) {
+    return outcome(request, context, reply('UNKNOWN_SESSION'), {}, { card: null });
+  }
+  const card = session.card;
+  if (session.expiresAt <= now) return outcome(request, context, reply('SESSION_EXPIRED'), { deleteSession: session.token }, { card });
+  const account = rows.account;
+  if (account === undefined) throw corrupt(`session of card ${card} names an account that does not exist`);
+  if (account.pinTries >= MAX_PIN_TRIES) return outcome(request, context, reply('PIN_TRIES_EXCEEDED'), { deleteSession: session.token }, { card });
+  if (request.op === 'logout') return outcome(request, context, reply('APPROVED'), { deleteSession: session.token }, { card });
+  // Any other use keeps the session alive.
+  const expiresAt = now + limits.sessionIdleMs;
+  const keepAlive: LedgerChanges = { putSession: { ...session, expiresAt } };
+  if (request.op === 'balance') {
+    return outcome(request, context, reply('APPROVED', { balance: account.balance, expiresAt }), keepAlive, { card, balance: account.balance });
+  }
+  const amount = Number.isSafeInteger(request.amount) ? request.amount : null;
+  const unchanged = { card, amount, balance: account.balance };
+  if (request.op === 'deposit') {
+    const problem = amountProblem(request.amount, limits.depositLimit, 'deposit');
+    if (problem !== undefined) return outcome(request, context, problem, keepAlive, unchanged);
+    if (account.balance + request.amount > limits.maxBalance) {
+      const answer = reply('LIMIT_EXCEEDED', { amount: request.amount, balance: account.balance }, `the balance would exceed the account limit of ${formatAmount(limits.maxBalance)}`);
+      return outcome(request, context, answer, keepAlive, unchanged);
     }
-
-    if (request.op === 'confirm' || request.op === 'reverse') {
-      withdrawalId = request.withdrawal;
-      const held = rows.withdrawal;
-      if (held === undefined) {
-        if (request.op === 'confirm') return reply('UNKNOWN_WITHDRAWAL');
-        changes.putWithdrawal = { id: request.withdrawal, terminal: context.terminal, card: null, amount: 0, status: 'reversed' };
-        return reply('APPROVED', { withdrawal: request.withdrawal, amount: 0 }, 'approved: no such withdrawal; recorded as reversed so a late original is declined');
-      }
-      card = held.card;
-      amount = held.amount;
-      if (request.op === 'confirm') {
-        if (held.status === 'reversed') return reply('WITHDRAWAL_REVERSED', { withdrawal: held.id });
-        if (held.status === 'held') changes.putWithdrawal = { ...held, status: 'dispensed' };
-        return reply('APPROVED', { withdrawal: held.id, amount: held.amount });
-      }
-      if (held.status === 'dispensed') return reply('WITHDRAWAL_COMPLETED', { withdrawal: held.id });
-      if (held.status === 'reversed') return reply('APPROVED', { withdrawal: held.id, amount: held.amount }, 'approved: already reversed');
-      const account = rows.account;
-      if (account === undefined) throw new Error(`withdrawal ${held.id} names an account that does not exist`);
-      balanceAfter = account.balance + held.amount;
-      changes.account = { card: account.card, balance: balanceAfter, pinTries: account.pinTries };
-      changes.putWithdrawal = { ...held, status: 'reversed' };
-      return reply('APPROVED', { withdrawal: held.id, amount: held.amount, balance: balanceAfter });
-    }
-
-    // Session operations.
-    const session = rows.session;
-    if (session === undefined) return reply('UNKNOWN_SESSION');
-    card = session.card;
-    if (session.expiresAt <= now) {
-      changes.deleteSession = session.token;
-      return reply('SESSION_EXPIRED');
-    }
-    const account = rows.account;
-    if (account === undefined) throw new Error(`session names an account that does not exist`);
-    if (account.pinTries >= MAX_PIN_TRIES) {
-      changes.deleteSession = session.token;
-      return reply('PIN_TRIES_EXCEEDED');
-    }
-    if (request.op === 'logout') {
-      changes.deleteSession = session.token;
-      return reply('APPROVED');
-    }
-    // Any other use keeps the session alive.
-    const expiresAt = now + limits.sessionIdleMs;
-    changes.putSession = { ...session, expiresAt };
-    balanceAfter = account.balance;
-    if (request.op === 'balance') return reply('APPROVED', { balance: account.balance, expiresAt });
-    amount = Number.isSafeInteger(request.amount) ? request.amount : null;
-    if (request.op === 'deposit') {
-      const problem = amountProblem(request.amount, limits.depositLimit, 'deposit');
-      if (problem !== undefined) return problem;
-      if (account.balance + request.amount > limits.maxBalance) {
-        return reply('LIMIT_EXCEEDED', { amount: request.amount, balance: account.balance }, `the balance would exceed the account limit of ${formatAmount(limits.maxBalance)}`);
-      }
-      balanceAfter = account.balance + request.amount;
-      changes.account = { card: account.card, balance: balanceAfter, pinTries: account.pinTries };
-      return reply('APPROVED', { amount: request.amount, balance: balanceAfter, expiresAt });
-    }
-    withdrawalId = request.withdrawal;
-    const problem = amountProblem(request.amount, limits.withdrawalLimit, 'withdrawal');
-    if (problem !== undefined) return problem;
-    const existing = rows.withdrawal;
-    if (existing !== undefined) {
-      if (existing.status === 'reversed') return reply('WITHDRAWAL_REVERSED', { withdrawal: existing.id });
-      return reply('DUPLICATE_TRANSACTION', { withdrawal: existing.id });
-    }
-    if (request.amount > account.balance) return reply('INSUFFICIENT_FUNDS', { amount: request.amount, balance: account.balance });
-    balanceAfter = account.balance - request.amount;
-    changes.account = { card: account.card, balance: balanceAfter, pinTries: account.pinTries };
-    changes.putWithdrawal = { id: request.withdrawal, terminal: context.terminal, card: account.card, amount: request.amount, status: 'held' };
-    return reply('APPROVED', { withdrawal: request.withdrawal, amount: request.amount, balance: balanceAfter, expiresAt });
+    const balance = account.balance + request.amount;
+    const changes = { ...keepAlive, account: { card, balance, pinTries: account.pinTries } };
+    return outcome(request, context, reply('APPROVED', { amount: request.amount, balance, expiresAt }), changes, { card, amount, balance });
+  }
+  const withdrawal = request.withdrawal;
+  const declined = { ...unchanged, withdrawal };
+  const problem = amountProblem(request.amount, limits.withdrawalLimit, 'withdrawal');
+  if (problem !== undefined) return outcome(request, context, problem, keepAlive, declined);
+  const existing = rows.withdrawal;
+  if (existing !== undefined) {
+    const answer = existing.status === 'reversed' ? reply('WITHDRAWAL_REVERSED', { withdrawal }) : reply('DUPLICATE_TRANSACTION', { withdrawal });
+    return outcome(request, context, answer, keepAlive, declined);
+  }
+  if (request.amount > account.balance) {
+    return outcome(request, context, reply('INSUFFICIENT_FUNDS', { amount: request.amount, balance: account.balance }), keepAlive, declined);
+  }
+  const balance = account.balance - request.amount;
+  const changes: LedgerChanges = {
+    ...keepAlive,
+    account: { card, balance, pinTries: account.pinTries },
+    putWithdrawal: { id: withdrawal, terminal: context.terminal, session: session.token, card, amount: request.amount, status: 'held' },
   };
+  return outcome(request, context, reply('APPROVED', { withdrawal, amount: request.amount, balance, expiresAt }), changes, { card, amount, withdrawal, balance });
+}
 
-  const answer = decide();
-  return {
-    reply: answer,
-    changes,
-    journal: { at: now, terminal: context.terminal, seq: context.seq, op: request.op, card, amount, withdrawal: withdrawalId, code: answer.code, balance: balanceAfter },
-  };
+function decideSettlement(request: SettlementRequest, rows: LoadedRows, context: OperationContext): OperationOutcome {
+  const id = request.withdrawal;
+  const held = rows.withdrawal;
+  if (held === undefined) {
+    if (request.op === 'confirm') return outcome(request, context, reply('UNKNOWN_WITHDRAWAL'), {}, { card: null, withdrawal: id });
+    const tombstone: WithdrawalRow = { id, terminal: context.terminal, session: request.session, card: null, amount: 0, status: 'reversed' };
+    const answer = reply('APPROVED', { withdrawal: id, amount: 0 }, 'approved: no such withdrawal; recorded as reversed so a late original is declined');
+    return outcome(request, context, answer, { putWithdrawal: tombstone }, { card: null, amount: 0, withdrawal: id });
+  }
+  // Only the session that authorized it may settle it; nobody else learns even its status.
+  if (held.session !== request.session) return outcome(request, context, reply('NOT_PERMITTED', { withdrawal: id }), {}, { card: null, withdrawal: id });
+  const fields = { card: held.card, amount: held.amount, withdrawal: id };
+  if (request.op === 'confirm') {
+    if (held.status === 'reversed') return outcome(request, context, reply('WITHDRAWAL_REVERSED', { withdrawal: id }), {}, fields);
+    const changes: LedgerChanges = held.status === 'held' ? { putWithdrawal: { ...held, status: 'dispensed' } } : {};
+    return outcome(request, context, reply('APPROVED', { withdrawal: id, amount: held.amount }), changes, fields);
+  }
+  if (held.status === 'dispensed') return outcome(request, context, reply('WITHDRAWAL_COMPLETED', { withdrawal: id }), {}, fields);
+  if (held.status === 'reversed') return outcome(request, context, reply('APPROVED', { withdrawal: id, amount: held.amount }, 'approved: already reversed'), {}, fields);
+  const account = rows.account;
+  if (account === undefined) throw corrupt(`withdrawal ${id} names an account that does not exist`);
+  const balance = account.balance + held.amount;
+  const changes: LedgerChanges = { account: { card: account.card, balance, pinTries: account.pinTries }, putWithdrawal: { ...held, status: 'reversed' } };
+  return outcome(request, context, reply('APPROVED', { withdrawal: id, amount: held.amount, balance }), changes, { ...fields, balance });
+}
+
+/**
+ * Decides one operation (see the module comment). Pure. Throws `ERR_CORRUPT_LEDGER` for rows
+ * that cannot exist (the effect then fails and is rolled back).
+ */
+export function decideOperation(request: AtmRequest, rows: LoadedRows, context: OperationContext): OperationOutcome {
+  switch (request.op) {
+    case 'login':
+      return decideLogin(request, rows, context);
+    case 'confirm':
+    case 'reverse':
+      return decideSettlement(request, rows, context);
+    case 'balance':
+    case 'deposit':
+    case 'withdraw':
+    case 'logout':
+      return decideSessionOperation(request, rows, context);
+  }
 }

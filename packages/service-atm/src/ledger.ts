@@ -3,10 +3,14 @@
  * also holds the bank's tables, the effect that runs one ATM operation inside it, and an audit
  * that reads the whole ledger back for invariant checks.
  */
-import type { JsonValue, RequestLogStore } from '@netlab/request-log';
+import type { RequestLogStore } from '@netlab/request-log';
+import type { BankKey } from './bank-key.js';
 import type { AtmRequest } from './messages.js';
 import type { LedgerLimits } from './ledger-core.js';
 import type { SeedAccount } from './demo-accounts.js';
+import type { PreparedRequest } from './prepare.js';
+
+export type { PreparedRequest } from './prepare.js';
 
 /** Options every ledger factory accepts. */
 export interface LedgerOptions {
@@ -16,14 +20,6 @@ export interface LedgerOptions {
   readonly pinHashCost?: number;
   /** Limits and session idle time. Default {@link DEFAULT_LEDGER_LIMITS} (fields may be given one by one). */
   readonly limits?: Partial<LedgerLimits>;
-}
-
-/** Work done before the transaction (hashing a PIN candidate off the event loop). */
-export interface PreparedRequest {
-  /** The parsed request, or the validation failure to record. */
-  readonly request: AtmRequest | { readonly invalid: string };
-  /** For `login`: the candidate PIN hash, compared in constant time inside the transaction. */
-  readonly pinCandidate?: string;
 }
 
 /** Everything read back from a ledger, for invariant checks (the chaos run, the tests). */
@@ -63,8 +59,10 @@ export interface AtmLedger<E> {
   /** The request-log store; hand it to `createRequestLog`. */
   readonly store: RequestLogStore<E>;
   readonly limits: LedgerLimits;
-  /** Validates a payload and does the work that must not run inside the transaction. */
-  prepare(payload: JsonValue): Promise<PreparedRequest>;
+  /** The bank key the ledger was opened with (its PIN hashes are keyed by it; it authenticates sessions). */
+  readonly bankKey: BankKey;
+  /** Does the work that must not run inside the transaction (a login's PIN hash and key exchange). */
+  prepare(request: AtmRequest): Promise<PreparedRequest>;
   /** The effect that applies a prepared request inside the store's transaction. */
   effect(prepared: PreparedRequest): E;
   audit(): Promise<LedgerAudit>;

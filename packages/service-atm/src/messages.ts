@@ -6,49 +6,62 @@
  *
  * | op | fields | models |
  * |---|---|---|
- * | `login` | `card`, `pinBlock` | 0100 card + PIN verification; opens a session |
+ * | `login` | `card`, `pinBlock`, `dh` | 0100 card + PIN verification; opens a session |
  * | `balance` | `session` | 0100 balance inquiry |
  * | `deposit` | `session`, `amount` | 0200 deposit |
  * | `withdraw` | `session`, `withdrawal`, `amount` | 0100 authorization: funds are held |
- * | `confirm` | `withdrawal` | 0220 completion: the cash was dispensed |
- * | `reverse` | `withdrawal` | 0420 reversal: the cash was not dispensed |
+ * | `confirm` | `session`, `withdrawal` | 0220 completion: the cash was dispensed |
+ * | `reverse` | `session`, `withdrawal` | 0420 reversal: the cash was not dispensed |
  * | `logout` | `session` | ends the session |
  *
  * `amount` is an integer in minor units (`50000` = 500.00). `withdrawal` is an id the ATM
  * chooses (1 to 64 characters of `[A-Za-z0-9._:-]`, unique per withdrawal, like a STAN);
- * confirmation and reversal name it. A PIN never appears: `pinBlock` is 64 hex characters
- * (see `pin.ts`).
+ * confirmation and reversal name it and must come from the session that authorized it. A PIN
+ * never appears: `pinBlock` is 64 hex characters (see `pin.ts`); `dh` is the ATM's key exchange
+ * value, 512 hex (see `key-exchange.ts`); `session` a token of 64 hex.
+ *
+ * Authority: a login must be the first request of its envelope's client id (seq 1, ack 0); every
+ * other request names its session and its envelope carries a MAC under that session's key (see
+ * `atm-service.ts`). The approved login reply carries `session`, the bank's `dh` value and the
+ * `wrappedKey`.
  *
  * Reply: `{"code":"APPROVED","message":"approved","balance":100000}`, with `code` from the
  * response code table and optional `session`, `holder`, `expiresAt`, `balance`, `amount`,
- * `withdrawal`, `triesLeft`. Every message is well under 1 KiB, so one fits a UDP datagram
- * with its envelope.
+ * `withdrawal`, `triesLeft`, `dh`, `wrappedKey`. Every message fits a UDP datagram with its
+ * envelope (a login, the largest, is about 750 bytes).
  */
 import * as v from 'valibot';
+import { KEY_EXCHANGE_PUBLIC_PATTERN } from './key-exchange.js';
+import { CARD_PATTERN, PIN_BLOCK_PATTERN } from './pin.js';
 import { RESPONSE_CODE_NAMES, type ResponseCode } from './response-codes.js';
+import { SESSION_TOKEN_LENGTH, SESSION_TOKEN_PATTERN } from './session-credentials.js';
 
 /** Longest withdrawal id. */
 export const MAX_WITHDRAWAL_ID_LENGTH = 64;
-/** Longest session token (the bank issues 32 hex characters). */
-export const MAX_SESSION_TOKEN_LENGTH = 64;
+/** Length of a session token (64 hex characters). */
+export const MAX_SESSION_TOKEN_LENGTH = SESSION_TOKEN_LENGTH;
 /** Longest holder name in a reply. */
 export const MAX_HOLDER_LENGTH = 100;
 
-const card = v.pipe(v.string(), v.regex(/^\d{6,19}$/, 'a card number is 6 to 19 digits'));
-const pinBlock = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'a PIN block is 64 hex characters'));
-const session = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_SESSION_TOKEN_LENGTH), v.regex(/^[A-Za-z0-9_-]+$/));
-const withdrawal = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_WITHDRAWAL_ID_LENGTH), v.regex(/^[A-Za-z0-9._:-]+$/));
+/** Withdrawal ids: 1 to {@link MAX_WITHDRAWAL_ID_LENGTH} of `[A-Za-z0-9._:-]`. */
+export const WITHDRAWAL_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+
+const card = v.pipe(v.string(), v.regex(CARD_PATTERN, 'a card number is 6 to 19 digits'));
+const pinBlock = v.pipe(v.string(), v.regex(PIN_BLOCK_PATTERN, 'a PIN block is 64 hex characters'));
+const dh = v.pipe(v.string(), v.regex(KEY_EXCHANGE_PUBLIC_PATTERN, 'a key exchange value is 512 hex characters'));
+const session = v.pipe(v.string(), v.regex(SESSION_TOKEN_PATTERN, 'a session token is 64 hex characters'));
+const withdrawal = v.pipe(v.string(), v.regex(WITHDRAWAL_ID_PATTERN, 'a withdrawal id is 1 to 64 of A-Z a-z 0-9 . _ : -'));
 // Any finite number passes the schema: the ledger answers INVALID_AMOUNT (a response code, part
 // of the protocol) rather than INVALID_REQUEST for zero, negative, fractional or huge amounts.
 const amount = v.pipe(v.number(), v.finite());
 
 export type AtmRequest =
-  | { readonly op: 'login'; readonly card: string; readonly pinBlock: string }
+  | { readonly op: 'login'; readonly card: string; readonly pinBlock: string; readonly dh: string }
   | { readonly op: 'balance'; readonly session: string }
   | { readonly op: 'deposit'; readonly session: string; readonly amount: number }
   | { readonly op: 'withdraw'; readonly session: string; readonly withdrawal: string; readonly amount: number }
-  | { readonly op: 'confirm'; readonly withdrawal: string }
-  | { readonly op: 'reverse'; readonly withdrawal: string }
+  | { readonly op: 'confirm'; readonly session: string; readonly withdrawal: string }
+  | { readonly op: 'reverse'; readonly session: string; readonly withdrawal: string }
   | { readonly op: 'logout'; readonly session: string };
 
 export type AtmOperation = AtmRequest['op'];
@@ -58,16 +71,22 @@ export const ATM_OPERATIONS: readonly AtmOperation[] = ['login', 'balance', 'dep
 
 /** Schema of a request payload. */
 export const atmRequestSchema: v.GenericSchema<unknown, AtmRequest> = v.variant('op', [
-  v.strictObject({ op: v.literal('login'), card, pinBlock }),
+  v.strictObject({ op: v.literal('login'), card, pinBlock, dh }),
   v.strictObject({ op: v.literal('balance'), session }),
   v.strictObject({ op: v.literal('deposit'), session, amount }),
   v.strictObject({ op: v.literal('withdraw'), session, withdrawal, amount }),
-  v.strictObject({ op: v.literal('confirm'), withdrawal }),
-  v.strictObject({ op: v.literal('reverse'), withdrawal }),
+  v.strictObject({ op: v.literal('confirm'), session, withdrawal }),
+  v.strictObject({ op: v.literal('reverse'), session, withdrawal }),
   v.strictObject({ op: v.literal('logout'), session }),
 ]);
 
-export interface AtmReply {
+/**
+ * A reply value. A type alias rather than an interface, so that it is a JSON value as it stands
+ * (an interface lacks the index signature `JsonValue` asks for, which forced three
+ * `as unknown as JsonValue` casts in the ledgers).
+ */
+// eslint-disable-next-line @typescript-eslint/consistent-type-definitions -- an interface would not be assignable to JsonValue (see above)
+export type AtmReply = {
   readonly code: ResponseCode;
   readonly message: string;
   readonly session?: string;
@@ -80,7 +99,11 @@ export interface AtmReply {
   readonly withdrawal?: string;
   /** Wrong PINs still allowed before the card locks. */
   readonly triesLeft?: number;
-}
+  /** Approved login: the bank's key exchange value (512 hex). */
+  readonly dh?: string;
+  /** Approved login: the session MAC key, wrapped under the key exchange secret (64 hex). */
+  readonly wrappedKey?: string;
+};
 
 const minor = v.pipe(v.number(), v.safeInteger());
 
@@ -95,14 +118,13 @@ export const atmReplySchema: v.GenericSchema<unknown, AtmReply> = v.strictObject
   amount: v.exactOptional(minor),
   withdrawal: v.exactOptional(withdrawal),
   triesLeft: v.exactOptional(v.pipe(minor, v.minValue(0))),
+  dh: v.exactOptional(dh),
+  wrappedKey: v.exactOptional(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/))),
 });
 
-const SESSION_PATTERN = /^[A-Za-z0-9_-]+$/;
-const WITHDRAWAL_PATTERN = /^[A-Za-z0-9._:-]+$/;
-const isSession = (value: unknown): value is string =>
-  typeof value === 'string' && value.length >= 1 && value.length <= MAX_SESSION_TOKEN_LENGTH && SESSION_PATTERN.test(value);
-const isWithdrawal = (value: unknown): value is string =>
-  typeof value === 'string' && value.length >= 1 && value.length <= MAX_WITHDRAWAL_ID_LENGTH && WITHDRAWAL_PATTERN.test(value);
+// The same patterns as the schema above: one definition each.
+const isSession = (value: unknown): value is string => typeof value === 'string' && SESSION_TOKEN_PATTERN.test(value);
+const isWithdrawal = (value: unknown): value is string => typeof value === 'string' && WITHDRAWAL_ID_PATTERN.test(value);
 const isAmount = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
 /**
@@ -127,8 +149,9 @@ export function parseWellFormedRequest(payload: unknown): AtmRequest | undefined
     }
     case 'confirm':
     case 'reverse': {
+      const session = own('session');
       const withdrawal = own('withdrawal');
-      return size === 2 && isWithdrawal(withdrawal) ? { op: fields.op, withdrawal } : undefined;
+      return size === 3 && isSession(session) && isWithdrawal(withdrawal) ? { op: fields.op, session, withdrawal } : undefined;
     }
     case 'balance':
     case 'logout': {
@@ -156,6 +179,7 @@ export function parseAtmRequest(payload: unknown): { readonly ok: true; readonly
   if (result.success) return { ok: true, request: result.output };
   const issue = result.issues[0];
   const path = issue.path?.map((item) => String(item.key)).join('.') ?? '';
-  const expected = issue.expected === 'never' ? 'unexpected field' : `invalid ${issue.type}, expected ${issue.expected ?? 'another value'}`;
+  const expected =
+    issue.expected === 'never' ? 'unexpected field' : issue.received === 'undefined' ? 'missing field' : `invalid ${issue.type}, expected ${issue.expected ?? 'another value'}`;
   return { ok: false, message: `${path === '' ? 'payload' : path}: ${expected}`.slice(0, 150) };
 }

@@ -17,6 +17,7 @@ export const RESPONSE_CODES = {
   WITHDRAWAL_REVERSED: { iso: '', message: 'the withdrawal was reversed' },
   WITHDRAWAL_COMPLETED: { iso: '', message: 'the withdrawal was already completed (cash dispensed)' },
   DUPLICATE_TRANSACTION: { iso: '94', message: 'withdrawal id already used' },
+  NOT_PERMITTED: { iso: '58', message: 'not permitted: the withdrawal was authorized by another session' },
   INVALID_REQUEST: { iso: '30', message: 'invalid request' },
 } as const;
 

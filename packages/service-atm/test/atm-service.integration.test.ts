@@ -7,9 +7,8 @@
 import dgram from 'node:dgram';
 import { type FaultProxy, createPrng, createTcpFaultProxy, createUdpFaultProxy } from '@netlab/faults';
 import {
-  type Client,
   type ReplyEnvelope,
-  createClient,
+  type RequestEnvelope,
   createClientDatagramCodec,
   createClientStreamCodec,
   createRequestLog,
@@ -20,11 +19,11 @@ import { createReconnectingTcpClient } from '@netlab/transport-tcp';
 import { createTcpServer } from '@netlab/transport-tcp';
 import { createUdpServer } from '@netlab/transport-udp';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type AtmChannels, createAtmChannels } from '../src/atm-channels.js';
 import { createAtmClient } from '../src/atm-client.js';
 import { createAtmService } from '../src/atm-service.js';
 import { createMemoryAtmLedger } from '../src/memory-ledger.js';
-import type { AtmRequest } from '../src/messages.js';
-import { TEST_ACCOUNTS, TEST_PIN_COST } from './ledger-conformance.js';
+import { TEST_ACCOUNTS, TEST_PIN_COST } from './ledger-harness.js';
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -32,14 +31,16 @@ afterEach(async () => {
 });
 
 interface Atm {
-  readonly client: Client;
+  readonly channels: AtmChannels;
   readonly acknowledged: Set<string>;
+  /** Retransmissions of every channel this ATM opened. */
+  retransmissions(): number;
 }
 
-function attach(client: Client, acknowledged: Set<string>): (reply: ReplyEnvelope) => void {
+function attach(channels: AtmChannels, acknowledged: Set<string>): (reply: ReplyEnvelope) => void {
   return (reply) => {
-    if (reply.status === 'done' && reply.clientId === client.clientId) acknowledged.add(`${reply.clientId}:${reply.seq}`);
-    client.receive(reply);
+    if (reply.status === 'done' && channels.open.some((channel) => channel.client.clientId === reply.clientId)) acknowledged.add(`${reply.clientId}:${reply.seq}`);
+    channels.receive(reply);
   };
 }
 
@@ -68,24 +69,31 @@ async function startBank(transport: 'tcp' | 'udp', seed: number): Promise<{ port
 function connect(transport: 'tcp' | 'udp', port: number, seed: number): Atm {
   const prng = createPrng(seed);
   const acknowledged = new Set<string>();
-  let send: (request: Parameters<Parameters<typeof createClient>[0]['send']>[0]) => void = () => undefined;
-  const client = createClient({ send: (request) => { send(request); }, random: () => prng.next(), initialRetransmitMs: 30, maxRetransmitMs: 200, giveUpAfterMs: 15_000 });
-  const receive = attach(client, acknowledged);
+  let send: (request: RequestEnvelope) => void = () => undefined;
+  let retransmissions = 0;
+  const channels = createAtmChannels({ send: (request) => { send(request); }, random: () => prng.next(), initialRetransmitMs: 30, maxRetransmitMs: 200, giveUpAfterMs: 15_000 });
+  const count = (): void => {
+    for (const channel of channels.open) retransmissions = Math.max(retransmissions, channel.client.stats().retransmissions);
+  };
+  const receive = attach(channels, acknowledged);
   if (transport === 'tcp') {
     const tcp = createReconnectingTcpClient({
       codec: createClientStreamCodec(),
       port,
       backoff: { initialDelayMs: 10, maxDelayMs: 100, random: () => prng.next() },
       onEvent: (event) => {
-        if (event.type === 'connected') client.resend();
+        if (event.type === 'connected') channels.resend();
       },
     });
     void (async () => {
       for await (const reply of tcp) receive(reply);
     })().catch(() => undefined);
-    send = (request) => tcp.send(request);
+    send = (request) => {
+      count();
+      tcp.send(request);
+    };
     closers.push(async () => {
-      client.close();
+      channels.close();
       await tcp.close();
     });
   } else {
@@ -100,13 +108,16 @@ function connect(transport: 'tcp' | 'udp', port: number, seed: number): Atm {
       }
     });
     socket.bind(0);
-    send = (request) => { socket.send(codec.encode(request), port, '127.0.0.1'); };
+    send = (request) => {
+      count();
+      socket.send(codec.encode(request), port, '127.0.0.1');
+    };
     closers.push(async () => {
-      client.close();
+      channels.close();
       await new Promise<void>((resolve) => socket.close(() => { resolve(); }));
     });
   }
-  return { client, acknowledged };
+  return { channels, acknowledged, retransmissions: () => { count(); return retransmissions; } };
 }
 
 describe.each(['tcp', 'udp'] as const)('the bank over %s through a lossy network', (transport) => {
@@ -115,7 +126,7 @@ describe.each(['tcp', 'udp'] as const)('the bank over %s through a lossy network
     const atms = Array.from({ length: 6 }, (_, i) => connect(transport, port, 100 + i));
     const outcomes = await Promise.all(
       atms.map(async (atm, i) => {
-        const flows = createAtmClient({ call: (request: AtmRequest) => atm.client.call(request) });
+        const flows = createAtmClient({ connect: () => atm.channels.connect() });
         const account = TEST_ACCOUNTS[i % 2] ?? TEST_ACCOUNTS[0];
         if (account === undefined) throw new Error('no account');
         expect((await flows.login(account.card, account.pin)).code).toBe('APPROVED');
@@ -140,7 +151,7 @@ describe.each(['tcp', 'udp'] as const)('the bank over %s through a lossy network
     expect(outcomes.filter((_, i) => i % 2 === 0).flat().filter((o) => o === 'INSUFFICIENT_FUNDS').length).toBe(12);
     expect((await ledger.accounts()).find((a) => a.card === '123456789')?.balance).toBe(10_000);
     expect(audit.withdrawals.held).toBe(0);
-    const retransmissions = atms.reduce((sum, atm) => sum + atm.client.stats().retransmissions, 0);
+    const retransmissions = atms.reduce((sum, atm) => sum + atm.retransmissions(), 0);
     expect(retransmissions).toBeGreaterThan(0);
   });
 });

@@ -1,17 +1,51 @@
-import { createMemoryStoreState } from '@netlab/request-log';
+import { createMemoryStoreState, createRequestLog } from '@netlab/request-log';
+import { connectLocal } from '@netlab/service';
+import { AtmTerminal, describeLedgerConformance } from '@netlab/testing/compliance';
+import { describe, expect, it } from 'vitest';
+import { createAtmService } from '../src/atm-service.js';
+import { generateBankKeySecret } from '../src/bank-key.js';
 import { createMemoryAtmLedger } from '../src/memory-ledger.js';
-import { type LedgerHandle, TEST_ACCOUNTS, TEST_PIN_COST, describeLedgerConformance } from './ledger-conformance.js';
-import type { MemoryEffect } from '@netlab/request-log';
+import { ledgerUnderTest } from './ledger-harness.js';
 
-describeLedgerConformance<MemoryEffect>({
+describeLedgerConformance({
   name: 'memory',
-  async open({ sessionIdleMs }) {
+  open({ now, sessionIdleMs }) {
     const state = createMemoryStoreState();
-    const limits = sessionIdleMs === undefined ? {} : { sessionIdleMs };
-    const make = async (): Promise<LedgerHandle<MemoryEffect>> => {
-      const ledger = await createMemoryAtmLedger({ state, accounts: TEST_ACCOUNTS, pinHashCost: TEST_PIN_COST, limits });
-      return { ledger, reopen: make, close: () => ledger.close() };
-    };
-    return make();
+    return ledgerUnderTest(
+      {
+        open: (options) => createMemoryAtmLedger({ ...options, state }),
+        dump: () =>
+          Promise.resolve([
+            ...[...state.clients].map((entry) => JSON.stringify(entry)),
+            ...[...state.records].flatMap(([clientId, records]) => [...records].map((entry) => JSON.stringify([clientId, ...entry]))),
+            ...[...state.data].map((entry) => JSON.stringify(entry)),
+          ]),
+      },
+      now,
+      sessionIdleMs,
+    );
   },
+});
+
+describe('memory ledger', () => {
+  it('refuses a state made with another bank key', async () => {
+    const state = createMemoryStoreState();
+    await createMemoryAtmLedger({ state, pinHashCost: 4, bankKey: generateBankKeySecret() });
+    await expect(createMemoryAtmLedger({ state, pinHashCost: 4, bankKey: generateBankKeySecret() })).rejects.toMatchObject({ code: 'ERR_WRONG_BANK_KEY' });
+  });
+
+  it('keeps only the last maxJournalEntries journal entries, while the deposit total and the entry count stay exact', async () => {
+    const ledger = await createMemoryAtmLedger({ pinHashCost: 4, maxJournalEntries: 5 });
+    const log = createRequestLog({ store: ledger.store, sweepIntervalMs: 0 });
+    const atm = new AtmTerminal(connectLocal(createAtmService({ ledger, log })));
+    expect(await atm.login('123456789', '1234')).toMatchObject({ code: 'APPROVED' });
+    for (let i = 0; i < 20; i++) expect(await atm.op({ op: 'deposit', amount: 100 })).toMatchObject({ code: 'APPROVED' });
+    for (let i = 0; i < 20; i++) expect(await atm.op({ op: 'balance' })).toMatchObject({ code: 'APPROVED', balance: 102_000 });
+    const kept = [...ledger.store.state.data.keys()].filter((key) => key.startsWith('atm:journal:'));
+    expect(kept).toHaveLength(5);
+    const audit = await ledger.audit();
+    expect(audit).toMatchObject({ journalEntries: 41, deposited: 2_000, balanced: true });
+    expect(audit.applied.size).toBe(5);
+    await log.close();
+  });
 });

@@ -1,13 +1,18 @@
 /**
- * Canonical JSON: the one byte form of a payload that its fingerprint is computed from.
+ * Canonical JSON: the one byte form of a payload that its fingerprint (and an envelope's MAC) is
+ * computed from. It is RFC 8785, the JSON Canonicalization Scheme (JCS), and is tested against
+ * the JCS test vectors (test/core/canonical-json.test.ts).
  *
- * Rules: object keys sorted by UTF-16 code unit order (as `Array.prototype.sort` does), at every
- * depth; no whitespace; numbers, strings and literals as `JSON.stringify` writes them; array
- * order kept. So `{"b":1,"a":2}` and `{"a":2,"b":1}` have the same canonical form, `[1,2]` and
- * `[2,1]` do not. Only JSON values are accepted: `undefined`, functions, symbols, bigints,
- * non-finite numbers, non-plain objects (Date, Map...) and cycles are refused, so nothing is
- * silently dropped or converted. Nesting is capped at {@link MAX_JSON_DEPTH} levels of objects
- * and arrays (which also catches cycles).
+ * Rules (RFC 8785 §3.2): object keys sorted by UTF-16 code unit order (as `Array.prototype.sort`
+ * does), at every depth; no whitespace; strings as `JSON.stringify` writes them (only `"`, `\\` and
+ * U+0000–U+001F escaped, the latter as `\b \t \n \f \r` or lowercase `\u00xx`; everything else
+ * as is); numbers as ECMAScript's Number-to-String (shortest round-trip form, `-0` as `0`);
+ * literals as themselves; array order kept. So `{"b":1,"a":2}` and `{"a":2,"b":1}` have the same
+ * canonical form, `[1,2]` and `[2,1]` do not. Only I-JSON values (RFC 7493) are accepted:
+ * `undefined`, functions, symbols, bigints, non-finite numbers, non-plain objects (Date, Map...),
+ * strings or keys holding a lone surrogate, and cycles are refused, so nothing is silently dropped
+ * or converted. Nesting is capped at {@link MAX_JSON_DEPTH} levels of objects and arrays (which
+ * also catches cycles).
  */
 import { RequestLogError } from '../errors.js';
 
@@ -32,12 +37,21 @@ function at(error: unknown, segment: string): never {
  * ASCII other than `"` and `\`: the common case for keys and short values).
  */
 function quote(text: string): string {
-  if (text.length > 64) return JSON.stringify(text);
+  if (text.length > 64) return quoteSlowly(text);
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return JSON.stringify(text);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return quoteSlowly(text);
   }
   return `"${text}"`;
+}
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function quoteSlowly(text: string): string {
+  // JSON.stringify would write a lone surrogate as an escape; I-JSON (and so JCS) has no such value.
+  if (LONE_SURROGATE.test(text)) throw new InvalidJson('a string holds a lone surrogate (not I-JSON)');
+  return JSON.stringify(text);
 }
 
 /**

@@ -17,6 +17,8 @@
  *   injected random source; after `giveUpAfterMs` without a reply the entry becomes unknown.
  * - Replies for other clients, unknown or already resolved sequences are ignored (duplicated
  *   and late datagrams are normal).
+ * - After `authenticate(key)` every transmission (first or not) carries the envelope's MAC under
+ *   that key (`envelope-mac.ts`); the key is not part of the snapshot.
  *
  * Durability (with an outbox): whoever drives the core must persist an entry before sending it
  * and persist a resolution before sending anything else, so a watermark is never sent that a
@@ -24,7 +26,8 @@
  * first, then messages.
  */
 import { RequestLogError, assertIntegerOption } from '../errors.js';
-import type { JsonValue } from './canonical-json.js';
+import { type JsonValue, canonicalJson } from './canonical-json.js';
+import { macEnvelope } from './envelope-mac.js';
 import type { ReplyEnvelope, RequestEnvelope } from './messages.js';
 import { parseReplyBody } from './reply-body.js';
 
@@ -86,7 +89,7 @@ export interface ClientCoreOptions {
 export type ClientEvent =
   /** The effect ran (now or before) and this is its reply body, verbatim. */
   | { readonly type: 'done'; readonly seq: number; readonly value: JsonValue; readonly body: string; readonly replay: boolean }
-  /** A definite answer that is not a value: `ERR_EFFECT_FAILED`, `ERR_STALE`, `ERR_MISMATCH`, `ERR_INVALID_REQUEST`. */
+  /** A definite answer that is not a value: `ERR_EFFECT_FAILED`, `ERR_STALE`, `ERR_MISMATCH`, `ERR_INVALID_REQUEST`, `ERR_UNAUTHENTICATED`. */
   | { readonly type: 'failed'; readonly seq: number; readonly error: RequestLogError }
   /** No definite answer: `ERR_OUTCOME_UNKNOWN` (retry may resolve it) or `ERR_SESSION_EXPIRED`. */
   | { readonly type: 'unknown'; readonly seq: number; readonly error: RequestLogError };
@@ -106,6 +109,8 @@ interface Entry {
   attempts: number;
   nextAt: number;
   giveUpAt: number;
+  /** The payload's canonical JSON, computed on the first MACed transmission. */
+  canonical?: string;
 }
 
 export interface ClientCoreStats {
@@ -131,6 +136,7 @@ export class ClientCore {
   private seqCounter: number;
   private watermark: number;
   private expiredError: RequestLogError | undefined;
+  private macKey: Uint8Array | undefined;
   private counters = { transmissions: 0, retransmissions: 0, ignoredReplies: 0 };
 
   constructor(options: ClientCoreOptions) {
@@ -192,6 +198,14 @@ export class ClientCore {
     return { ...this.counters };
   }
 
+  /**
+   * From now on every envelope this core sends, retransmissions included, carries its MAC under
+   * `key` (a copy is kept); `undefined` stops MACing.
+   */
+  authenticate(key: Uint8Array | undefined): void {
+    this.macKey = key === undefined ? undefined : Uint8Array.from(key);
+  }
+
   /** Unresolved requests (for an outbox or a status display). */
   pending(): readonly (OutboxEntry & { readonly state: 'queued' | 'active' | 'unknown' })[] {
     return [...this.entries.values()].map(({ seq, payload, state }) => ({ seq, payload, state }));
@@ -249,7 +263,8 @@ export class ClientCore {
       }
       case 'ERR_STALE':
       case 'ERR_MISMATCH':
-      case 'ERR_INVALID_REQUEST': {
+      case 'ERR_INVALID_REQUEST':
+      case 'ERR_UNAUTHENTICATED': {
         const details = reply.fields === undefined ? (reply.ack === undefined ? {} : { ack: reply.ack }) : { fields: reply.fields };
         return this.resolve(entry, { type: 'failed', seq, error: new RequestLogError(reply.code, reply.message, { ...id, details }) }, now);
       }
@@ -366,7 +381,10 @@ export class ClientCore {
     this.counters.transmissions++;
     const base = Math.min(this.maxMs, this.initialMs * Math.pow(this.factor, entry.attempts - 1));
     entry.nextAt = now + Math.max(1, Math.round(base * (1 - this.jitter * this.random())));
-    return { kind: 'request', clientId: this.clientId, seq: entry.seq, ack: this.watermark, payload: entry.payload };
+    const envelope: RequestEnvelope = { kind: 'request', clientId: this.clientId, seq: entry.seq, ack: this.watermark, payload: entry.payload };
+    if (this.macKey === undefined) return envelope;
+    entry.canonical ??= canonicalJson(entry.payload);
+    return { ...envelope, mac: macEnvelope(this.macKey, envelope, entry.canonical) };
   }
 }
 

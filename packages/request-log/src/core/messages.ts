@@ -7,7 +7,10 @@
  *   for another payload;
  * - `ack` ≥ 0: the ack watermark: the client has received the reply of every seq ≤ ack
  *   (so `ack < seq` always holds);
- * - `payload`: any JSON value (the service's message).
+ * - `payload`: any JSON value (the service's message);
+ * - `mac` (optional): 64 hex, the envelope's MAC under a key the server issued to this client
+ *   (see `envelope-mac.ts`); services that issue keys refuse envelopes without a valid one
+ *   (`ERR_UNAUTHENTICATED`), the request log itself ignores it.
  *
  * Reply, `status: "done"`: `{"kind":"reply","clientId":"c1","seq":7,"status":"done","replay":false,"body":"{\"ok\":true,\"value\":...}"}`
  * - `body` is the completion record's stored reply text, sent verbatim: a replay is
@@ -17,6 +20,9 @@
  *
  * Reply, `status: "error"`: `{"kind":"reply","clientId":"c1","seq":7,"status":"error","code":"ERR_STALE","message":...}`
  * with optional `fields` (ERR_MISMATCH) and `ack` (ERR_STALE). Nothing was run for it.
+ * `ERR_UNAUTHENTICATED` comes from a service that authenticates envelopes before the log: the
+ * envelope's MAC (or its session) did not verify, so it was neither run nor recorded and moved
+ * no watermark.
  *
  * Limits: over UDP a whole envelope must fit one datagram (1200 bytes by default); over TCP one
  * length-prefixed frame ({@link DEFAULT_MAX_FRAME_BYTES} by default).
@@ -38,6 +44,7 @@ export const REPLY_ERROR_CODES = [
   'ERR_WINDOW_EXCEEDED',
   'ERR_INVALID_REQUEST',
   'ERR_UNAVAILABLE',
+  'ERR_UNAUTHENTICATED',
 ] as const;
 export type ReplyErrorCode = (typeof REPLY_ERROR_CODES)[number];
 
@@ -47,6 +54,8 @@ export interface RequestEnvelope {
   readonly seq: number;
   readonly ack: number;
   readonly payload: JsonValue;
+  /** The envelope's MAC (64 hex), when the client holds a key from the server. */
+  readonly mac?: string;
 }
 
 export interface DoneReply {
@@ -79,6 +88,7 @@ export type ReplyBody =
 const clientId = v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_CLIENT_ID_LENGTH), v.regex(/^[A-Za-z0-9._:-]+$/));
 const seq = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
 const ack = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+const mac = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'a MAC is 64 lowercase hex characters'));
 
 /** Schema of a request envelope (the payload's JSON-ness is checked by the server's fingerprinting). */
 export const requestEnvelopeSchema: v.GenericSchema<unknown, RequestEnvelope> = v.pipe(
@@ -88,6 +98,7 @@ export const requestEnvelopeSchema: v.GenericSchema<unknown, RequestEnvelope> = 
     seq,
     ack,
     payload: v.custom<JsonValue>((value) => value !== undefined, 'payload is required'),
+    mac: v.exactOptional(mac),
   }),
   v.check((request) => request.ack < request.seq, 'ack must be below seq'),
 );

@@ -47,8 +47,12 @@ export interface RequestLogStore<E> {
    * when nothing was committed and the same id may be retried (store busy, connection lost).
    */
   execute(request: LoggedRequest, effect: E, options: StoreExecuteOptions): Promise<StoreOutcome>;
-  /** Deletes every client last seen before `before` (ms) with its records; resolves to how many. */
-  expire(before: number): Promise<number>;
+  /**
+   * Deletes every client last seen before `before` (ms) with its records, and every client whose
+   * watermark is still 0 (it never acknowledged a reply) last seen before `unacknowledgedBefore`
+   * when that is given; resolves to how many.
+   */
+  expire(before: number, unacknowledgedBefore?: number): Promise<number>;
   counts(): Promise<StoreCounts>;
   close(): Promise<void>;
 }

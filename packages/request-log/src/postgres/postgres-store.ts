@@ -280,12 +280,12 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         client.release(broken);
       }
     },
-    async expire(before) {
+    async expire(before, unacknowledgedBefore = before) {
       const result = await pool.query<{ n: string }>(
-        `WITH gone AS (DELETE FROM ${clients} WHERE last_seen < $1 RETURNING client_id),
+        `WITH gone AS (DELETE FROM ${clients} WHERE last_seen < $1 OR (ack = 0 AND last_seen < $2) RETURNING client_id),
               dropped AS (DELETE FROM ${records} r USING gone WHERE r.client_id = gone.client_id)
          SELECT count(*) AS n FROM gone`,
-        [before],
+        [before, unacknowledgedBefore],
       );
       return Number(result.rows[0]?.n ?? 0);
     },

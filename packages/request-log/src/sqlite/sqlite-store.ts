@@ -15,6 +15,12 @@
  * Effects are synchronous (better-sqlite3 is): they receive the `Database` and run inside the
  * open transaction; an effect that returns a promise fails with `ERR_ASYNC_EFFECT`.
  *
+ * A damaged file (`SQLITE_CORRUPT`, `SQLITE_NOTADB`) is not transient: retrying can never help,
+ * and answering `ERR_UNAVAILABLE` would keep clients retransmitting forever. The store then
+ * fails for good: the batch is rolled back, `onFatalError` is called once with an
+ * `ERR_STORE_FAILED` error, and every later request is refused with it (the request log answers
+ * `ERR_UNAVAILABLE`; the server is expected to stop).
+ *
  * Tables (prefix configurable): `<p>_clients(client_id PK, ack, last_seen)` and
  * `<p>_records(client_id, seq, fingerprint, payload, reply, PK(client_id, seq))`.
  */
@@ -48,6 +54,8 @@ export interface SqliteStoreOptions {
   readonly tablePrefix?: string;
   /** `PRAGMA busy_timeout` in ms. Default {@link DEFAULT_BUSY_TIMEOUT_MS}. */
   readonly busyTimeoutMs?: number;
+  /** Called once when the file turns out to be damaged (see the module comment). Default: none. */
+  readonly onFatalError?: (error: RequestLogError) => void;
 }
 
 export interface SqliteStore extends RequestLogStore<SqliteEffect> {
@@ -55,6 +63,22 @@ export interface SqliteStore extends RequestLogStore<SqliteEffect> {
   readonly db: Database.Database;
   /** Transactions committed so far (one per batch), for tests and benchmarks. */
   readonly commits: number;
+  /** The error the store failed with for good, if it did. */
+  readonly failure: RequestLogError | undefined;
+  /**
+   * Reports an error met outside the store's transactions (an effect's own reads): when it is a
+   * damaged file, the store fails as if its own statement had met it. Returns true then.
+   */
+  checkFatal(error: unknown): boolean;
+}
+
+/** SQLite's result codes for a damaged file. */
+const FATAL = /^SQLITE_(CORRUPT|NOTADB)/;
+
+/** True when `error` is better-sqlite3's report of a damaged file. */
+export function isSqliteCorruption(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && FATAL.test(code);
 }
 
 interface Pending {
@@ -115,8 +139,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
      ON CONFLICT (client_id) DO UPDATE SET ack = max(ack, excluded.ack), last_seen = max(last_seen, excluded.last_seen)`,
   );
   const collect = db.prepare<[string, number]>(`DELETE FROM ${records} WHERE client_id = ? AND seq <= ?`);
-  const expireRecords = db.prepare<[number]>(`DELETE FROM ${records} WHERE client_id IN (SELECT client_id FROM ${clients} WHERE last_seen < ?)`);
-  const expireClients = db.prepare<[number]>(`DELETE FROM ${clients} WHERE last_seen < ?`);
+  const expiring = `last_seen < ? OR (ack = 0 AND last_seen < ?)`;
+  const expireRecords = db.prepare<[number, number]>(`DELETE FROM ${records} WHERE client_id IN (SELECT client_id FROM ${clients} WHERE ${expiring})`);
+  const expireClients = db.prepare<[number, number]>(`DELETE FROM ${clients} WHERE ${expiring}`);
   const countClients = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${clients}`);
   const countRecords = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${records}`);
   const savepoint = db.prepare('SAVEPOINT request_log_item');
@@ -132,6 +157,16 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   let scheduled = false;
   let commits = 0;
   let closed = false;
+  let failure: RequestLogError | undefined;
+
+  /** Fails the store for good if `error` is a damaged file; returns true then. */
+  function checkFatal(error: unknown): boolean {
+    if (failure !== undefined) return true;
+    if (!isSqliteCorruption(error)) return false;
+    failure = new RequestLogError('ERR_STORE_FAILED', `the database file is damaged: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    options.onFatalError?.(failure);
+    return true;
+  }
 
   function runEffect(item: Pending): string {
     const { request, effect } = item;
@@ -145,6 +180,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     } catch (error) {
       effectRollback.run();
       effectRelease.run();
+      // A damaged file is the store's failure, not the effect's: never record it as the outcome.
+      if (isSqliteCorruption(error)) throw error;
       return failureBody(error);
     }
   }
@@ -199,14 +236,15 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         throw error;
       }
     } catch (error) {
-      for (const item of batch) item.reject(unavailable(error, 'transaction failed, nothing committed'));
+      const fatal = checkFatal(error);
+      for (const item of batch) item.reject(fatal && failure !== undefined ? failure : unavailable(error, 'transaction failed, nothing committed'));
       return;
     }
     batch.forEach((item, i) => {
       const result = results[i];
       if (result === undefined) return;
       if (result.ok) item.resolve(result.outcome);
-      else item.reject(unavailable(result.error, 'request rolled back'));
+      else item.reject(checkFatal(result.error) && failure !== undefined ? failure : unavailable(result.error, 'request rolled back'));
     });
   }
 
@@ -222,19 +260,24 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     get commits() {
       return commits;
     },
+    get failure() {
+      return failure;
+    },
+    checkFatal,
     execute(request, effect, executeOptions) {
       if (closed) return Promise.reject(new RequestLogError('ERR_CLOSED', 'store is closed'));
+      if (failure !== undefined) return Promise.reject(failure);
       return new Promise<StoreOutcome>((resolve, reject) => {
         queue.push({ request, effect, options: executeOptions, resolve, reject });
         schedule();
       });
     },
-    expire(before) {
-      const run = db.transaction((cutoff: number) => {
-        expireRecords.run(cutoff);
-        return expireClients.run(cutoff).changes;
+    expire(before, unacknowledgedBefore = before) {
+      const run = db.transaction((cutoff: number, unacknowledged: number) => {
+        expireRecords.run(cutoff, unacknowledged);
+        return expireClients.run(cutoff, unacknowledged).changes;
       });
-      return Promise.resolve(run.immediate(before));
+      return Promise.resolve(run.immediate(before, unacknowledgedBefore));
     },
     counts() {
       return Promise.resolve({ clients: countClients.get()?.n ?? 0, records: countRecords.get()?.n ?? 0 });

@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRequestLog } from '../../src/index.js';
+import { type RequestLogError, createRequestLog } from '../../src/index.js';
 import { type SqliteEffect, type SqliteStore, createSqliteStore } from '../../src/sqlite/index.js';
-import { type StoreHandle, codeOf, describeStoreConformance, request } from '../store-conformance.js';
+import { type StoreHandle, describeStoreConformance } from '@netlab/testing/compliance';
+import { codeOf, request } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netlab-request-log-'));
 let files = 0;
@@ -28,6 +29,7 @@ function open(path = join(dir, `db-${++files}.sqlite`)): Promise<SqliteHandle> {
         .get(account, amount)?.balance ?? null;
   return Promise.resolve({
     store,
+    createLog: (options) => createRequestLog({ ...options, store }),
     add,
     addThenThrow: (account, amount) => (db, payload, context) => {
       add(account, amount)(db, payload, context);
@@ -47,6 +49,40 @@ function open(path = join(dir, `db-${++files}.sqlite`)): Promise<SqliteHandle> {
 describeStoreConformance<SqliteEffect>({ name: 'SQLite', open: () => open() });
 
 describe('SQLite store', () => {
+  it('fails for good on a damaged file: never records the damage as the outcome, reports it once, refuses what follows', async () => {
+    const path = join(dir, `corrupt-${++files}.sqlite`);
+    const failures: RequestLogError[] = [];
+    const store = createSqliteStore({ database: path, onFatalError: (error) => failures.push(error) });
+    store.db.exec('CREATE TABLE big (k INTEGER PRIMARY KEY, v TEXT)');
+    const insert = store.db.prepare('INSERT INTO big (v) VALUES (?)');
+    store.db.transaction(() => {
+      for (let i = 0; i < 500; i++) insert.run('x'.repeat(200));
+    })();
+    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    const root = store.db.prepare<[], { rootpage: number }>(`SELECT rootpage FROM sqlite_schema WHERE name = 'big'`).get()?.rootpage ?? 0;
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.alloc(4096, 0xab), 0, 4096, 4096 * (root - 1));
+    closeSync(fd);
+    // Another connection's write makes the store's connection drop its page cache.
+    const other = new Database(path);
+    other.exec('CREATE TABLE poke (x)');
+    other.close();
+    const log = createRequestLog({ store, sweepIntervalMs: 0 });
+    const reads: SqliteEffect = (db) => db.prepare<[], { n: number }>('SELECT count(*) AS n FROM big').get()?.n ?? 0;
+    const reply = await log.execute(request('c1', 1, 0, { n: 1 }), reads);
+    expect(reply).toMatchObject({ status: 'error', code: 'ERR_UNAVAILABLE' });
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ code: 'ERR_STORE_FAILED' });
+    expect(store.failure?.message).toMatch(/damaged: database disk image is malformed/);
+    const later = await log.execute(request('c1', 2, 0, { n: 2 }), () => 1);
+    expect(later).toMatchObject({ status: 'error', code: 'ERR_UNAVAILABLE' });
+    expect(later.status === 'error' && later.message).toMatch(/damaged/);
+    expect(failures).toHaveLength(1);
+    // Nothing was recorded for the first request: no ERR_EFFECT_FAILED outcome "database disk image is malformed".
+    expect(store.db.prepare(`SELECT count(*) AS n FROM request_log_records`).get()).toEqual({ n: 0 });
+    store.db.close();
+  });
+
   it('uses WAL and synchronous=FULL by default', async () => {
     const h = await open();
     expect(h.store.db.pragma('journal_mode', { simple: true })).toBe('wal');

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { PostgresEffect } from '@netlab/request-log/postgres';
+import { describeLedgerConformance } from '@netlab/testing/compliance';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { generateBankKeySecret } from '../../src/bank-key.js';
 import { createPostgresAtmLedger } from '../../src/postgres/postgres-ledger.js';
-import { type LedgerHandle, TEST_ACCOUNTS, TEST_PIN_COST, describeLedgerConformance } from '../ledger-conformance.js';
+import { TEST_ACCOUNTS, TEST_PIN_COST, ledgerUnderTest } from '../ledger-harness.js';
 
 const url = process.env.NETLAB_PG_URL;
 const enabled = url !== undefined && url !== '';
@@ -18,30 +19,55 @@ afterAll(async () => {
   await admin.end();
 });
 
+/** Every row of every table of `schema`, as JSON lines. */
+async function dumpSchema(schema: string): Promise<string[]> {
+  const admin = new pg.Pool({ connectionString: url, max: 1 });
+  try {
+    const tables = await admin.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1`, [schema]);
+    const lines: string[] = [];
+    for (const { table_name: name } of tables.rows) {
+      const rows = await admin.query(`SELECT * FROM ${schema}."${name}"`);
+      for (const row of rows.rows) lines.push(`${name} ${JSON.stringify(row)}`);
+    }
+    return lines;
+  } finally {
+    await admin.end();
+  }
+}
+
 describe.skipIf(!enabled)('PostgreSQL', () => {
-  describeLedgerConformance<PostgresEffect>({
+  describeLedgerConformance({
     name: 'PostgreSQL',
-    async open({ sessionIdleMs }) {
+    open({ now, sessionIdleMs }) {
       const schema = `atm_${run}_${schemas.length + 1}`;
       schemas.push(schema);
-      const limits = sessionIdleMs === undefined ? {} : { sessionIdleMs };
-      const make = async (): Promise<LedgerHandle<PostgresEffect>> => {
-        const pool = new pg.Pool({ connectionString: url, max: 16 });
-        const ledger = await createPostgresAtmLedger({ pool, schema, accounts: TEST_ACCOUNTS, pinHashCost: TEST_PIN_COST, limits });
-        const close = async (): Promise<void> => {
-          await ledger.close();
-          await pool.end();
-        };
-        return { ledger, reopen: async () => { await close(); return make(); }, close };
-      };
-      return make();
+      const pools = new Set<pg.Pool>();
+      return ledgerUnderTest(
+        {
+          async open(options) {
+            const pool = new pg.Pool({ connectionString: url, max: 16 });
+            pools.add(pool);
+            const ledger = await createPostgresAtmLedger({ pool, schema, ...options });
+            return {
+              ...ledger,
+              async close() {
+                await ledger.close();
+                await pool.end();
+              },
+            };
+          },
+          dump: () => dumpSchema(schema),
+        },
+        now,
+        sessionIdleMs,
+      );
     },
   });
 
   it('keeps the journal append-only', async () => {
     const schema = `atm_${run}_${schemas.length + 1}`;
     schemas.push(schema);
-    const ledger = await createPostgresAtmLedger({ pool: url ?? '', schema, accounts: TEST_ACCOUNTS, pinHashCost: TEST_PIN_COST });
+    const ledger = await createPostgresAtmLedger({ pool: url ?? '', schema, accounts: TEST_ACCOUNTS, pinHashCost: TEST_PIN_COST, bankKey: generateBankKeySecret() });
     try {
       await ledger.pool.query(`INSERT INTO ${schema}.atm_journal (at, terminal, seq, op, code) VALUES (1, 't', 1, 'balance', 'APPROVED')`);
       await expect(ledger.pool.query(`DELETE FROM ${schema}.atm_journal`)).rejects.toThrow(/append-only/);
@@ -49,5 +75,12 @@ describe.skipIf(!enabled)('PostgreSQL', () => {
     } finally {
       await ledger.close();
     }
+  });
+
+  it('refuses to open a schema with another bank key', async () => {
+    const schema = `atm_${run}_${schemas.length + 1}`;
+    schemas.push(schema);
+    await (await createPostgresAtmLedger({ pool: url ?? '', schema, pinHashCost: TEST_PIN_COST, bankKey: generateBankKeySecret() })).close();
+    await expect(createPostgresAtmLedger({ pool: url ?? '', schema, pinHashCost: TEST_PIN_COST, bankKey: generateBankKeySecret() })).rejects.toMatchObject({ code: 'ERR_WRONG_BANK_KEY' });
   });
 });

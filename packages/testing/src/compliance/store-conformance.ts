@@ -1,24 +1,54 @@
 /**
- * The one conformance suite every store runs (memory, SQLite, PostgreSQL). A store harness
- * supplies the store and three effects over a tiny "accounts" table in the store's own
- * transactional space, so the suite can check that effects and records commit together.
+ * The request-log store conformance suite: one set of scenarios every store runs (memory,
+ * SQLite and PostgreSQL in `@netlab/request-log`, and a user's own). A harness supplies the store
+ * wrapped in a request log, plus three effects over a tiny "accounts" table in the store's own
+ * transactional space, so the suite can check that effects and records commit together: fresh
+ * requests, byte-identical duplicates, key order, mismatch fields, STALE and collection,
+ * rolled-back failing effects, window limits, concurrent duplicates, records surviving a crash,
+ * lease expiry and bounded records.
+ *
+ * Structural: the suite depends on no netlab package; `createRequestLog` of
+ * `@netlab/request-log` satisfies {@link StoreHandle.createLog}. Import it from a vitest file
+ * (vitest is this subpath's peer dependency):
+ *
+ *     describeStoreConformance({ name: 'mine', open: async () => ({ store, createLog: (o) => createRequestLog({ ...o, store }), … }) });
  */
 import { describe, expect, it } from 'vitest';
-import {
-  type JsonValue,
-  type ReplyEnvelope,
-  type RequestEnvelope,
-  type RequestLog,
-  type RequestLogStore,
-  createRequestLog,
-  parseReplyBody,
-} from '../src/index.js';
+import type { WireReply, WireRequest } from './atm-terminal.js';
+
+/** The request log's counters the suite reads. */
+export interface StoreLogStats {
+  readonly fresh: number;
+  readonly duplicates: number;
+  readonly mismatches: number;
+  readonly expired: number;
+  readonly swept: number;
+}
+
+/** A request log over the store under test. */
+export interface StoreLogUnderTest<E> {
+  execute(request: WireRequest, effect: E): Promise<WireReply>;
+  sweep(): Promise<number>;
+  stats(): StoreLogStats;
+}
+
+/** Options the suite creates its logs with. */
+export interface StoreLogOptions {
+  readonly sweepIntervalMs: number;
+  readonly maxInFlight?: number;
+  readonly leaseMs?: number;
+  readonly unacknowledgedLeaseMs?: number;
+  readonly now?: () => number;
+}
 
 export interface StoreHandle<E> {
-  readonly store: RequestLogStore<E>;
+  /** The store's sizes. */
+  readonly store: { counts(): Promise<{ readonly clients: number; readonly records: number }> };
+  /** A request log over this handle's store. */
+  createLog(options: StoreLogOptions): StoreLogUnderTest<E>;
   /** Adds `amount` to `account` (creating it at 0) and returns the new balance. */
   add(account: string, amount: number): E;
-  /** Adds `amount`, then throws: the write must be rolled back. */
+  /** Adds `amount`, then throws `boom`: the write must be rolled back. */
   addThenThrow(account: string, amount: number): E;
   balance(account: string): Promise<number>;
   /** Simulates a crash: drops everything in process memory, reopens the same durable state. */
@@ -31,35 +61,35 @@ export interface StoreHarness<E> {
   open(): Promise<StoreHandle<E>>;
 }
 
-export function request(clientId: string, seq: number, ack: number, payload: JsonValue): RequestEnvelope {
+function request(clientId: string, seq: number, ack: number, payload: unknown): WireRequest {
   return { kind: 'request', clientId, seq, ack, payload };
 }
 
-export function valueOf(reply: ReplyEnvelope): JsonValue {
+function valueOf(reply: WireReply): unknown {
   if (reply.status !== 'done') throw new Error(`expected a done reply, got ${reply.code}`);
-  const body = parseReplyBody(reply.body);
-  if (!body.ok) throw new Error(`effect failed: ${body.error.message}`);
+  const body = JSON.parse(reply.body) as { ok: boolean; value?: unknown; error?: { message: string } };
+  if (!body.ok) throw new Error(`effect failed: ${body.error?.message ?? '?'}`);
   return body.value;
 }
 
-export function codeOf(reply: ReplyEnvelope): string {
+function codeOf(reply: WireReply): string {
   return reply.status === 'error' ? reply.code : 'done';
 }
 
+/** Registers the suite for `harness`. */
 export function describeStoreConformance<E>(harness: StoreHarness<E>): void {
   async function withLog(
-    run: (log: RequestLog<E>, handle: StoreHandle<E>) => Promise<void>,
-    options: { maxInFlight?: number; leaseMs?: number; now?: () => number } = {},
+    run: (log: StoreLogUnderTest<E>, handle: StoreHandle<E>) => Promise<void>,
+    options: { maxInFlight?: number; leaseMs?: number; unacknowledgedLeaseMs?: number; now?: () => number } = {},
   ): Promise<void> {
     const handle = await harness.open();
-    const log = createRequestLog<E>({ store: handle.store, sweepIntervalMs: 0, ...options });
+    const log = handle.createLog({ sweepIntervalMs: 0, ...options });
     try {
       await run(log, handle);
     } finally {
       await handle.close();
     }
   }
-
   describe(`${harness.name} store conformance`, () => {
     it('runs a fresh request once and replies with its value', async () => {
       await withLog(async (log, h) => {
@@ -116,7 +146,7 @@ export function describeStoreConformance<E>(harness: StoreHarness<E>): void {
       await withLog(async (log, h) => {
         const first = await log.execute(request('c1', 1, 0, { n: 1 }), h.addThenThrow('a', 9));
         expect(first.status).toBe('done');
-        const body = first.status === 'done' ? parseReplyBody(first.body) : undefined;
+        const body: unknown = first.status === 'done' ? JSON.parse(first.body) : undefined;
         expect(body).toMatchObject({ ok: false, error: { code: 'ERR_EFFECT_FAILED', message: 'boom' } });
         expect(await h.balance('a')).toBe(0);
         const again = await log.execute(request('c1', 1, 0, { n: 1 }), h.add('a', 9));
@@ -150,11 +180,11 @@ export function describeStoreConformance<E>(harness: StoreHarness<E>): void {
 
     it('keeps records across a crash: after reopening, a retransmission replays and does not re-run', async () => {
       const h1 = await harness.open();
-      const log1 = createRequestLog<E>({ store: h1.store, sweepIntervalMs: 0 });
+      const log1 = h1.createLog({ sweepIntervalMs: 0 });
       const first = await log1.execute(request('c1', 1, 0, { n: 1 }), h1.add('a', 4));
       const h2 = await h1.reopen();
       try {
-        const log2 = createRequestLog<E>({ store: h2.store, sweepIntervalMs: 0 });
+        const log2 = h2.createLog({ sweepIntervalMs: 0 });
         const again = await log2.execute(request('c1', 1, 0, { n: 1 }), h2.add('a', 4));
         expect(again).toMatchObject({ status: 'done', replay: true });
         expect(again.status === 'done' && first.status === 'done' && again.body === first.body).toBe(true);
@@ -184,6 +214,24 @@ export function describeStoreConformance<E>(harness: StoreHarness<E>): void {
       );
     });
 
+    it('forgets clients that never acknowledged a reply after the shorter unacknowledged lease, and keeps the others', async () => {
+      let clock = 1_000;
+      await withLog(
+        async (log, h) => {
+          await log.execute(request('once', 1, 0, { n: 1 }), h.add('a', 1));
+          await log.execute(request('twice', 1, 0, { n: 1 }), h.add('b', 1));
+          await log.execute(request('twice', 2, 1, { n: 2 }), h.add('b', 1));
+          clock += 200; // past the unacknowledged lease (100), far inside the lease (10,000)
+          expect(await log.sweep()).toBe(1);
+          expect(await h.store.counts()).toEqual({ clients: 1, records: 1 });
+          const again = await log.execute(request('twice', 2, 1, { n: 2 }), h.add('b', 1));
+          expect(again).toMatchObject({ status: 'done', replay: true });
+          expect(await h.balance('b')).toBe(2);
+        },
+        { leaseMs: 10_000, unacknowledgedLeaseMs: 100, now: () => clock },
+      );
+    });
+
     it('refuses a payload that is not JSON', async () => {
       await withLog(async (log, h) => {
         const reply = await log.execute(request('c1', 1, 0, { amount: Number.NaN }), h.add('a', 1));
@@ -199,7 +247,7 @@ export function describeStoreConformance<E>(harness: StoreHarness<E>): void {
       await withLog(
         async (log, h) => {
           for (let round = 0; round < rounds; round++) {
-            const batch: Promise<ReplyEnvelope>[] = [];
+            const batch: Promise<WireReply>[] = [];
             for (let c = 0; c < clients; c++) {
               for (let k = 1; k <= window; k++) {
                 const seq = round * window + k;
