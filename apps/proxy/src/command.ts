@@ -182,6 +182,7 @@ async function run(values: Values): Promise<void> {
           });
   } catch (error) {
     if (isFaultError(error, 'ERR_LISTEN')) throw new CliError('ERR_LISTEN', error.message, { cause: error });
+    if (isFaultError(error, 'ERR_UPSTREAM_IS_SELF')) throw new CliError('ERR_USAGE', error.message.replace('point the upstream', 'point --upstream'), { cause: error });
     if (isFaultError(error, 'ERR_INVALID_OPTION')) throw new CliError('ERR_USAGE', error.message, { cause: error });
     throw error;
   }

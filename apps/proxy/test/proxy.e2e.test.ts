@@ -135,6 +135,19 @@ describe('netlab proxy (real process)', () => {
     expect(result.stderr.trim()).toMatch(/^error: cannot listen on tcp:\/\/127\.0\.0\.1:\d+: EADDRINUSE$/);
   });
 
+  for (const protocol of ['tcp', 'udp'] as const) {
+    it(`defect 12: refuses --upstream equal to --listen (${protocol}) with one error line`, TIMEOUT, async () => {
+      const taken = protocol === 'tcp' ? await tcpEchoServer() : await udpEchoServer();
+      await cleanups.pop()?.(); // free the port again: now it is a port nobody listens on
+      for (const upstream of [`127.0.0.1:${taken}`, `localhost:${taken}`]) {
+        const result = await runTs(MAIN, ['--protocol', protocol, '--listen', `127.0.0.1:${taken}`, '--upstream', upstream], { timeoutMs: 20_000 });
+        expect(result.code).not.toBe(0);
+        expect(result.stdout).toBe('');
+        expect(result.stderr.trim()).toMatch(/^error: the upstream .* is this proxy's own (tcp|udp) address 127\.0\.0\.1:\d+: traffic would loop back into the proxy forever; point --upstream at the real server$/);
+      }
+    });
+  }
+
   it('documents every impairment with its unit and default in --help', TIMEOUT, async () => {
     const result = await runTs(MAIN, ['--help'], { timeoutMs: 20_000 });
     expect(result.code).toBe(0);

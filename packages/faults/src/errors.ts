@@ -15,6 +15,12 @@ export const FAULT_ERROR_CODES = {
   ERR_CONNECTION_RESET: 'connection reset by the fault injector',
   /** A wrapper or proxy was used after `close()`. */
   ERR_CLOSED: 'already closed',
+  /** The upstream is the proxy's own listening address: every datagram or connection would loop back into it. */
+  ERR_UPSTREAM_IS_SELF: 'upstream is the proxy itself',
+  /** A toxic (control API, scenario file) has an unknown type, an unknown attribute or a bad value. */
+  ERR_INVALID_TOXIC: 'invalid toxic',
+  /** A scenario file could not be read, parsed or validated (the message names the line). */
+  ERR_CONFIG: 'invalid scenario file',
 } as const;
 
 export type FaultErrorCode = keyof typeof FAULT_ERROR_CODES;

@@ -18,6 +18,7 @@ import { type Direction, type FaultCounters, addCounters, createFaultCounters, s
 import { FaultError } from './errors.js';
 import { type FaultProxy, type ProxyEvent, type ProxyStats, formatAddress } from './proxy-events.js';
 import { createPrng } from './prng.js';
+import { assertNotSelf } from './self-upstream.js';
 import { DEFAULT_SEED, type StreamFaults, createStreamFaults } from './stream-faults.js';
 import { type StreamImpairmentOptions, resolveStreamImpairments } from './stream-impairments.js';
 import { checkInteger, checkNumber, checkProbability } from './validate.js';
@@ -217,6 +218,12 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
     });
   });
   const address = server.address() as net.AddressInfo;
+  try {
+    await assertNotSelf('tcp', address.address, address.port, options.upstreamHost, options.upstreamPort);
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+    throw error;
+  }
   let closing: Promise<FaultCounters> | undefined;
 
   const current = (): FaultCounters => {

@@ -23,6 +23,7 @@ import { type DatagramImpairmentOptions, resolveDatagramImpairments } from './da
 import { FaultError } from './errors.js';
 import { type FaultProxy, type ProxyEvent, type ProxyStats, formatAddress } from './proxy-events.js';
 import { createPrng } from './prng.js';
+import { assertNotSelf } from './self-upstream.js';
 import { DEFAULT_SEED } from './stream-faults.js';
 import { checkInteger } from './validate.js';
 
@@ -189,6 +190,13 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
       resolve();
     });
   });
+  const bound = listener.address();
+  try {
+    await assertNotSelf('udp', bound.address, bound.port, options.upstreamHost, options.upstreamPort);
+  } catch (error) {
+    await new Promise<void>((resolve) => listener.close(() => { resolve(); }));
+    throw error;
+  }
   listener.on('error', () => undefined); // send errors to a vanished client are not the proxy's failure
 
   const sweeper = setInterval(
