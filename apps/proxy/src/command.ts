@@ -143,8 +143,13 @@ function describeEvent(event: ProxyEvent): string {
       return `proxy: ${event.error.message}`;
     case 'closed-by-fault':
       return `proxy: #${event.id} ${event.peer} closed by ${event.reason}`;
-    default:
+    case 'open':
+    case 'close':
+    case 'reset':
+    case 'evicted':
       return `proxy: #${event.id} ${event.peer} ${event.type}`;
+    default:
+      return '';
   }
 }
 
@@ -157,7 +162,8 @@ async function run(values: Values): Promise<void> {
   const seed = num(values.seed) ?? randomInt(0, 2 ** 31);
   const verbose = values.verbose === true;
   const onEvent = (event: ProxyEvent): void => {
-    if (verbose || event.type === 'upstream-error') process.stderr.write(`${describeEvent(event)}\n`);
+    const line = verbose || event.type === 'upstream-error' ? describeEvent(event) : '';
+    if (line !== '') process.stderr.write(`${line}\n`);
   };
   const common = { host: listen.host, port: listen.port, upstreamHost: upstream.host, upstreamPort: upstream.port, seed, onEvent };
   let proxy: FaultProxy;
