@@ -68,3 +68,5 @@ export {
   eventToJson,
 } from './control-api.js';
 export type { ControlApi, ControlApiOptions } from './control-api.js';
+export { MAX_TIMELINE_MS, MAX_TIMELINE_STEPS, loadScenario, parseDurationMs, parseScenario, runTimeline } from './scenario.js';
+export type { Scenario, TimelineAction, TimelineReport, TimelineRun, TimelineStep } from './scenario.js';

@@ -46,6 +46,17 @@ export interface ProxyJson {
 /** What a registry reports beyond the proxies' own events. */
 export type RegistryEvent =
   | { readonly type: 'proxy'; readonly proxy: string; readonly action: 'created' | 'deleted' | 'enabled' | 'disabled' | 'restarted'; readonly time: number }
+  | {
+      readonly type: 'timeline';
+      readonly proxy: string;
+      readonly action: string;
+      readonly toxic?: string;
+      /** When the step was due, ms from the start of the run, and its line in the scenario file. */
+      readonly atMs: number;
+      readonly line: number;
+      readonly time: number;
+      readonly error?: string;
+    }
   | (ProxyEvent & { readonly proxy: string });
 
 export interface ProxyRegistryOptions {
@@ -129,6 +140,8 @@ export interface ProxyRegistry {
   counters(name: string): { counters: FaultCounters; sessions: number; open: number; upstreamErrors: number };
   protocolOf(name: string): 'tcp' | 'udp';
   subscribe(listener: (event: RegistryEvent) => void, options?: EventSubscription): () => void;
+  /** Sends an event of the registry's own (a scenario step) to the listeners. */
+  announce(event: RegistryEvent): void;
   close(): Promise<void>;
   readonly maxToxics: number;
 }
@@ -391,6 +404,7 @@ export function createProxyRegistry(options: ProxyRegistryOptions = {}): ProxyRe
         if (listeners.size === 0 || (data && dataListeners === 0)) for (const m of proxies.values()) subscribeProxy(m);
       };
     },
+    announce: emit,
     async close() {
       for (const m of proxies.values()) await stop(m);
       proxies.clear();

@@ -94,13 +94,14 @@ const ToxicInput = v.strictObject({
 });
 
 /** The first valibot issue as `field: message`. */
-export function describeIssue(issues: readonly v.BaseIssue<unknown>[], what: string): string {
+export function describeIssue(issues: readonly v.BaseIssue<unknown>[], what: string, withPath = true): string {
   const issue = issues[0];
   if (issue === undefined) return `invalid ${what}`;
   const path = issue.path?.map((item) => String(item.key)).join('.') ?? '';
   if (issue.type === 'strict_object' || issue.kind === 'validation' && issue.type === 'never') {
     return `unknown field "${path}" in ${what}`;
   }
+  if (!withPath) return issue.message;
   return path === '' ? `${issue.message} in ${what}` : `${path}: ${issue.message}`;
 }
 
