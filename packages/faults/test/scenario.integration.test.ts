@@ -20,7 +20,7 @@ async function socket(onMessage: (socket: dgram.Socket, message: Buffer, rinfo: 
 
 describe('scenario timeline over real sockets', () => {
   it('adds loss for a while, then a partition, then heals, and reports each step as an event', async () => {
-    const server = await socket((s, message, rinfo) => s.send(message, rinfo.port, rinfo.address));
+    const server = await socket((s, message, rinfo) => { s.send(message, rinfo.port, rinfo.address); });
     const replies: string[] = [];
     const client = await socket((_s, message) => replies.push(message.toString()));
     const scenario = parseScenario(`
