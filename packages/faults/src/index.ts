@@ -57,7 +57,7 @@ export type { SharedToxicType, TcpToxicType, Toxic, ToxicStream, ToxicType, UdpT
 export type { ToxicStats } from './toxic-board.js';
 export { isSelfUpstream } from './self-upstream.js';
 export { DEFAULT_MAX_PROXIES, DEFAULT_MAX_TOXICS, createProxyRegistry, parseAddress } from './proxy-registry.js';
-export type { ProxyInput, ProxyJson, ProxyRegistry, ProxyRegistryOptions, RegistryEvent } from './proxy-registry.js';
+export type { ProxyInput, ProxyJson, ProxyRegistry, ProxyRegistryOptions, ProxyStarter, RegistryEvent } from './proxy-registry.js';
 export {
   DEFAULT_API_HOST,
   DEFAULT_API_PORT,

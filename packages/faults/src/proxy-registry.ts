@@ -73,8 +73,19 @@ export interface ProxyRegistryOptions {
 export const DEFAULT_MAX_PROXIES = 100;
 export const DEFAULT_MAX_TOXICS = 50;
 
+/** Starts the proxy of a definition (the registry's default: a plain TCP or UDP fault proxy). */
+export type ProxyStarter = (options: {
+  readonly host: string;
+  readonly port: number;
+  readonly upstreamHost: string;
+  readonly upstreamPort: number;
+  readonly seed: number;
+  readonly toxics: readonly Toxic[];
+}) => Promise<FaultProxy>;
+
 interface Managed {
   readonly name: string;
+  readonly starter: ProxyStarter | undefined;
   readonly protocol: 'tcp' | 'udp';
   listen: { host: string; port: number };
   upstream: { host: string; port: number };
@@ -127,6 +138,8 @@ export interface ProxyRegistry {
   /** The running proxy, or undefined when disabled. Throws 404. */
   running(name: string): FaultProxy | undefined;
   create(input: unknown): Promise<ProxyJson>;
+  /** Like `create`, with a starter of the caller's (the CLI's flag impairments under the toxics). */
+  createWith(input: unknown, starter: ProxyStarter): Promise<ProxyJson>;
   /** toxiproxy's populate: validate all, then add or replace each. */
   populate(input: unknown): Promise<ProxyJson[]>;
   update(name: string, input: unknown): Promise<ProxyJson>;
@@ -188,7 +201,8 @@ export function createProxyRegistry(options: ProxyRegistryOptions = {}): ProxyRe
   const start = async (m: Managed): Promise<void> => {
     const common = { host: m.listen.host, port: m.listen.port, upstreamHost: m.upstream.host, upstreamPort: m.upstream.port, seed: m.seed, toxics: m.toxics };
     try {
-      m.proxy = m.protocol === 'udp' ? await createUdpFaultProxy(common) : await createTcpFaultProxy(common);
+      if (m.starter !== undefined) m.proxy = await m.starter(common);
+      else m.proxy = m.protocol === 'udp' ? await createUdpFaultProxy(common) : await createTcpFaultProxy(common);
     } catch (error) {
       if (isFaultError(error, 'ERR_LISTEN')) throw fail(409, error.message, error);
       if (isFaultError(error)) throw fail(400, error.message, error);
@@ -229,7 +243,7 @@ export function createProxyRegistry(options: ProxyRegistryOptions = {}): ProxyRe
   };
 
   /** Validates a create/populate body into a definition (not started). */
-  const define = (body: ProxyInput, where: string): { m: Managed; enabled: boolean } => {
+  const define = (body: ProxyInput, where: string, starter?: ProxyStarter): { m: Managed; enabled: boolean } => {
     if (body.name === undefined) throw fail(400, `missing required field: name${where}`);
     if (body.upstream === undefined) throw fail(400, `missing required field: upstream${where}`);
     const listen = parseAddress(body.listen ?? '127.0.0.1:0', 'listen', true);
@@ -240,6 +254,7 @@ export function createProxyRegistry(options: ProxyRegistryOptions = {}): ProxyRe
     const protocol = body.protocol ?? 'tcp';
     const m: Managed = {
       name: body.name,
+      starter,
       protocol,
       listen,
       upstream,
@@ -269,6 +284,12 @@ export function createProxyRegistry(options: ProxyRegistryOptions = {}): ProxyRe
     protocolOf: (name) => find(name).protocol,
     async create(input) {
       const { m, enabled } = define(parseProxyInput(input), '');
+      if (proxies.has(m.name)) throw fail(409, 'proxy already exists');
+      await add(m, enabled);
+      return toJson(m);
+    },
+    async createWith(input, starter) {
+      const { m, enabled } = define(parseProxyInput(input), '', starter);
       if (proxies.has(m.name)) throw fail(409, 'proxy already exists');
       await add(m, enabled);
       return toJson(m);
