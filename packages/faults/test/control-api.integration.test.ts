@@ -499,6 +499,28 @@ describe('control API: netlab additions over real sockets', () => {
     expect((await statsOf(api, 'step')).counters.upstream.overflowed).toBe(1);
   });
 
+  it('holds a TCP chunk, steps it to the server, holds the echo, and steps it to the client', async () => {
+    const upstream = await echoServer();
+    const api = await startApi();
+    const created = (await raw(api, 'POST', '/proxies', JSON.stringify({ name: 'th', upstream: `127.0.0.1:${upstream.port}` }))).json as { listen: string };
+    const line = await connect(Number(created.listen.split(':').at(-1)));
+    await line.roundTrip('before\n');
+    await raw(api, 'POST', '/proxies/th/hold');
+    const reply = line.roundTrip('held line\n');
+    const unitsHeld = async (n: number): Promise<void> => {
+      const end = performance.now() + 5000;
+      while (((await raw(api, 'GET', '/proxies/th/hold')).json as { units: number }).units !== n) if (performance.now() > end) throw new Error(`not ${n} held`);
+    };
+    await unitsHeld(1);
+    expect(upstream.received()).toBe('before\n');
+    expect((await raw(api, 'POST', '/proxies/th/step', JSON.stringify({ count: 1 }))).json).toMatchObject({ released: 1 });
+    await until(() => upstream.received() === 'before\nheld line\n', 5000, 'the held line at the server');
+    await unitsHeld(1); // the echo, held on its way back
+    await raw(api, 'POST', '/proxies/th/step');
+    await expect(reply).resolves.toBe('held line\n');
+    expect((await raw(api, 'POST', '/proxies/th/step', JSON.stringify({ count: 0 }))).status).toBe(400);
+  });
+
   it('streams fault, held and data events as JSON over server-sent events', async () => {
     const api = await startApi();
     const { serverPort, replies, client } = await udpPair();
