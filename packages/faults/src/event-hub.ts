@@ -14,8 +14,11 @@ export interface EventHub {
   subscribe(listener: (event: ProxyEvent) => void, options?: EventSubscription): () => void;
 }
 
-/** Creates a hub, with `initial` (the `onEvent` option) as a first listener that never wants data. */
-export function createEventHub(initial?: (event: ProxyEvent) => void): EventHub {
+/**
+ * Creates a hub, with `initial` (the `onEvent` option) as a first listener that never wants data;
+ * `onChange` runs whenever a listener comes or goes (the proxies then attach or detach observers).
+ */
+export function createEventHub(initial?: (event: ProxyEvent) => void, onChange?: () => void): EventHub {
   const listeners = new Map<(event: ProxyEvent) => void, boolean>();
   let dataListeners = 0;
   if (initial !== undefined) listeners.set(initial, false);
@@ -37,8 +40,11 @@ export function createEventHub(initial?: (event: ProxyEvent) => void): EventHub 
       const data = options.data === true;
       listeners.set(listener, data);
       if (data) dataListeners++;
+      onChange?.();
       return () => {
-        if (listeners.delete(listener) && data) dataListeners--;
+        if (!listeners.delete(listener)) return;
+        if (data) dataListeners--;
+        onChange?.();
       };
     },
   };

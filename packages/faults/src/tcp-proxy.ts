@@ -80,6 +80,8 @@ interface Connection {
   readonly link: LinkToxics;
   /** Recomputes both directions' options from the live toxics. */
   readonly reconfigure: () => void;
+  /** Attaches (true) or detaches the decision observers. */
+  readonly observe: (on: boolean) => void;
 }
 
 /** Starts a TCP fault proxy; resolves once it listens. Rejects with ERR_LISTEN or ERR_INVALID_OPTION. */
@@ -96,7 +98,16 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
   const connectTimeoutMs = checkNumber('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, 1);
   checkInteger('upstreamPort', options.upstreamPort, 1, 65535);
   const upstreamAddress = formatAddress(options.upstreamHost, options.upstreamPort);
-  const hub = createEventHub(options.onEvent);
+  // Decisions are observed only while someone uses them (a listener, or toxics to count):
+  // with neither, the models build no decision objects at all.
+  const observing = (): boolean => hub.active || board.list().length > 0;
+  const syncObservers = (): void => {
+    const on = observing();
+    for (const conn of open) conn.observe(on);
+  };
+  const hub = createEventHub(options.onEvent, () => {
+    syncObservers();
+  });
   const emit = (event: ProxyEvent): void => {
     hub.emit(event);
   };
@@ -201,13 +212,16 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
           },
         },
       });
-      faults.observe((decision: FaultDecision) => {
+      return faults;
+    };
+    const observerFor =
+      (direction: Direction) =>
+      (decision: FaultDecision): void => {
         const now = Date.now();
         const toxics = board.record(link, direction, decision, now);
         if (hub.active) emit({ type: 'fault', id, peer, direction, time: now, seed, toxics, decision });
-      });
-      return faults;
-    };
+      };
+    const observers = { up: observerFor('up'), down: observerFor('down') };
     const conn: Connection = {
       id,
       up: faultsFor('up', upstream, client),
@@ -219,7 +233,12 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
         conn.up.reconfigure(optionsFor('up'));
         conn.down.reconfigure(optionsFor('down'));
       },
+      observe: (on) => {
+        conn.up.observe(on ? observers.up : undefined);
+        conn.down.observe(on ? observers.down : undefined);
+      },
     };
+    conn.observe(observing());
     open.add(conn);
 
     function stopFaults(): void {
@@ -353,6 +372,7 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
     setToxics(toxics) {
       board.set(toxics.map((toxic) => parseToxic(toxic, 'tcp')), Date.now());
       for (const conn of open) conn.reconfigure();
+      syncObservers();
       emit({ type: 'toxics', time: Date.now(), toxics: board.list().map((toxic) => toxic.name), links: open.size * 2 });
       return open.size * 2;
     },

@@ -74,6 +74,8 @@ interface Client {
   readonly up: DatagramFaults;
   readonly down: DatagramFaults;
   readonly link: LinkToxics;
+  /** Attaches (true) or detaches the decision observers. */
+  readonly observe: (on: boolean) => void;
   lastSeen: number;
 }
 
@@ -92,7 +94,15 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
   checkInteger('upstreamPort', options.upstreamPort, 1, 65535);
   const listenHost = options.host ?? '127.0.0.1';
   const upstreamAddress = formatAddress(options.upstreamHost, options.upstreamPort);
-  const hub = createEventHub(options.onEvent);
+  // Decisions are observed only while someone uses them (a listener, or toxics to count).
+  const observing = (): boolean => hub.active || board.list().length > 0;
+  const syncObservers = (): void => {
+    const on = observing();
+    for (const client of clients.values()) client.observe(on);
+  };
+  const hub = createEventHub(options.onEvent, () => {
+    syncObservers();
+  });
   const emit = (event: ProxyEvent): void => {
     hub.emit(event);
   };
@@ -178,6 +188,19 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
       socket,
       lastSeen: performance.now(),
       link,
+      observe: (on) => {
+        for (const direction of ['up', 'down'] as const) {
+          client[direction].observe(
+            on
+              ? (decision: FaultDecision) => {
+                  const now = Date.now();
+                  const toxics = board.record(link, direction, decision, now);
+                  if (hub.active) emit({ type: 'fault', id, peer, direction, time: now, seed, toxics, decision });
+                }
+              : undefined,
+          );
+        }
+      },
       up: createDatagramFaults({
         ...datagramOptionsWith(up, link.applying('up')),
         prng: prng.fork('up'),
@@ -199,13 +222,7 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
         },
       }),
     };
-    for (const direction of ['up', 'down'] as const) {
-      client[direction].observe((decision: FaultDecision) => {
-        const now = Date.now();
-        const toxics = board.record(link, direction, decision, now);
-        if (hub.active) emit({ type: 'fault', id, peer, direction, time: now, seed, toxics, decision });
-      });
-    }
+    client.observe(observing());
     socket.on('message', (datagram) => {
       if (clients.get(key) === client) send(client, 'down', datagram);
     });
@@ -316,6 +333,7 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
         client.up.reconfigure(datagramOptionsWith(up, client.link.applying('up')));
         client.down.reconfigure(datagramOptionsWith(down, client.link.applying('down')));
       }
+      syncObservers();
       emit({ type: 'toxics', time: Date.now(), toxics: board.list().map((toxic) => toxic.name), links: clients.size * 2 });
       return clients.size * 2;
     },
