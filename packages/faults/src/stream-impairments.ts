@@ -170,6 +170,8 @@ export function createStreamImpairments(options: StreamImpairmentOptions, prng: 
   let resetArmed = resetRng.chance(o.resetPeer);
   const fromOpen = (): boolean => o.resetPeerAfterMs > 0 && !o.resetPeerAfterData;
   let resetAt = resetArmed && fromOpen() ? now + o.resetPeerAfterMs : undefined;
+  // Once data has been swallowed for a reset, the reset must happen: a stream never continues with a gap.
+  let resetTriggered = false;
   let timeoutAt = o.timeoutMs > 0 ? now + o.timeoutMs : undefined;
   let queue: Entry[] = [];
   let head = 0;
@@ -225,11 +227,12 @@ export function createStreamImpairments(options: StreamImpairmentOptions, prng: 
     push(input, t) {
       if (finished || ended) return;
       const offset = received;
-      if (resetArmed && !fromOpen()) {
+      if ((resetArmed && !fromOpen()) || resetTriggered) {
         // reset_peer at the first data (plus its timeout in toxiproxy's timing): nothing more passes.
         received += input.length;
         counters.received++;
         resetAt ??= t + (o.resetPeerAfterData ? o.resetPeerAfterMs : 0);
+        resetTriggered = true;
         counters.dropped++;
         if (observer !== undefined) decide({ decision: 'dropped', cause: 'reset_peer', offset, length: input.length });
         return;
@@ -344,7 +347,7 @@ export function createStreamImpairments(options: StreamImpairmentOptions, prng: 
       const wasStalled = stalled();
       o = next;
       refreshRates();
-      if (next.resetPeer !== prev.resetPeer || next.resetPeerAfterMs !== prev.resetPeerAfterMs || next.resetPeerAfterData !== prev.resetPeerAfterData) {
+      if (!resetTriggered && (next.resetPeer !== prev.resetPeer || next.resetPeerAfterMs !== prev.resetPeerAfterMs || next.resetPeerAfterData !== prev.resetPeerAfterData)) {
         const wasArmed = resetArmed;
         resetArmed = next.resetPeer >= 1 ? true : next.resetPeer <= 0 ? false : resetRng.chance(next.resetPeer);
         if (!resetArmed) resetAt = undefined;

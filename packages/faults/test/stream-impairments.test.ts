@@ -224,4 +224,13 @@ describe('createStreamImpairments', () => {
     ]);
     expect(model.counters.sliced).toBe(2);
   });
+
+  it('still resets when reset_peer is removed after it swallowed data: never a gap in the stream', () => {
+    const model = createStreamImpairments({ resetPeer: 1, resetPeerAfterMs: 50, resetPeerAfterData: true }, createPrng(18), 0);
+    model.push(bytes(3), 10);
+    model.reconfigure({}, 20);
+    model.push(bytes(3, 3), 30);
+    expect(model.take(59)).toEqual([]);
+    expect(model.take(60)).toEqual([{ kind: 'reset' }]);
+  });
 });
