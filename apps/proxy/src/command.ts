@@ -71,13 +71,15 @@ Examples:
 
 const collect = (value: string, previous: readonly string[] = []): string[] => [...previous, value];
 
-/** Options shared by `proxy` and `proxy serve`. */
-function addServerOptions(command: Command, serve: boolean): void {
+/**
+ * The live-control options. They belong to `proxy` only: `proxy serve` reads them from its parent
+ * (commander hands options after a subcommand to the parent unless every ancestor, up to the
+ * umbrella `netlab`, has positional options), so `netlab proxy serve --api …` and the standalone
+ * `proxy serve --api …` parse the same way.
+ */
+function addServerOptions(command: Command): void {
   command
-    .option(
-      serve ? '--api <host:port>' : '--api [host:port]',
-      `serve the toxiproxy-compatible control API (loopback only; default ${DEFAULT_API_ADDRESS})`,
-    )
+    .option('--api [host:port]', `serve the toxiproxy-compatible control API (loopback only; default ${DEFAULT_API_ADDRESS}; always on with serve)`)
     .option('--api-origin <url>', 'a browser origin allowed to call the API, e.g. http://127.0.0.1:7300 (repeatable; default: none)', collect)
     .option('--config <file>', 'proxies, toxics and a timeline from a YAML (or toxiproxy JSON) file')
     .option('--stats-every <duration>', 'print every proxy\'s counters this often (5s, 500ms; default: only when stopping)', (value) => {
@@ -95,13 +97,12 @@ export function createCommand(): Command {
   const command = new Command('proxy').description(
     'Put seeded network faults between a client and a server, in any language: toxiproxy impairments for TCP, netem impairments for UDP; live control through a toxiproxy-compatible API.',
   );
-  command.enablePositionalOptions();
   command
     .addOption(command.createOption('--protocol <protocol>', 'tcp or udp').choices(['tcp', 'udp']))
     .option('--listen <host:port>', 'address to listen on; port 0 picks a free one (printed)')
     .option('--upstream <host:port>', 'the real server to forward to')
     .option('--name <name>', `the proxy's name in the API and in JSON lines (default ${DEFAULT_PROXY_NAME})`);
-  addServerOptions(command, false);
+  addServerOptions(command);
   for (const flag of IMPAIRMENT_FLAGS) {
     const spec = flag.arg === undefined ? `--${flag.name}` : `--${flag.name} <${flag.arg.toLowerCase()}>`;
     const tags = [flag.protocol === 'both' ? 'tcp+udp' : flag.protocol, ...(flag.perDirection ? ['up/down'] : [])];
@@ -124,9 +125,17 @@ export function createCommand(): Command {
   const serve = new Command('serve').description(
     `Serve the toxiproxy-compatible control API (default ${DEFAULT_API_ADDRESS}) with no proxies at start, or those of --config.`,
   );
-  addServerOptions(serve, true);
-  serve.action(async (values: Values) => {
-    await run(values, true);
+  serve.addHelpText(
+    'after',
+    `
+Takes the options of netlab proxy: --api HOST:PORT (default ${DEFAULT_API_ADDRESS}), --api-origin URL, --config FILE,
+--stats-every DURATION, --json, --seed N, --verbose (and, to start with a flag proxy too, --protocol,
+--listen, --upstream and impairment flags). Examples:
+  netlab proxy serve
+  netlab proxy serve --api 127.0.0.1:8474 --config faults.yaml --api-origin http://127.0.0.1:7300`,
+  );
+  serve.action(async (_options: Values, self: Command) => {
+    await run(self.optsWithGlobals(), true);
   });
   command.addCommand(serve);
   return command;
@@ -272,7 +281,7 @@ async function run(values: Values, serve: boolean): Promise<void> {
   const print = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
-  const wantsFlagProxy = !serve && (values.protocol !== undefined || values.listen !== undefined || values.upstream !== undefined);
+  const wantsFlagProxy = values.protocol !== undefined || values.listen !== undefined || values.upstream !== undefined;
   const apiValue = typeof values.api === 'string' ? values.api : values.api === true || serve ? DEFAULT_API_ADDRESS : undefined;
   const apiAddress = apiValue;
   if (!serve && !wantsFlagProxy && values.config === undefined && apiAddress === undefined) {

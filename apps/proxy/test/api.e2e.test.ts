@@ -9,6 +9,7 @@ import { Toxiproxy, type ICreateToxicBody } from 'toxiproxy-node-client';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const UMBRELLA = fileURLToPath(new URL('../../netlab/src/main.ts', import.meta.url));
 const TIMEOUT = { timeout: 60_000 };
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -138,6 +139,22 @@ timeline:
     expect(result.stdout).toBe('');
     expect(result.stderr.trim()).toMatch(/^error: .*bad\.yaml:5: proxies\[0\]\.toxics\[0\]: unknown attribute "latnecy" for toxic type "latency"/);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('parses `netlab proxy serve --api … --seed …` under the umbrella CLI as standalone, and refuses a non-loopback API', TIMEOUT, async () => {
+    for (const main of [UMBRELLA, MAIN]) {
+      const args = main === UMBRELLA ? ['proxy', 'serve'] : ['serve'];
+      const proc = spawnTs(main, [...args, '--api', '127.0.0.1:0', '--seed', '42']);
+      cleanups.push(() => proc.stop('SIGKILL'));
+      const url = (await proc.waitForLine(/^api listening on (http:\/\/127\.0\.0\.1:(\d+))$/, 20_000))[1] ?? '';
+      expect(url).not.toBe('http://127.0.0.1:8474');
+      expect(JSON.parse(await (await fetch(`${url}/version`)).text())).toMatchObject({ version: '2.12.0' });
+      expect(await proc.stop('SIGTERM')).toBe(0);
+      expect(proc.stderr()).toContain('proxy: seed 42 (replay with --seed 42)');
+      const refused = await runTs(main, [...args, '--api', '0.0.0.0:0'], { timeoutMs: 20_000 });
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr.trim()).toMatch(/^error: the control API binds to loopback only \(got 0\.0\.0\.0\)/);
+    }
   });
 
   it('refuses to start without a proxy, a config or an API, in one line', TIMEOUT, async () => {
