@@ -348,6 +348,37 @@ describe('control API: bad input gets a clear error and the server keeps serving
     expect(rebinding).toBe(403);
   });
 
+  it('disconnects an event-stream reader that falls behind by more than maxEventBacklogBytes', async () => {
+    const upstream = await echoServer();
+    const api = await createControlApi({ port: 0, maxEventBacklogBytes: 64 * 1024 });
+    cleanups.push(() => api.close());
+    const created = (await raw(api, 'POST', '/proxies', JSON.stringify({ name: 'flood', upstream: `127.0.0.1:${upstream.port}` }))).json as { listen: string };
+    // A reader that asks for data events and then never reads.
+    const reader = net.connect(api.port, '127.0.0.1');
+    cleanups.push(() => {
+      reader.destroy();
+      return undefined;
+    });
+    let headers = '';
+    await new Promise<void>((resolve) => {
+      reader.on('data', (chunk: Buffer) => {
+        headers += chunk.toString();
+        if (headers.includes('"type":"hello"')) resolve();
+      });
+      reader.write('GET /events?data=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    });
+    reader.pause();
+    const closed = new Promise<void>((resolve) => reader.once('close', () => { resolve(); }));
+    // 8 MiB through the proxy: about 20 MiB of base64 data events, far more than socket buffers hold.
+    const line = await connect(Number(created.listen.split(':').at(-1)));
+    const block = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 127; i++) line.socket.write(block);
+    await line.roundTrip('end of flood\n', 30_000);
+    reader.resume(); // drain what the kernel kept; the server has hung up, so the stream ends
+    await Promise.race([closed, sleep(10_000).then(() => { throw new Error('the slow reader was not disconnected'); })]);
+    expect((await raw(api, 'GET', '/version')).status).toBe(200);
+  }, 60_000);
+
   it('refuses to bind the API to a non-loopback address', async () => {
     await expect(createControlApi({ host: '0.0.0.0', port: 0 })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
   });
