@@ -344,11 +344,15 @@ async function run(values: Values, serve: boolean): Promise<void> {
       const address = hostPort(apiAddress);
       api = await createControlApi({ host: address.host, port: address.port, registry, allowedOrigins: (values.apiOrigin as string[] | undefined) ?? [] });
     }
-    registry.subscribe((event) => {
-      if (json && event.type === 'timeline') print(JSON.stringify(event));
-      const line = describeEvent(event, verbose);
-      if (line !== '') process.stderr.write(`${line}\n`);
-    });
+    // Logs need connection events only: no fault decisions are built for them.
+    registry.subscribe(
+      (event) => {
+        if (json && event.type === 'timeline') print(JSON.stringify(event));
+        const line = describeEvent(event, verbose);
+        if (line !== '') process.stderr.write(`${line}\n`);
+      },
+      { faults: false },
+    );
     process.stderr.write(`proxy: seed ${seed} (replay with --seed ${seed})\n`);
     for (const name of names) {
       const proxy = registry.get(name);

@@ -60,9 +60,12 @@ export type ProxyEvent =
   /** The toxics changed; `links` open links were reconfigured in the same turn. */
   | { readonly type: 'toxics'; readonly time: number; readonly toxics: readonly string[]; readonly links: number };
 
-/** Receives events; `data: true` also asks for every forwarded chunk/datagram. */
+/** What a listener receives beyond connection events. */
 export interface EventSubscription {
+  /** Every forwarded chunk/datagram (`data` events). Default false. */
   readonly data?: boolean;
+  /** Every fault decision (`fault` events). Default true. */
+  readonly faults?: boolean;
 }
 
 /** A running fault proxy (TCP or UDP). */

@@ -162,13 +162,17 @@ export interface ProxyRegistry {
 /** Creates an empty registry. */
 export function createProxyRegistry(options: ProxyRegistryOptions = {}): ProxyRegistry {
   const proxies = new Map<string, Managed>();
-  const listeners = new Map<(event: RegistryEvent) => void, boolean>();
+  const listeners = new Map<(event: RegistryEvent) => void, { readonly data: boolean; readonly faults: boolean }>();
   const maxProxies = options.maxProxies ?? DEFAULT_MAX_PROXIES;
   const maxToxics = options.maxToxics ?? DEFAULT_MAX_TOXICS;
   let dataListeners = 0;
+  let faultListeners = 0;
 
   const emit = (event: RegistryEvent): void => {
-    for (const [listener, data] of listeners) if (event.type !== 'data' || data) listener(event);
+    for (const [listener, wants] of listeners) {
+      if ((event.type === 'data' && !wants.data) || (event.type === 'fault' && !wants.faults)) continue;
+      listener(event);
+    }
   };
   const subscribeProxy = (m: Managed): void => {
     m.unsubscribe?.();
@@ -178,7 +182,7 @@ export function createProxyRegistry(options: ProxyRegistryOptions = {}): ProxyRe
       (event) => {
         emit({ ...event, proxy: m.name });
       },
-      { data: dataListeners > 0 },
+      { data: dataListeners > 0, faults: faultListeners > 0 },
     );
   };
 
@@ -414,15 +418,17 @@ export function createProxyRegistry(options: ProxyRegistryOptions = {}): ProxyRe
     },
     subscribe(listener, subscription = {}) {
       if (listeners.has(listener)) return () => undefined;
-      const data = subscription.data === true;
-      listeners.set(listener, data);
-      const before = dataListeners;
-      if (data) dataListeners++;
-      if (listeners.size === 1 || (before === 0 && dataListeners > 0)) for (const m of proxies.values()) subscribeProxy(m);
+      const wants = { data: subscription.data === true, faults: subscription.faults !== false };
+      listeners.set(listener, wants);
+      if (wants.data) dataListeners++;
+      if (wants.faults) faultListeners++;
+      // Re-subscribe to the proxies so they build only what someone wants.
+      for (const m of proxies.values()) subscribeProxy(m);
       return () => {
         if (!listeners.delete(listener)) return;
-        if (data) dataListeners--;
-        if (listeners.size === 0 || (data && dataListeners === 0)) for (const m of proxies.values()) subscribeProxy(m);
+        if (wants.data) dataListeners--;
+        if (wants.faults) faultListeners--;
+        for (const m of proxies.values()) subscribeProxy(m);
       };
     },
     announce: emit,

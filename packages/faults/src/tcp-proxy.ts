@@ -63,7 +63,7 @@ export interface TcpFaultProxyOptions {
   readonly maxConnections?: number;
   /** Give up on an upstream connect after this many ms. Default {@link DEFAULT_CONNECT_TIMEOUT_MS}. */
   readonly connectTimeoutMs?: number;
-  /** Receives events for logging (never data events; use `subscribe` for those). Default: none. */
+  /** Receives events for logging (never data or fault events; use `subscribe` for those). Default: none. */
   readonly onEvent?: (event: ProxyEvent) => void;
   /** Toxics live from the start (validated as by the control API). Default: none. */
   readonly toxics?: readonly Toxic[];
@@ -100,7 +100,7 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
   const upstreamAddress = formatAddress(options.upstreamHost, options.upstreamPort);
   // Decisions are observed only while someone uses them (a listener, or toxics to count):
   // with neither, the models build no decision objects at all.
-  const observing = (): boolean => hub.active || board.list().length > 0;
+  const observing = (): boolean => hub.wantsFaults || board.list().length > 0;
   const syncObservers = (): void => {
     const on = observing();
     for (const conn of open) conn.observe(on);
@@ -219,7 +219,7 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
       (decision: FaultDecision): void => {
         const now = Date.now();
         const toxics = board.record(link, direction, decision, now);
-        if (hub.active) emit({ type: 'fault', id, peer, direction, time: now, seed, toxics, decision });
+        if (hub.wantsFaults) emit({ type: 'fault', id, peer, direction, time: now, seed, toxics, decision });
       };
     const observers = { up: observerFor('up'), down: observerFor('down') };
     const conn: Connection = {
@@ -256,7 +256,7 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
             faults.counters.received++;
             faults.counters.dropped++;
             faults.counters.reset++;
-            if (hub.active) {
+            if (hub.wantsFaults) {
               const decision: FaultDecision = { decision: 'reset', cause: 'drop_first', offset: 0, length: chunk.length };
               emit({ type: 'fault', id, peer, direction, time: now, seed, toxics: [dropper], decision });
             }

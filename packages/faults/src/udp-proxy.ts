@@ -59,7 +59,7 @@ export interface UdpFaultProxyOptions {
   readonly maxClients?: number;
   /** A client silent this long is forgotten, ms. Default {@link DEFAULT_CLIENT_IDLE_MS}. */
   readonly clientIdleMs?: number;
-  /** Receives events for logging (never data events; use `subscribe` for those). Default: none. */
+  /** Receives events for logging (never data or fault events; use `subscribe` for those). Default: none. */
   readonly onEvent?: (event: ProxyEvent) => void;
   /** Toxics live from the start (validated as by the control API). Default: none. */
   readonly toxics?: readonly Toxic[];
@@ -95,7 +95,7 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
   const listenHost = options.host ?? '127.0.0.1';
   const upstreamAddress = formatAddress(options.upstreamHost, options.upstreamPort);
   // Decisions are observed only while someone uses them (a listener, or toxics to count).
-  const observing = (): boolean => hub.active || board.list().length > 0;
+  const observing = (): boolean => hub.wantsFaults || board.list().length > 0;
   const syncObservers = (): void => {
     const on = observing();
     for (const client of clients.values()) client.observe(on);
@@ -149,7 +149,7 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
     const counters = client[direction].counters;
     counters.received++;
     counters.dropped++;
-    if (hub.active) {
+    if (hub.wantsFaults) {
       const decision: FaultDecision = { decision: 'dropped', cause: 'drop_first', length: datagram.length };
       emit({ type: 'fault', id: client.id, peer: client.peer, direction, time: now, seed, toxics: [dropper], decision });
     }
@@ -195,7 +195,7 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
               ? (decision: FaultDecision) => {
                   const now = Date.now();
                   const toxics = board.record(link, direction, decision, now);
-                  if (hub.active) emit({ type: 'fault', id, peer, direction, time: now, seed, toxics, decision });
+                  if (hub.wantsFaults) emit({ type: 'fault', id, peer, direction, time: now, seed, toxics, decision });
                 }
               : undefined,
           );

@@ -269,6 +269,8 @@ describe('createTcpFaultProxy', () => {
     const proxy = await startProxy({ upstreamPort: server.port, up: { slicer: true, slicerAverageSize: 3, slicerSizeVariation: 1 } });
     const plain: ProxyEvent[] = [];
     const withData: ProxyEvent[] = [];
+    const quiet: ProxyEvent[] = [];
+    proxy.subscribe((e) => quiet.push(e), { faults: false });
     proxy.subscribe((e) => plain.push(e));
     const stop = proxy.subscribe((e) => withData.push(e), { data: true });
     const client = await connect(proxy.port);
@@ -277,6 +279,7 @@ describe('createTcpFaultProxy', () => {
     await done;
     expect(plain.some((e) => e.type === 'data')).toBe(false);
     expect(plain.some((e) => e.type === 'fault' && e.decision.decision === 'sliced')).toBe(true);
+    expect(quiet.map((e) => e.type)).toEqual(['open', 'close']);
     const up = withData.flatMap((e) => (e.type === 'data' && e.direction === 'up' ? [e] : []));
     expect(up.length).toBeGreaterThan(3);
     let offset = 0;
