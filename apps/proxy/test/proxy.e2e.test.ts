@@ -89,8 +89,11 @@ describe('netlab proxy (real process)', () => {
     const lines = proc.stdout().trimEnd().split('\n');
     expect(lines.filter((line) => line.startsWith('proxy listening on'))).toEqual([`proxy listening on tcp://127.0.0.1:${port} -> 127.0.0.1:${upstream}`]);
     expect(proc.stdout()).toMatch(/proxy stopped after .* tcp, seed 3, 1 connections, 0 upstream errors/);
-    expect(proc.stdout()).toMatch(/^up\s+\d+\s+30\s+0\s+0\s+0\s+0\s+\d+\s+0\s+0$/m);
-    expect(proc.stdout()).toMatch(/^down\s+\d+\s+30\s/m);
+    // TCP columns only, in chunks: received, forwarded, bytes, sliced, delayed, dropped, reset, overflowed.
+    expect(proc.stdout()).toMatch(/^direction\s+received\s+forwarded\s+bytes\s+sliced\s+delayed\s+dropped\s+reset\s+overflowed$/m);
+    expect(proc.stdout()).toMatch(/^up\s+\d+\s+\d+\s+30\s+\d+ \(\d+\.\d%\)\s+\d+ \(100\.0%\)\s+0 \(0\.0%\)\s+0\s+0 \(0\.0%\)$/m);
+    expect(proc.stdout()).toMatch(/^down\s+\d+\s+\d+\s+30\s/m);
+    expect(proc.stdout()).toMatch(/^units: chunks\./m);
   });
 
   it('proxies UDP with netem impairments per direction and counts them', TIMEOUT, async () => {
@@ -99,7 +102,8 @@ describe('netlab proxy (real process)', () => {
     expect(await udpExchange(port, 'hi', 2)).toEqual(['hi', 'hi']);
     expect(await proc.stop('SIGINT')).toBe(0);
     expect(proc.stdout()).toMatch(/udp, seed \d+, 1 clients/);
-    expect(proc.stdout()).toMatch(/^down\s+2\s+4\s+0\s+1\s/m);
+    expect(proc.stdout()).toMatch(/^down\s+1\s+2\s+4\s+0 \(0\.0%\)\s+1 \(100\.0%\)\s/m);
+    expect(proc.stdout()).not.toMatch(/sliced|reset/);
   });
 
   it('resets the client and logs one line when the upstream refuses, and keeps running', TIMEOUT, async () => {
@@ -134,6 +138,19 @@ describe('netlab proxy (real process)', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr.trim()).toMatch(/^error: cannot listen on tcp:\/\/127\.0\.0\.1:\d+: EADDRINUSE$/);
   });
+
+  for (const protocol of ['tcp', 'udp'] as const) {
+    it(`defect 12: refuses --upstream equal to --listen (${protocol}) with one error line`, TIMEOUT, async () => {
+      const taken = protocol === 'tcp' ? await tcpEchoServer() : await udpEchoServer();
+      await cleanups.pop()?.(); // free the port again: now it is a port nobody listens on
+      for (const upstream of [`127.0.0.1:${taken}`, `localhost:${taken}`]) {
+        const result = await runTs(MAIN, ['--protocol', protocol, '--listen', `127.0.0.1:${taken}`, '--upstream', upstream], { timeoutMs: 20_000 });
+        expect(result.code).not.toBe(0);
+        expect(result.stdout).toBe('');
+        expect(result.stderr.trim()).toMatch(/^error: the upstream .* is this proxy's own (tcp|udp) address 127\.0\.0\.1:\d+: traffic would loop back into the proxy forever; point --upstream at the real server$/);
+      }
+    });
+  }
 
   it('documents every impairment with its unit and default in --help', TIMEOUT, async () => {
     const result = await runTs(MAIN, ['--help'], { timeoutMs: 20_000 });

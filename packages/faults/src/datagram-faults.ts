@@ -6,6 +6,7 @@
 import { type DirectionCounters } from './counters.js';
 import { type DatagramImpairmentOptions, createDatagramImpairments } from './datagram-impairments.js';
 import { FaultError } from './errors.js';
+import type { DecisionObserver } from './fault-decision.js';
 import { type Prng, createPrng } from './prng.js';
 import { DEFAULT_SEED } from './stream-faults.js';
 
@@ -25,6 +26,10 @@ export interface DatagramFaults {
   send(datagram: Uint8Array): void;
   /** Stops: timers cancelled, waiting datagrams discarded (returns how many). */
   close(): number;
+  /** Applies new impairments from the next datagram on. */
+  reconfigure(options: DatagramImpairmentOptions): void;
+  /** Reports every decision to `observer` from now on (undefined: stop). */
+  observe(observer: DecisionObserver | undefined): void;
   /** Datagrams held or delayed right now. */
   readonly queuedPackets: number;
   readonly counters: DirectionCounters;
@@ -53,6 +58,12 @@ export function createDatagramFaults(options: DatagramFaultsOptions): DatagramFa
       if (closed) throw new FaultError('ERR_CLOSED', 'send after the datagram wrapper was closed');
       model.push(datagram, now());
       pump();
+    },
+    reconfigure(update) {
+      model.reconfigure(update);
+    },
+    observe(observer) {
+      model.observe(observer);
     },
     close() {
       closed = true;

@@ -17,11 +17,17 @@
  * 5. delay      delivered `delayMs` ± uniform `jitterMs` later (never negative). As in netem, jitter
  *               alone may reorder datagrams; a constant delay never does.
  *
+ * Before all of them, `blackhole` (netlab `partition`) drops every datagram.
+ *
+ * Live changes: `reconfigure(options, now)` applies to the next datagram; datagrams already
+ * delayed or held keep their times (they are in flight), and the loss chain restarts in Good.
+ *
  * Limits: at most `maxQueuedPackets` datagrams and `maxQueuedBytes` bytes wait (held or delayed);
  * a datagram that would go over is discarded and counted `overflowed` (netem's `limit`).
  */
 import { type DirectionCounters, createDirectionCounters } from './counters.js';
 import { createLossModel } from './loss-model.js';
+import type { DecisionObserver } from './fault-decision.js';
 import type { Prng } from './prng.js';
 import { checkInteger, checkNumber, checkProbability } from './validate.js';
 
@@ -52,6 +58,8 @@ export interface DatagramImpairmentOptions {
   readonly maxQueuedPackets?: number;
   /** Most bytes waiting at once. Default {@link DEFAULT_MAX_QUEUED_BYTES}. */
   readonly maxQueuedBytes?: number;
+  /** Drop every datagram (netlab `partition`). Default false. */
+  readonly blackhole?: boolean;
 }
 
 export interface DatagramImpairments {
@@ -63,6 +71,10 @@ export interface DatagramImpairments {
   nextDueAt(): number | undefined;
   /** Discards everything waiting (on close); returns how many datagrams were discarded. */
   clear(): number;
+  /** Applies new options from the next datagram on (see the header). Throws ERR_INVALID_OPTION. */
+  reconfigure(options: DatagramImpairmentOptions): void;
+  /** Reports every decision to `observer` from now on (undefined: stop). */
+  observe(observer: DecisionObserver | undefined): void;
   readonly queuedPackets: number;
   readonly queuedBytes: number;
   readonly counters: DirectionCounters;
@@ -78,6 +90,8 @@ interface Held {
   readonly until: number;
   readonly delay: number;
   readonly packet: Uint8Array;
+  readonly datagram: number;
+  readonly since: number;
 }
 
 /** Validates options and fills in defaults. */
@@ -93,19 +107,23 @@ export function resolveDatagramImpairments(options: DatagramImpairmentOptions): 
     jitterMs: checkNumber('jitterMs', options.jitterMs ?? 0, 0, MAX_DELAY_MS),
     maxQueuedPackets: checkInteger('maxQueuedPackets', options.maxQueuedPackets ?? DEFAULT_MAX_QUEUED_PACKETS, 1),
     maxQueuedBytes: checkInteger('maxQueuedBytes', options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES, 1),
+    blackhole: options.blackhole ?? false,
   };
 }
 
 /** True when the options impair nothing (every datagram passes at once, unchanged). */
 export function isTransparentDatagram(options: DatagramImpairmentOptions): boolean {
   const o = resolveDatagramImpairments(options);
-  return o.loss === 0 && o.duplicate === 0 && o.reorder === 0 && o.corrupt === 0 && o.delayMs === 0 && o.jitterMs === 0;
+  return !o.blackhole && o.loss === 0 && o.duplicate === 0 && o.reorder === 0 && o.corrupt === 0 && o.delayMs === 0 && o.jitterMs === 0;
 }
 
 /** Creates the model for one direction, drawing every decision from forks of `prng`. */
 export function createDatagramImpairments(options: DatagramImpairmentOptions, prng: Prng): DatagramImpairments {
-  const o = resolveDatagramImpairments(options);
-  const loss = createLossModel(o.loss, o.lossCorrelation, prng.fork('loss'));
+  let o = resolveDatagramImpairments(options);
+  const lossRng = prng.fork('loss');
+  let loss = createLossModel(o.loss, o.lossCorrelation, lossRng);
+  let observer: DecisionObserver | undefined;
+  let received = 0;
   const duplicateRng = prng.fork('duplicate');
   const corruptRng = prng.fork('corrupt');
   const reorderRng = prng.fork('reorder');
@@ -134,33 +152,39 @@ export function createDatagramImpairments(options: DatagramImpairmentOptions, pr
     return at;
   };
 
-  const corruptCopy = (packet: Uint8Array): Uint8Array => {
+  const corruptCopy = (packet: Uint8Array, datagram: number): Uint8Array => {
     if (packet.length === 0 || !corruptRng.chance(o.corrupt)) return packet;
     const copy = new Uint8Array(packet);
     const bit = corruptRng.int(packet.length * 8);
     copy[bit >>> 3] = (copy[bit >>> 3] ?? 0) ^ (1 << (bit & 7));
     counters.corrupted++;
+    if (observer !== undefined) observer({ decision: 'corrupted', cause: 'corrupt', datagram, length: packet.length, byte: bit >>> 3, bit: bit & 7 });
     return copy;
   };
 
-  const admit = (packet: Uint8Array, now: number): void => {
+  const admit = (packet: Uint8Array, now: number, datagram: number): void => {
     if (scheduled.length + held.length >= o.maxQueuedPackets || queuedBytes + packet.length > o.maxQueuedBytes) {
       counters.overflowed++;
+      if (observer !== undefined) observer({ decision: 'overflowed', cause: 'queue', datagram, length: packet.length });
       return;
     }
     queuedBytes += packet.length;
     const delay = sampleDelay();
     if (reorderRng.chance(o.reorder)) {
-      held.push({ until: now + o.reorderDelayMs, delay, packet });
+      held.push({ until: now + o.reorderDelayMs, delay, packet, datagram, since: now });
       return;
     }
     const at = schedule(packet, now + delay);
-    if (delay > 0) counters.delayed++;
+    if (delay > 0) {
+      counters.delayed++;
+      if (observer !== undefined) observer({ decision: 'delayed', cause: 'delay', datagram, length: packet.length, delayMs: delay });
+    }
     if (held.length > 0) {
       // Everything held is overtaken by this datagram: it goes out right after it, never before.
       for (const h of held) {
-        schedule(h.packet, Math.max(at, now + h.delay));
+        const due = schedule(h.packet, Math.max(at, now + h.delay));
         counters.reordered++;
+        if (observer !== undefined) observer({ decision: 'reordered', cause: 'reorder', datagram: h.datagram, length: h.packet.length, delayMs: due - h.since });
       }
       held = [];
     }
@@ -173,6 +197,7 @@ export function createDatagramImpairments(options: DatagramImpairmentOptions, pr
       if (h.until <= now) {
         schedule(h.packet, h.until + h.delay);
         counters.delayed++;
+        if (observer !== undefined) observer({ decision: 'delayed', cause: 'reorder', datagram: h.datagram, length: h.packet.length, delayMs: h.until + h.delay - h.since });
       } else {
         keep.push(h);
       }
@@ -182,13 +207,32 @@ export function createDatagramImpairments(options: DatagramImpairmentOptions, pr
 
   return {
     push(packet, now) {
+      const datagram = received++;
+      counters.received++;
+      if (o.blackhole) {
+        counters.dropped++;
+        if (observer !== undefined) observer({ decision: 'dropped', cause: 'partition', datagram, length: packet.length });
+        return;
+      }
       if (loss.lose()) {
         counters.dropped++;
+        if (observer !== undefined) observer({ decision: 'dropped', cause: 'loss', datagram, length: packet.length });
         return;
       }
       const copies = duplicateRng.chance(o.duplicate) ? 2 : 1;
-      if (copies === 2) counters.duplicated++;
-      for (let i = 0; i < copies; i++) admit(corruptCopy(packet), now);
+      if (copies === 2) {
+        counters.duplicated++;
+        if (observer !== undefined) observer({ decision: 'duplicated', cause: 'duplicate', datagram, length: packet.length });
+      }
+      for (let i = 0; i < copies; i++) admit(corruptCopy(packet, datagram), now, datagram);
+    },
+    reconfigure(update) {
+      const next = resolveDatagramImpairments(update);
+      if (next.loss !== o.loss || next.lossCorrelation !== o.lossCorrelation) loss = createLossModel(next.loss, next.lossCorrelation, lossRng);
+      o = next;
+    },
+    observe(next) {
+      observer = next;
     },
     take(now) {
       releaseExpired(now);

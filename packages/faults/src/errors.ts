@@ -15,6 +15,22 @@ export const FAULT_ERROR_CODES = {
   ERR_CONNECTION_RESET: 'connection reset by the fault injector',
   /** A wrapper or proxy was used after `close()`. */
   ERR_CLOSED: 'already closed',
+  /** The upstream is the proxy's own listening address: every datagram or connection would loop back into it. */
+  ERR_UPSTREAM_IS_SELF: 'upstream is the proxy itself',
+  /** A toxic (control API, scenario file) has an unknown type, an unknown attribute or a bad value. */
+  ERR_INVALID_TOXIC: 'invalid toxic',
+  /** A scenario file could not be read, parsed or validated (the message names the line). */
+  ERR_CONFIG: 'invalid scenario file',
+  /** Control API: a malformed request (bad JSON, unknown field, bad value): HTTP 400. */
+  ERR_BAD_REQUEST: 'bad request',
+  /** Control API: no such proxy or toxic: HTTP 404. */
+  ERR_NOT_FOUND: 'not found',
+  /** Control API: the proxy or toxic exists already, or the listen address is taken: HTTP 409. */
+  ERR_CONFLICT: 'conflict',
+  /** Control API: the request body is over the limit: HTTP 413. */
+  ERR_BODY_TOO_LARGE: 'request body too large',
+  /** Control API: a cross-origin request or a foreign Host header: HTTP 403. */
+  ERR_FORBIDDEN: 'forbidden',
 } as const;
 
 export type FaultErrorCode = keyof typeof FAULT_ERROR_CODES;
@@ -43,3 +59,16 @@ export class FaultError extends Error {
 export function isFaultError(value: unknown, code?: FaultErrorCode): value is FaultError {
   return value instanceof FaultError && (code === undefined || value.code === code);
 }
+
+/** The HTTP status the control API answers a code with (500 for the others). */
+export const HTTP_STATUS_OF: Readonly<Partial<Record<FaultErrorCode, number>>> = {
+  ERR_BAD_REQUEST: 400,
+  ERR_INVALID_TOXIC: 400,
+  ERR_INVALID_OPTION: 400,
+  ERR_UPSTREAM_IS_SELF: 400,
+  ERR_FORBIDDEN: 403,
+  ERR_NOT_FOUND: 404,
+  ERR_CONFLICT: 409,
+  ERR_LISTEN: 409,
+  ERR_BODY_TOO_LARGE: 413,
+};

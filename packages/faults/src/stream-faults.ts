@@ -8,6 +8,7 @@
  * its `write()` returns false and the owner calls `drained()` when it can take more.
  */
 import { type DirectionCounters } from './counters.js';
+import type { DecisionObserver } from './fault-decision.js';
 import { FaultError } from './errors.js';
 import { type Prng, createPrng } from './prng.js';
 import { type StreamImpairmentOptions, type StreamAction, createStreamImpairments, resolveStreamImpairments } from './stream-impairments.js';
@@ -47,6 +48,10 @@ export interface StreamFaults {
   end(): void;
   /** The sink can take more. */
   drained(): void;
+  /** Applies new impairments to this open stream at once (see `StreamImpairments.reconfigure`). */
+  reconfigure(options: StreamImpairmentOptions): void;
+  /** Reports every decision to `observer` from now on (undefined: stop). */
+  observe(observer: DecisionObserver | undefined): void;
   /** Stops at once: timers cancelled, waiting bytes discarded. */
   destroy(): void;
   readonly bufferedBytes: number;
@@ -55,7 +60,7 @@ export interface StreamFaults {
 
 /** Wraps a sink with the toxiproxy impairments of {@link StreamImpairmentOptions}. */
 export function createStreamFaults(options: StreamFaultsOptions): StreamFaults {
-  const resolved = resolveStreamImpairments(options);
+  let resolved = resolveStreamImpairments(options);
   const now = options.now ?? (() => performance.now());
   const prng = options.prng ?? createPrng(options.seed ?? DEFAULT_SEED);
   const model = createStreamImpairments(resolved, prng, now());
@@ -133,6 +138,16 @@ export function createStreamFaults(options: StreamFaultsOptions): StreamFaults {
       if (!sinkFull) return;
       sinkFull = false;
       if (immediate === undefined) pump();
+    },
+    reconfigure(update) {
+      if (destroyed) return;
+      const next = resolveStreamImpairments(update);
+      model.reconfigure(next, now());
+      resolved = next;
+      if (immediate === undefined) pump();
+    },
+    observe(observer) {
+      model.observe(observer);
     },
     destroy() {
       destroyed = true;

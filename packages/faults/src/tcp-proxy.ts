@@ -12,12 +12,22 @@
  *   whatever the timing of the others.
  * - An upstream that refuses (or does not answer within `connectTimeoutMs`) makes the proxy reset
  *   the client connection; it is counted (`stats().upstreamErrors`) and reported as an event.
+ * - Live toxics (`setToxics`) are layered on the options and applied to every open connection in
+ *   the same turn; `drop_first` resets the first N connections that carry data in its stream.
+ * - Hold mode queues what the impairments let through, in order, and releases it on step/resume;
+ *   a connection whose held bytes reach `highWaterMark` stops being read (nothing is lost).
  */
 import net from 'node:net';
 import { type Direction, type FaultCounters, addCounters, createFaultCounters, snapshotCounters } from './counters.js';
 import { FaultError } from './errors.js';
+import { createEventHub } from './event-hub.js';
+import type { FaultDecision } from './fault-decision.js';
+import { type HoldQueueOptions, createHoldQueue } from './hold-queue.js';
 import { type FaultProxy, type ProxyEvent, type ProxyStats, formatAddress } from './proxy-events.js';
+import { type LinkToxics, createToxicBoard } from './toxic-board.js';
+import { type Toxic, affects, parseToxic, streamOptionsWith } from './toxics.js';
 import { createPrng } from './prng.js';
+import { assertNotSelf } from './self-upstream.js';
 import { DEFAULT_SEED, type StreamFaults, createStreamFaults } from './stream-faults.js';
 import { type StreamImpairmentOptions, resolveStreamImpairments } from './stream-impairments.js';
 import { checkInteger, checkNumber, checkProbability } from './validate.js';
@@ -53,15 +63,25 @@ export interface TcpFaultProxyOptions {
   readonly maxConnections?: number;
   /** Give up on an upstream connect after this many ms. Default {@link DEFAULT_CONNECT_TIMEOUT_MS}. */
   readonly connectTimeoutMs?: number;
-  /** Receives events for logging. Default: none. */
+  /** Receives events for logging (never data or fault events; use `subscribe` for those). Default: none. */
   readonly onEvent?: (event: ProxyEvent) => void;
+  /** Toxics live from the start (validated as by the control API). Default: none. */
+  readonly toxics?: readonly Toxic[];
+  /** Bounds of hold mode. Default: 1000 units, 4 MiB. */
+  readonly hold?: Pick<HoldQueueOptions, 'maxUnits' | 'maxBytes'>;
 }
 
 interface Connection {
+  readonly id: number;
   readonly up: StreamFaults;
   readonly down: StreamFaults;
   readonly client: net.Socket;
   readonly upstream: net.Socket;
+  readonly link: LinkToxics;
+  /** Recomputes both directions' options from the live toxics. */
+  readonly reconfigure: () => void;
+  /** Attaches (true) or detaches the decision observers. */
+  readonly observe: (on: boolean) => void;
 }
 
 /** Starts a TCP fault proxy; resolves once it listens. Rejects with ERR_LISTEN or ERR_INVALID_OPTION. */
@@ -78,7 +98,29 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
   const connectTimeoutMs = checkNumber('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, 1);
   checkInteger('upstreamPort', options.upstreamPort, 1, 65535);
   const upstreamAddress = formatAddress(options.upstreamHost, options.upstreamPort);
-  const emit = (event: ProxyEvent): void => options.onEvent?.(event);
+  // Decisions are observed only while someone uses them (a listener, or toxics to count):
+  // with neither, the models build no decision objects at all.
+  const observing = (): boolean => hub.wantsFaults || board.list().length > 0;
+  const syncObservers = (): void => {
+    const on = observing();
+    for (const conn of open) conn.observe(on);
+  };
+  const hub = createEventHub(options.onEvent, () => {
+    syncObservers();
+  });
+  const emit = (event: ProxyEvent): void => {
+    hub.emit(event);
+  };
+  const board = createToxicBoard();
+  board.set((options.toxics ?? []).map((toxic) => parseToxic(toxic, 'tcp')), Date.now());
+  const peers = new Map<number, string>();
+  const holdQueue = createHoldQueue({
+    ...options.hold,
+    onChange: (what, { seq, unit }) => {
+      emit({ type: what, id: unit.id, peer: peers.get(unit.id) ?? '?', direction: unit.direction, time: Date.now(), seq, kind: unit.kind, length: unit.length });
+    },
+  });
+  const highWaterMark = (direction: Direction): number => resolveStreamImpairments(direction === 'up' ? up : down).highWaterMark;
 
   const totals = createFaultCounters();
   const open = new Set<Connection>();
@@ -88,8 +130,15 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
   const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => {
     const id = accepted++;
     const peer = formatAddress(client.remoteAddress ?? '?', client.remotePort ?? 0);
+    peers.set(id, peer);
     const prng = root.fork(`tcp:${id}`);
     const armed = prng.fork('reset-peer').chance(resetPeer);
+    const link = board.forLink(prng);
+    const optionsFor = (direction: Direction): StreamImpairmentOptions =>
+      streamOptionsWith({ ...(direction === 'up' ? up : down), resetPeer: armed ? 1 : 0, resetPeerAfterMs }, link.applying(direction));
+    const seenData = { up: false, down: false };
+    const holdPaused = { up: false, down: false };
+    const offsets = { up: 0, down: 0 };
     const upstream = net.connect({ host: options.upstreamHost, port: options.upstreamPort, allowHalfOpen: true });
     let connected = false;
     let finished = false;
@@ -99,6 +148,7 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
     const reset = (): void => {
       if (finished) return;
       finished = true;
+      holdQueue.discard(id);
       stopFaults();
       client.resetAndDestroy();
       upstream.resetAndDestroy();
@@ -106,6 +156,7 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
     const closeByFault = (reason: 'timeout' | 'limit-data'): void => {
       if (finished) return;
       finished = true;
+      holdQueue.discard(id);
       stopFaults();
       emit({ type: 'closed-by-fault', id, peer, reason });
       for (const socket of [client, upstream]) {
@@ -115,16 +166,45 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
         setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
       }
     };
-    const faultsFor = (direction: Direction, to: net.Socket, from: net.Socket): StreamFaults =>
-      createStreamFaults({
-        ...(direction === 'up' ? up : down),
-        resetPeer: armed ? 1 : 0,
-        resetPeerAfterMs,
+    const endpoints = { up: { from: peer, to: upstreamAddress }, down: { from: upstreamAddress, to: peer } };
+    const writeOut = (direction: Direction, to: net.Socket, bytes: Uint8Array): boolean => {
+      if (hub.wantsData) {
+        emit({ type: 'data', id, peer, direction, time: Date.now(), ...endpoints[direction], bytes: Uint8Array.from(bytes), offset: offsets[direction] });
+      }
+      offsets[direction] += bytes.length;
+      return to.write(bytes);
+    };
+    const faultsFor = (direction: Direction, to: net.Socket, from: net.Socket): StreamFaults => {
+      const faults: StreamFaults = createStreamFaults({
+        ...optionsFor(direction),
         prng: prng.fork(direction),
         onDrain: () => from.resume(),
         sink: {
-          write: (bytes) => to.write(bytes),
-          end: () => to.end(),
+          write: (bytes) => {
+            const unit = {
+              id,
+              direction,
+              kind: 'data' as const,
+              length: bytes.length,
+              deliver: () => {
+                if (finished) return;
+                const ok = writeOut(direction, to, bytes);
+                if (holdPaused[direction] && holdQueue.bytesOf(id, direction) < highWaterMark(direction)) {
+                  holdPaused[direction] = false;
+                  if (ok) faults.drained();
+                }
+              },
+            };
+            const outcome = holdQueue.offer(unit, false);
+            if (outcome === 'passed') return writeOut(direction, to, bytes);
+            const full = outcome === 'full' || holdQueue.bytesOf(id, direction) >= highWaterMark(direction);
+            if (full) holdPaused[direction] = true;
+            return !full;
+          },
+          end: () => {
+            const outcome = holdQueue.offer({ id, direction, kind: 'end', length: 0, deliver: () => to.end() }, false);
+            if (outcome === 'passed') to.end();
+          },
           close: closeByFault,
           reset: () => {
             emit({ type: 'reset', id, peer });
@@ -132,16 +212,59 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
           },
         },
       });
-    const conn: Connection = { up: faultsFor('up', upstream, client), down: faultsFor('down', client, upstream), client, upstream };
+      return faults;
+    };
+    const observerFor =
+      (direction: Direction) =>
+      (decision: FaultDecision): void => {
+        const now = Date.now();
+        const toxics = board.record(link, direction, decision, now);
+        if (hub.wantsFaults) emit({ type: 'fault', id, peer, direction, time: now, seed, toxics, decision });
+      };
+    const observers = { up: observerFor('up'), down: observerFor('down') };
+    const conn: Connection = {
+      id,
+      up: faultsFor('up', upstream, client),
+      down: faultsFor('down', client, upstream),
+      client,
+      upstream,
+      link,
+      reconfigure: () => {
+        conn.up.reconfigure(optionsFor('up'));
+        conn.down.reconfigure(optionsFor('down'));
+      },
+      observe: (on) => {
+        conn.up.observe(on ? observers.up : undefined);
+        conn.down.observe(on ? observers.down : undefined);
+      },
+    };
+    conn.observe(observing());
     open.add(conn);
 
     function stopFaults(): void {
       conn.up.destroy();
       conn.down.destroy();
     }
-    const pipe = (from: net.Socket, to: net.Socket, faults: StreamFaults): void => {
+    const pipe = (from: net.Socket, to: net.Socket, faults: StreamFaults, direction: Direction): void => {
       from.on('data', (chunk: Buffer) => {
         if (finished) return;
+        if (!seenData[direction]) {
+          seenData[direction] = true;
+          const now = Date.now();
+          const dropper = board.takeDropFirst(link, direction, now);
+          if (dropper !== undefined) {
+            faults.counters.received++;
+            faults.counters.dropped++;
+            faults.counters.reset++;
+            if (hub.wantsFaults) {
+              const decision: FaultDecision = { decision: 'reset', cause: 'drop_first', offset: 0, length: chunk.length };
+              emit({ type: 'fault', id, peer, direction, time: now, seed, toxics: [dropper], decision });
+            }
+            emit({ type: 'reset', id, peer });
+            reset();
+            return;
+          }
+        }
         try {
           if (!faults.write(chunk)) from.pause();
         } catch (error) {
@@ -157,13 +280,15 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
         faults.drained();
       });
     };
-    pipe(client, upstream, conn.up);
-    pipe(upstream, client, conn.down);
+    pipe(client, upstream, conn.up, 'up');
+    pipe(upstream, client, conn.down, 'down');
 
     const onClose = (): void => {
       if (++socketsClosed < 2) return;
       finished = true;
       stopFaults();
+      holdQueue.discard(id);
+      peers.delete(id);
       open.delete(conn);
       addCounters(totals.up, conn.up.counters);
       addCounters(totals.down, conn.down.counters);
@@ -217,6 +342,12 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
     });
   });
   const address = server.address() as net.AddressInfo;
+  try {
+    await assertNotSelf('tcp', address.address, address.port, options.upstreamHost, options.upstreamPort);
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+    throw error;
+  }
   let closing: Promise<FaultCounters> | undefined;
 
   const current = (): FaultCounters => {
@@ -237,6 +368,28 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
     seed,
     counters: current,
     stats: (): ProxyStats => ({ sessions: accepted, open: open.size, upstreamErrors }),
+    toxics: () => board.list(),
+    setToxics(toxics) {
+      board.set(toxics.map((toxic) => parseToxic(toxic, 'tcp')), Date.now());
+      for (const conn of open) conn.reconfigure();
+      syncObservers();
+      emit({ type: 'toxics', time: Date.now(), toxics: board.list().map((toxic) => toxic.name), links: open.size * 2 });
+      return open.size * 2;
+    },
+    toxicStats: () =>
+      board.stats((toxic) => {
+        let n = 0;
+        for (const conn of open) for (const direction of ['up', 'down'] as const) if (affects(toxic, direction) && conn.link.applying(direction).includes(toxic)) n++;
+        return n;
+      }),
+    hold(limits) {
+      if (limits !== undefined) holdQueue.configure(limits);
+      holdQueue.hold();
+    },
+    step: (count = 1) => holdQueue.step(count),
+    resume: () => holdQueue.resume(),
+    holdState: () => holdQueue.state(),
+    subscribe: (listener, subscription) => hub.subscribe(listener, subscription),
     close() {
       closing ??= new Promise<FaultCounters>((resolve) => {
         server.close(() => {

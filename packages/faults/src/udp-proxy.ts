@@ -11,6 +11,10 @@
  *   first seen, then `up` / `down`: with the same seed and the same order of clients, every
  *   client sees the same faults.
  * - Every queue is bounded (`maxQueuedPackets`, `maxQueuedBytes` per client and direction).
+ * - Live toxics (`setToxics`) are layered on the options and applied to every client in the same
+ *   turn; `drop_first` drops the first N datagrams in its stream, counted over all clients.
+ * - Hold mode queues datagrams the impairments let through, in order; past its bound a datagram
+ *   is dropped and counted `overflowed`.
  * - An upstream that answers with ICMP port unreachable (no server) is counted in
  *   `stats().upstreamErrors` and reported as an event; the client's entry is dropped, and its next
  *   datagram opens a fresh one.
@@ -21,8 +25,15 @@ import { type FaultCounters, addCounters, createFaultCounters, snapshotCounters 
 import { type DatagramFaults, createDatagramFaults } from './datagram-faults.js';
 import { type DatagramImpairmentOptions, resolveDatagramImpairments } from './datagram-impairments.js';
 import { FaultError } from './errors.js';
+import { createEventHub } from './event-hub.js';
+import type { FaultDecision } from './fault-decision.js';
+import { type HoldQueueOptions, createHoldQueue } from './hold-queue.js';
 import { type FaultProxy, type ProxyEvent, type ProxyStats, formatAddress } from './proxy-events.js';
+import { type LinkToxics, createToxicBoard } from './toxic-board.js';
+import { type Toxic, affects, datagramOptionsWith, parseToxic } from './toxics.js';
+import type { Direction } from './counters.js';
 import { createPrng } from './prng.js';
+import { assertNotSelf } from './self-upstream.js';
 import { DEFAULT_SEED } from './stream-faults.js';
 import { checkInteger } from './validate.js';
 
@@ -48,8 +59,12 @@ export interface UdpFaultProxyOptions {
   readonly maxClients?: number;
   /** A client silent this long is forgotten, ms. Default {@link DEFAULT_CLIENT_IDLE_MS}. */
   readonly clientIdleMs?: number;
-  /** Receives events for logging. Default: none. */
+  /** Receives events for logging (never data or fault events; use `subscribe` for those). Default: none. */
   readonly onEvent?: (event: ProxyEvent) => void;
+  /** Toxics live from the start (validated as by the control API). Default: none. */
+  readonly toxics?: readonly Toxic[];
+  /** Bounds of hold mode. Default: 1000 datagrams, 4 MiB. */
+  readonly hold?: Pick<HoldQueueOptions, 'maxUnits' | 'maxBytes'>;
 }
 
 interface Client {
@@ -58,6 +73,9 @@ interface Client {
   readonly socket: dgram.Socket;
   readonly up: DatagramFaults;
   readonly down: DatagramFaults;
+  readonly link: LinkToxics;
+  /** Attaches (true) or detaches the decision observers. */
+  readonly observe: (on: boolean) => void;
   lastSeen: number;
 }
 
@@ -76,7 +94,27 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
   checkInteger('upstreamPort', options.upstreamPort, 1, 65535);
   const listenHost = options.host ?? '127.0.0.1';
   const upstreamAddress = formatAddress(options.upstreamHost, options.upstreamPort);
-  const emit = (event: ProxyEvent): void => options.onEvent?.(event);
+  // Decisions are observed only while someone uses them (a listener, or toxics to count).
+  const observing = (): boolean => hub.wantsFaults || board.list().length > 0;
+  const syncObservers = (): void => {
+    const on = observing();
+    for (const client of clients.values()) client.observe(on);
+  };
+  const hub = createEventHub(options.onEvent, () => {
+    syncObservers();
+  });
+  const emit = (event: ProxyEvent): void => {
+    hub.emit(event);
+  };
+  const board = createToxicBoard();
+  board.set((options.toxics ?? []).map((toxic) => parseToxic(toxic, 'udp')), Date.now());
+  const peers = new Map<number, string>();
+  const holdQueue = createHoldQueue({
+    ...options.hold,
+    onChange: (what, { seq, unit }) => {
+      emit({ type: what, id: unit.id, peer: peers.get(unit.id) ?? '?', direction: unit.direction, time: Date.now(), seq, kind: unit.kind, length: unit.length });
+    },
+  });
 
   const totals = createFaultCounters();
   // Map order is recency order: an active client is deleted and re-inserted, so the first key is
@@ -91,6 +129,8 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
   const drop = (key: string, client: Client): void => {
     if (clients.get(key) !== client) return;
     clients.delete(key);
+    holdQueue.discard(client.id);
+    peers.delete(client.id);
     client.up.close();
     client.down.close();
     addCounters(totals.up, client.up.counters);
@@ -98,10 +138,46 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
     client.socket.close();
   };
 
+  /** Into the impairments, unless a drop_first toxic takes it first. */
+  const send = (client: Client, direction: Direction, datagram: Uint8Array): void => {
+    const now = Date.now();
+    const dropper = board.takeDropFirst(client.link, direction, now);
+    if (dropper === undefined) {
+      client[direction].send(datagram);
+      return;
+    }
+    const counters = client[direction].counters;
+    counters.received++;
+    counters.dropped++;
+    if (hub.wantsFaults) {
+      const decision: FaultDecision = { decision: 'dropped', cause: 'drop_first', length: datagram.length };
+      emit({ type: 'fault', id: client.id, peer: client.peer, direction, time: now, seed, toxics: [dropper], decision });
+    }
+  };
+
   const open = (key: string, address: string, port: number): Client => {
     const id = seen++;
     const peer = formatAddress(address, port);
     const prng = root.fork(`udp:${id}`);
+    const link = board.forLink(prng);
+    peers.set(id, peer);
+    const numbers = { up: 0, down: 0 };
+    const endpoints = { up: { from: peer, to: upstreamAddress }, down: { from: upstreamAddress, to: peer } };
+    /** Hands a datagram on, through hold mode and the data events. */
+    const out = (direction: Direction, datagram: Uint8Array, send: (datagram: Uint8Array) => void): void => {
+      const number = numbers[direction]++;
+      const deliver = (): void => {
+        if (clients.get(key) !== client && direction === 'up') return;
+        if (hub.wantsData) emit({ type: 'data', id, peer, direction, time: Date.now(), ...endpoints[direction], bytes: Uint8Array.from(datagram), datagram: number });
+        send(datagram);
+      };
+      const outcome = holdQueue.offer({ id, direction, kind: 'data', length: datagram.length, deliver }, true);
+      if (outcome === 'passed') deliver();
+      else if (outcome === 'overflow') {
+        client[direction].counters.overflowed++;
+        emit({ type: 'hold-overflow', id, peer, direction, time: Date.now(), length: datagram.length });
+      }
+    };
     const socket = dgram.createSocket({ type: net.isIP(options.upstreamHost) === 0 ? familyOf(listenHost) : familyOf(options.upstreamHost) });
     // Datagrams due before connect() completes wait here (bounded like every queue).
     let pending: Uint8Array[] | undefined = [];
@@ -111,25 +187,44 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
       peer,
       socket,
       lastSeen: performance.now(),
+      link,
+      observe: (on) => {
+        for (const direction of ['up', 'down'] as const) {
+          client[direction].observe(
+            on
+              ? (decision: FaultDecision) => {
+                  const now = Date.now();
+                  const toxics = board.record(link, direction, decision, now);
+                  if (hub.wantsFaults) emit({ type: 'fault', id, peer, direction, time: now, seed, toxics, decision });
+                }
+              : undefined,
+          );
+        }
+      },
       up: createDatagramFaults({
-        ...up,
+        ...datagramOptionsWith(up, link.applying('up')),
         prng: prng.fork('up'),
         deliver: (datagram) => {
-          if (pending === undefined) socket.send(datagram);
-          else if (pending.length < upLimit) pending.push(datagram);
-          else client.up.counters.overflowed++;
+          out('up', datagram, (bytes) => {
+            if (pending === undefined) socket.send(bytes);
+            else if (pending.length < upLimit) pending.push(bytes);
+            else client.up.counters.overflowed++;
+          });
         },
       }),
       down: createDatagramFaults({
-        ...down,
+        ...datagramOptionsWith(down, link.applying('down')),
         prng: prng.fork('down'),
         deliver: (datagram) => {
-          if (!closed) listener.send(datagram, port, address);
+          out('down', datagram, (bytes) => {
+            if (!closed) listener.send(bytes, port, address);
+          });
         },
       }),
     };
+    client.observe(observing());
     socket.on('message', (datagram) => {
-      if (clients.get(key) === client) client.down.send(datagram);
+      if (clients.get(key) === client) send(client, 'down', datagram);
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       upstreamErrors++;
@@ -174,7 +269,7 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
       clients.set(key, client);
     }
     client.lastSeen = performance.now();
-    client.up.send(datagram);
+    send(client, 'up', datagram);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -189,6 +284,13 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
       resolve();
     });
   });
+  const bound = listener.address();
+  try {
+    await assertNotSelf('udp', bound.address, bound.port, options.upstreamHost, options.upstreamPort);
+  } catch (error) {
+    await new Promise<void>((resolve) => listener.close(() => { resolve(); }));
+    throw error;
+  }
   listener.on('error', () => undefined); // send errors to a vanished client are not the proxy's failure
 
   const sweeper = setInterval(
@@ -224,6 +326,31 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
     seed,
     counters: current,
     stats: (): ProxyStats => ({ sessions: seen, open: clients.size, upstreamErrors }),
+    toxics: () => board.list(),
+    setToxics(toxics) {
+      board.set(toxics.map((toxic) => parseToxic(toxic, 'udp')), Date.now());
+      for (const client of clients.values()) {
+        client.up.reconfigure(datagramOptionsWith(up, client.link.applying('up')));
+        client.down.reconfigure(datagramOptionsWith(down, client.link.applying('down')));
+      }
+      syncObservers();
+      emit({ type: 'toxics', time: Date.now(), toxics: board.list().map((toxic) => toxic.name), links: clients.size * 2 });
+      return clients.size * 2;
+    },
+    toxicStats: () =>
+      board.stats((toxic) => {
+        let n = 0;
+        for (const client of clients.values()) for (const direction of ['up', 'down'] as const) if (affects(toxic, direction) && client.link.applying(direction).includes(toxic)) n++;
+        return n;
+      }),
+    hold(limits) {
+      if (limits !== undefined) holdQueue.configure(limits);
+      holdQueue.hold();
+    },
+    step: (count = 1) => holdQueue.step(count),
+    resume: () => holdQueue.resume(),
+    holdState: () => holdQueue.state(),
+    subscribe: (listener, subscription) => hub.subscribe(listener, subscription),
     close() {
       closing ??= new Promise<FaultCounters>((resolve) => {
         closed = true;

@@ -173,4 +173,35 @@ describe('createDatagramImpairments', () => {
       expect(isFaultError(caught, 'ERR_INVALID_OPTION')).toBe(true);
     }
   });
+
+  it('drops every datagram under a blackhole and passes them again when it is lifted', () => {
+    const model = createDatagramImpairments({ blackhole: true }, createPrng(2));
+    model.push(Uint8Array.of(1), 0);
+    expect(model.take(0)).toEqual([]);
+    model.reconfigure({});
+    model.push(Uint8Array.of(2), 1);
+    expect(model.take(1)).toEqual([Uint8Array.of(2)]);
+    expect(model.counters).toMatchObject({ received: 2, dropped: 1, forwarded: 1 });
+  });
+
+  it('applies a loss switched on live from the next datagram on', () => {
+    const model = createDatagramImpairments({}, createPrng(3));
+    for (let i = 0; i < 100; i++) model.push(Uint8Array.of(i), i);
+    model.reconfigure({ loss: 1 });
+    for (let i = 0; i < 100; i++) model.push(Uint8Array.of(i), 100 + i);
+    expect(model.take(1000)).toHaveLength(100);
+    expect(model.counters).toMatchObject({ received: 200, dropped: 100 });
+  });
+
+  it('reports the datagram number, byte and bit of each corruption to an observer', () => {
+    const model = createDatagramImpairments({ corrupt: 1 }, createPrng(4));
+    const seen: { datagram?: number; byte?: number; bit?: number }[] = [];
+    model.observe((decision) => seen.push(decision));
+    const original = new Uint8Array(8);
+    model.push(original, 0);
+    model.push(original, 1);
+    const out = model.take(1);
+    expect(seen.map((d) => d.datagram)).toEqual([0, 1]);
+    for (const [i, decision] of seen.entries()) expect(out[i]![decision.byte!]).toBe(1 << decision.bit!);
+  });
 });

@@ -153,4 +153,84 @@ describe('createStreamImpairments', () => {
   it('rejects a high-water mark above the hard cap', () => {
     expect(() => createStreamImpairments({ highWaterMark: 10, maxBufferedBytes: 9 }, createPrng(1), 0)).toThrow(/highWaterMark/);
   });
+
+  it('brings waiting bytes forward when latency is lowered live, keeping their order', () => {
+    const model = createStreamImpairments({ latencyMs: 1000 }, createPrng(12), 0);
+    model.push(bytes(3), 0);
+    model.push(bytes(3, 3), 5);
+    expect(model.take(100)).toEqual([]);
+    model.reconfigure({}, 100);
+    expect(dataOf(model.take(100).map((action) => ({ action })))).toEqual(bytes(6));
+    expect(model.counters).toMatchObject({ forwarded: 2, delayed: 2 });
+    model.push(bytes(1, 6), 101);
+    expect(model.take(101)).toEqual([{ kind: 'data', bytes: bytes(1, 6) }]);
+  });
+
+  it('holds every byte under a stall and delivers all of them when it is lifted', () => {
+    const model = createStreamImpairments({}, createPrng(13), 0);
+    model.reconfigure({ stall: 'timeout' }, 0);
+    model.push(bytes(4), 1);
+    model.push(bytes(4, 4), 2);
+    expect(model.take(500)).toEqual([]);
+    expect(model.nextDueAt()).toBeUndefined();
+    expect(model.bufferedBytes).toBe(8);
+    model.reconfigure({}, 500);
+    expect(model.nextDueAt()).toBe(500);
+    expect(dataOf(model.take(500).map((action) => ({ action })))).toEqual(bytes(8));
+    expect(model.counters).toMatchObject({ dropped: 0, delayed: 2 });
+  });
+
+  it('closes timeoutMs after a timeout is switched on live, discarding what it held', () => {
+    const model = createStreamImpairments({}, createPrng(14), 0);
+    model.push(bytes(2), 0);
+    expect(model.take(0)).toHaveLength(1);
+    model.reconfigure({ timeoutMs: 50 }, 100);
+    model.push(bytes(2), 120);
+    expect(model.take(149)).toEqual([]);
+    expect(model.take(150)).toEqual([{ kind: 'close', reason: 'timeout' }]);
+    expect(model.counters).toMatchObject({ forwarded: 1, dropped: 1, reset: 1 });
+  });
+
+  it('counts limit_data from the moment it is switched on', () => {
+    const model = createStreamImpairments({}, createPrng(15), 0);
+    model.push(bytes(100), 0);
+    model.take(0);
+    model.reconfigure({ limitDataBytes: 5 }, 1);
+    model.push(bytes(10), 2);
+    const out = model.take(2);
+    expect(dataOf(out.map((action) => ({ action })))).toEqual(bytes(5));
+    expect(out.at(-1)).toEqual({ kind: 'close', reason: 'limit-data' });
+  });
+
+  it('resets toxiproxy-style: timeout ms after the first chunk, which is never delivered', () => {
+    const model = createStreamImpairments({ resetPeer: 1, resetPeerAfterMs: 30, resetPeerAfterData: true }, createPrng(16), 0);
+    expect(model.nextDueAt()).toBeUndefined();
+    model.push(bytes(3), 100);
+    expect(model.take(129)).toEqual([]);
+    expect(model.take(130)).toEqual([{ kind: 'reset' }]);
+  });
+
+  it('reports each decision with its byte offsets to an observer', () => {
+    const model = createStreamImpairments({ slicer: true, slicerAverageSize: 4, slicerSizeVariation: 0, latencyMs: 7 }, createPrng(17), 0);
+    const seen: unknown[] = [];
+    model.observe((decision) => seen.push(decision));
+    model.push(bytes(5), 0);
+    model.push(bytes(10, 5), 1);
+    expect(seen).toEqual([
+      { decision: 'sliced', cause: 'slicer', offset: 0, length: 5, cuts: [4] },
+      { decision: 'delayed', cause: 'latency', offset: 0, length: 5, delayMs: 7 },
+      { decision: 'sliced', cause: 'slicer', offset: 5, length: 10, cuts: [9, 13] },
+      { decision: 'delayed', cause: 'latency', offset: 5, length: 10, delayMs: 7 },
+    ]);
+    expect(model.counters.sliced).toBe(2);
+  });
+
+  it('still resets when reset_peer is removed after it swallowed data: never a gap in the stream', () => {
+    const model = createStreamImpairments({ resetPeer: 1, resetPeerAfterMs: 50, resetPeerAfterData: true }, createPrng(18), 0);
+    model.push(bytes(3), 10);
+    model.reconfigure({}, 20);
+    model.push(bytes(3, 3), 30);
+    expect(model.take(59)).toEqual([]);
+    expect(model.take(60)).toEqual([{ kind: 'reset' }]);
+  });
 });

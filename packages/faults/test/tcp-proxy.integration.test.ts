@@ -263,4 +263,31 @@ describe('createTcpFaultProxy', () => {
     }
     expect(isFaultError(caught, 'ERR_LISTEN')).toBe(true);
   });
+
+  it('builds data events only for a listener that asked for them, with offsets that rebuild the stream', async () => {
+    const server = await startServer(echo);
+    const proxy = await startProxy({ upstreamPort: server.port, up: { slicer: true, slicerAverageSize: 3, slicerSizeVariation: 1 } });
+    const plain: ProxyEvent[] = [];
+    const withData: ProxyEvent[] = [];
+    const quiet: ProxyEvent[] = [];
+    proxy.subscribe((e) => quiet.push(e), { faults: false });
+    proxy.subscribe((e) => plain.push(e));
+    const stop = proxy.subscribe((e) => withData.push(e), { data: true });
+    const client = await connect(proxy.port);
+    const done = readAll(client);
+    client.end('sliced on the way up\n');
+    await done;
+    expect(plain.some((e) => e.type === 'data')).toBe(false);
+    expect(plain.some((e) => e.type === 'fault' && e.decision.decision === 'sliced')).toBe(true);
+    expect(quiet.map((e) => e.type)).toEqual(['open', 'close']);
+    const up = withData.flatMap((e) => (e.type === 'data' && e.direction === 'up' ? [e] : []));
+    expect(up.length).toBeGreaterThan(3);
+    let offset = 0;
+    for (const event of up) {
+      expect(event.offset).toBe(offset);
+      offset += event.bytes.length;
+    }
+    expect(Buffer.concat(up.map((e) => e.bytes)).toString()).toBe('sliced on the way up\n');
+    stop();
+  });
 });
