@@ -33,7 +33,7 @@
  * - The session ends exactly once, and at most one error per connection is reported.
  */
 import type { Socket } from 'node:net';
-import { type CodecError, type Decoder, isCodecError, isFlushable } from '@netlab/codec';
+import { type CodecError, type Decoder, isCodecError, isFlushable, pushChunk } from '@netlab/codec';
 import type { CloseReason, Peer, Service, Session, SessionContext } from '@netlab/service';
 import type { Clock } from './clock.js';
 import { TcpError, fromSocketError } from './errors.js';
@@ -277,16 +277,7 @@ export class ServerConnection<In, Out> implements IdleEntry {
     this.bytesIn += chunk.length;
     this.host.stats.bytesIn += chunk.length;
     this.lastByteAt = now;
-    // pushChunk's semantics without its result object: this runs once per received chunk.
-    let messages: In[];
-    let error: CodecError | undefined;
-    try {
-      messages = this.decoder.push(chunk);
-    } catch (thrown) {
-      if (!isCodecError(thrown)) throw thrown;
-      messages = thrown.decoded as In[];
-      error = thrown;
-    }
+    const { messages, error } = pushChunk(this.decoder, chunk);
     if (messages.length > 0) this.enqueue(messages, now);
     if (error !== undefined) this.decodeError = error;
     else if (this.host.quietFlushMs > 0 && this.host.flushable && this.decoder.bufferedBytes > 0) this.armQuiet(this.host.quietFlushMs);
@@ -302,7 +293,6 @@ export class ServerConnection<In, Out> implements IdleEntry {
         if (messages.length > 0) this.enqueue(messages, this.host.clock.now());
       } catch (error) {
         if (!isCodecError(error)) throw error;
-        if (error.decoded.length > 0) this.enqueue(error.decoded as In[], this.host.clock.now());
         this.decodeError = error;
       }
     }

@@ -328,7 +328,6 @@ class Client<In, Out> implements TcpClient<In, Out> {
       for (const message of this.decoder.end()) this.deliver(message);
     } catch (error) {
       if (!isCodecError(error)) throw error;
-      for (const message of error.decoded as In[]) this.deliver(message);
       this.fail(this.malformed(error));
       return;
     }

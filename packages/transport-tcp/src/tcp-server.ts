@@ -4,7 +4,7 @@
  * bounded input and output, the idle rule, quiet flush).
  */
 import { type Server, type Socket, createServer } from 'node:net';
-import type { StreamCodec } from '@netlab/codec';
+import { type StreamCodec, isFlushable } from '@netlab/codec';
 import type { CloseReason, Peer, Service } from '@netlab/service';
 import { type Clock, systemClock } from './clock.js';
 import { TcpError, assertIntegerOption, formatAddress, fromSocketError } from './errors.js';
@@ -192,7 +192,7 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
       return bytes;
     },
     createDecoder: () => codec.createDecoder(),
-    flushable: codec.flushable,
+    flushable: isFlushable(codec.createDecoder()),
     maxOutputBytes,
     maxQueuedMessages,
     coalesceBytes,
