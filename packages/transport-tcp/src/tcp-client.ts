@@ -14,10 +14,10 @@
  * `maxOutputBytes` in user space.
  */
 import { type Socket, connect } from 'node:net';
-import { type CodecError, type Decoder, type StreamCodec, isCodecError, pushChunk } from '@netlab/codec';
-import { type Clock, systemClock } from './clock.js';
-import { TcpError, assertIntegerOption, formatAddress, fromSocketError } from './errors.js';
-import { DEFAULT_HOST, DEFAULT_MAX_OUTPUT_BYTES, type TcpAddress } from './tcp-server.js';
+import { type CodecError, type Decoder, type StreamCodec, isCodecError } from '@netlab/codec';
+import { type Clock, DEFAULT_HOST, MAX_TIMER_MS, formatHostPort, systemClock } from '@netlab/ground';
+import { TcpError, assertIntegerOption, fromSocketError } from './errors.js';
+import { type TcpAddress, addressOf } from './tcp-address.js';
 
 /** Default connect timeout: 5 s. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
@@ -27,8 +27,10 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_PENDING_REQUESTS = 1024;
 /** Default pushed messages held for the iterator before reading pauses: 1024. */
 export const DEFAULT_CLIENT_MAX_QUEUED_MESSAGES = 1024;
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Default bytes `send` may leave queued in user space: 1 MiB. */
+export const DEFAULT_CLIENT_MAX_OUTPUT_BYTES = 1024 * 1024;
+/** Default time `close()` waits for the server to close its side before destroying: 2 s. */
+export const DEFAULT_CLIENT_CLOSE_TIMEOUT_MS = 2000;
 
 export interface ConnectTcpOptions<In, Out> {
   /** Framing and message codec of the protocol. Required. */
@@ -45,7 +47,7 @@ export interface ConnectTcpOptions<In, Out> {
   readonly maxPendingRequests?: number;
   /** Pushed messages held for the iterator before reading pauses. Default {@link DEFAULT_CLIENT_MAX_QUEUED_MESSAGES}. */
   readonly maxQueuedMessages?: number;
-  /** Bytes `send` may leave queued in user space (`ERR_OUTPUT_LIMIT` past it). Default {@link DEFAULT_MAX_OUTPUT_BYTES}. */
+  /** Bytes `send` may leave queued in user space (`ERR_OUTPUT_LIMIT` past it). Default {@link DEFAULT_CLIENT_MAX_OUTPUT_BYTES}. */
   readonly maxOutputBytes?: number;
   /** Disable Nagle's algorithm. Default true. */
   readonly noDelay?: boolean;
@@ -88,7 +90,7 @@ export interface TcpClient<In, Out> extends AsyncIterable<In> {
   receive(options?: RequestOptions): Promise<In>;
   /** Half-closes: no more sends, but replies still arrive until the server closes. */
   end(): void;
-  /** Ends the connection gracefully and resolves when it is closed (destroyed after `timeoutMs`, default 2 s). */
+  /** Ends the connection gracefully and resolves when it is closed (destroyed after `timeoutMs`, default {@link DEFAULT_CLIENT_CLOSE_TIMEOUT_MS}). */
   close(options?: RequestOptions): Promise<void>;
   /** Closes at once; pending requests fail with `error` (default `ERR_CONNECTION_CLOSED`). */
   destroy(error?: TcpError): void;
@@ -100,10 +102,6 @@ interface Waiter<In> {
   reject(error: Error): void;
   timer: unknown;
   timedOut: boolean;
-}
-
-function addressOf(host: string | undefined, port: number | undefined, family: string | undefined): TcpAddress {
-  return { host: host ?? 'unknown', port: port ?? 0, family: family === 'IPv6' ? 'IPv6' : 'IPv4' };
 }
 
 class Client<In, Out> implements TcpClient<In, Out> {
@@ -225,7 +223,7 @@ class Client<In, Out> implements TcpClient<In, Out> {
       this.end();
       const timer = this.options.clock.setTimeout(() => {
         this.destroy();
-      }, options.timeoutMs ?? 2000);
+      }, options.timeoutMs ?? DEFAULT_CLIENT_CLOSE_TIMEOUT_MS);
       await this.done;
       this.options.clock.clearTimeout(timer);
     }
@@ -315,12 +313,19 @@ class Client<In, Out> implements TcpClient<In, Out> {
     }
   }
 
+  private readonly onMessage = (message: In): void => {
+    this.deliver(message);
+  };
+
   private onData(chunk: Buffer): void {
     if (this.isClosed) return;
     this.counters.bytesIn += chunk.length;
-    const { messages, error } = pushChunk(this.decoder, chunk);
-    for (const message of messages) this.deliver(message);
-    if (error !== undefined) this.fail(this.malformed(error));
+    try {
+      this.decoder.pushEach(chunk, this.onMessage);
+    } catch (error) {
+      if (!isCodecError(error)) throw error;
+      this.fail(this.malformed(error));
+    }
   }
 
   private onEnd(): void {
@@ -376,7 +381,7 @@ export function connectTcp<In, Out>(options: ConnectTcpOptions<In, Out>): Promis
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     maxPendingRequests: options.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS,
     maxQueuedMessages: options.maxQueuedMessages ?? DEFAULT_CLIENT_MAX_QUEUED_MESSAGES,
-    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_CLIENT_MAX_OUTPUT_BYTES,
     clock: options.clock ?? systemClock,
   };
   try {
@@ -389,7 +394,7 @@ export function connectTcp<In, Out>(options: ConnectTcpOptions<In, Out>): Promis
   } catch (error) {
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
-  const where = formatAddress(host, port);
+  const where = formatHostPort(host, port);
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, noDelay: options.noDelay ?? true });
     const timer = settings.clock.setTimeout(() => {
