@@ -98,12 +98,13 @@ export class SessionDriver<In, Out> implements SessionContext<Out> {
   private head = 0;
   private phaseNow: SessionPhase = 'opening';
   private activityNow: SessionActivity = 'idle';
-  /** How the session ends once every delivered message is received (peer's end, shutdown). */
+  /**
+   * How the session ends: while open, once every delivered message is received (the peer's end,
+   * shutdown); while closing, the local close; once closed, the reason it ended with.
+   */
   private endReason: CloseReason | undefined;
   /** The codec's error, answered once every delivered message is received. */
   private malformed: (Error & { readonly code?: string }) | undefined;
-  private closeMessage: string | undefined;
-  private reasonNow: CloseReason | undefined;
   private reported = false;
 
   constructor(
@@ -122,7 +123,7 @@ export class SessionDriver<In, Out> implements SessionContext<Out> {
 
   /** Why the session ended, once `phase` is `closed`. */
   get reason(): CloseReason | undefined {
-    return this.reasonNow;
+    return this.phaseNow === 'closed' ? this.endReason : undefined;
   }
 
   /** A receive promise is pending (time spent there is not the peer's silence). */
@@ -159,7 +160,8 @@ export class SessionDriver<In, Out> implements SessionContext<Out> {
   close(reason?: string): void {
     if (this.phaseNow === 'closing' || this.phaseNow === 'closed') return;
     this.phaseNow = 'closing';
-    this.closeMessage = reason;
+    // The session's own close wins over a pending peer's end or shutdown.
+    this.endReason = reason === undefined ? { kind: 'local' } : { kind: 'local', message: reason };
     if (this.activityNow === 'idle') this.settle();
   }
 
@@ -188,7 +190,7 @@ export class SessionDriver<In, Out> implements SessionContext<Out> {
     if (this.phaseNow === 'closed') {
       // Ended while opening (a write failed): the session exists only now, so close it now.
       this.session = session;
-      this.closeSession(this.reasonNow ?? { kind: 'local' });
+      this.closeSession(this.endReason ?? { kind: 'local' });
       return;
     }
     this.session = session;
@@ -217,7 +219,7 @@ export class SessionDriver<In, Out> implements SessionContext<Out> {
   /** The peer will send nothing more: end with `reason` (default `remote`) once the queue is received. */
   endOfInput(reason: CloseReason = { kind: 'remote' }): void {
     if (this.phaseNow === 'closed') return;
-    this.endReason = reason;
+    if (this.phaseNow !== 'closing') this.endReason = reason;
     this.pump();
   }
 
@@ -313,8 +315,7 @@ export class SessionDriver<In, Out> implements SessionContext<Out> {
   private settle(): void {
     if (this.session === undefined) return;
     if (this.phaseNow === 'closing') {
-      const message = this.closeMessage;
-      this.finish(message === undefined ? { kind: 'local' } : { kind: 'local', message }, 'graceful');
+      this.finish(this.endReason ?? { kind: 'local' }, 'graceful');
       return;
     }
     if (this.phaseNow !== 'open' || this.head < this.queue.length) return;
@@ -347,7 +348,7 @@ export class SessionDriver<In, Out> implements SessionContext<Out> {
 
   private finish(reason: CloseReason, mode: CloseMode): void {
     this.phaseNow = 'closed';
-    this.reasonNow = reason;
+    this.endReason = reason;
     this.queue = NO_MESSAGES;
     this.head = 0;
     this.closeSession(reason);

@@ -104,15 +104,13 @@ export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, O
   idleSince: number;
   readonly driver: SessionDriver<In, Out>;
   private readonly decoder: Decoder<In>;
-  private readonly output: OutputQueue<Out>;
+  /** Made on the first write: a connection that never receives output (most idle ones) costs no queue. */
+  private output: OutputQueue<Out> | undefined;
   private onMessage: ((message: In) => void) | undefined;
   private readonly openedAt: number;
   private lastByteAt: number;
   private quietTimer: unknown;
   private lingerTimer: unknown;
-  /** Output still queued in the socket at the last linger check, and the periods used. */
-  private lingerMark = 0;
-  private lingerPeriods = 0;
   private paused = false;
   /** No complete message yet: the entry is on the server's first-message list. */
   private awaitingFirst = true;
@@ -128,7 +126,6 @@ export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, O
     this.openedAt = server.clock.now();
     this.lastByteAt = this.openedAt;
     this.idleSince = this.openedAt;
-    this.output = new OutputQueue(socket, server.output, this);
     this.driver = new SessionDriver(server.driver, peer, this);
   }
 
@@ -225,12 +222,13 @@ export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, O
     if (this.lingerTimer !== undefined) clock.clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     this.driver.abort({ kind: 'remote' }, 'destroy');
+    const output = this.output;
     this.server.onClosed(this, this.driver.reason ?? { kind: 'remote' }, {
       bytesIn: this.bytesIn,
-      bytesOut: this.output.bytesOut,
+      bytesOut: output?.bytesOut ?? 0,
       messagesIn: this.messagesIn,
-      messagesOut: this.output.messagesOut,
-      writes: this.output.writes,
+      messagesOut: output?.messagesOut ?? 0,
+      writes: output?.writes ?? 0,
       durationMs: clock.now() - this.openedAt,
     });
   }
@@ -254,11 +252,12 @@ export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, O
   // ---- SessionHost (the driver's outputs) ----
 
   write(message: Out, reply: boolean): boolean {
+    this.output ??= new OutputQueue(this.socket, this.server.output, this);
     return this.output.write(message, reply || this.driver.inBatch);
   }
 
   flush(): void {
-    this.output.flush();
+    this.output?.flush();
   }
 
   flowChanged(): void {
@@ -273,18 +272,15 @@ export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, O
     this.quietTimer = undefined;
     const socket = this.socket;
     if (mode === 'destroy' || socket.destroyed) {
-      this.output.discard();
+      this.output?.discard();
       socket.destroy();
       return;
     }
-    this.output.flush();
+    this.output?.flush();
     socket.end();
     // Read and discard whatever the peer still sends, so our FIN is not turned into a RST.
     socket.resume();
-    this.lingerMark = socket.writableLength;
-    this.lingerTimer = server.clock.setTimeout(() => {
-      this.onLinger();
-    }, server.closeLingerMs);
+    this.linger();
   }
 
   failure(failure: SessionFailure): TcpError {
@@ -402,19 +398,28 @@ export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, O
     driver.pump();
   }
 
-  /** After a graceful end: destroy a peer that read nothing during the linger period; a slow reader gets another. */
-  private onLinger(): void {
-    this.lingerTimer = undefined;
+  /**
+   * After a graceful end: destroy a peer that read nothing during a linger period; one that read
+   * some of what waits for it (our output shrank) gets another, up to MAX_LINGER_PERIODS. The
+   * state lives in the closure, made only for connections that are ending.
+   */
+  private linger(): void {
     const socket = this.socket;
-    const waiting = socket.writableLength;
-    if (waiting > 0 && waiting < this.lingerMark && this.lingerPeriods < MAX_LINGER_PERIODS) {
-      this.lingerPeriods += 1;
-      this.lingerMark = waiting;
-      this.lingerTimer = this.server.clock.setTimeout(() => {
-        this.onLinger();
-      }, this.server.closeLingerMs);
-      return;
-    }
-    socket.destroy();
+    const clock = this.server.clock;
+    const lingerMs = this.server.closeLingerMs;
+    let mark = socket.writableLength;
+    let periods = 0;
+    const check = (): void => {
+      this.lingerTimer = undefined;
+      const waiting = socket.writableLength;
+      if (waiting > 0 && waiting < mark && periods < MAX_LINGER_PERIODS) {
+        periods += 1;
+        mark = waiting;
+        this.lingerTimer = clock.setTimeout(check, lingerMs);
+        return;
+      }
+      socket.destroy();
+    };
+    this.lingerTimer = clock.setTimeout(check, lingerMs);
   }
 }
