@@ -88,10 +88,10 @@ describe('createUdpClient', () => {
     await expect(client.request({ id: 9, delay: 50 }).then(() => client.request({ id: 9, delay: 0 }))).resolves.toMatchObject({ id: 9 });
   });
 
-  it('fails outstanding requests with ERR_SOCKET_CLOSED on close', async () => {
+  it('fails outstanding requests with ERR_CONNECTION_CLOSED on close', async () => {
     const client = await open(await serve());
     const pending = client.request('hang').catch((e: unknown) => e);
     await client.close();
-    expect(await pending).toMatchObject({ code: 'ERR_SOCKET_CLOSED' });
+    expect(await pending).toMatchObject({ code: 'ERR_CONNECTION_CLOSED' });
   });
 });
