@@ -43,6 +43,10 @@ export interface LocalConnection<In, Out> {
   close(): void;
   /** Ends the connection from the server's side (`kind: 'shutdown'`), after the messages already sent. */
   shutdown(): void;
+  /** Ends the connection now, whatever is in progress (default reason: `shutdown`, a grace period elapsed). */
+  abort(reason?: CloseReason): void;
+  /** Resolves with the close reason once the connection has ended. */
+  readonly done: Promise<CloseReason>;
 }
 
 interface PendingSend<Out> {
@@ -58,9 +62,15 @@ class Local<In, Out> implements LocalConnection<In, Out> {
   driver: SessionDriver<In, Out> | undefined;
   /** Sends whose message the session has not received yet, in order. */
   readonly waiting: PendingSend<Out>[] = [];
+  readonly done: Promise<CloseReason>;
+  private resolveDone: (reason: CloseReason) => void = () => undefined;
   private taken = 0;
 
-  constructor(readonly peer: Peer) {}
+  constructor(readonly peer: Peer) {
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+  }
 
   get closed(): boolean {
     return this.closeReason !== undefined;
@@ -90,6 +100,10 @@ class Local<In, Out> implements LocalConnection<In, Out> {
     this.driver?.shutdown();
   }
 
+  abort(reason: CloseReason = { kind: 'shutdown', message: 'shutdown grace period elapsed' }): void {
+    this.driver?.abort(reason, 'destroy');
+  }
+
   /** The glue of a socket adapter, with values instead of bytes. */
   host(now: () => number, log: (line: string) => void): SessionHost<Out> {
     return {
@@ -111,6 +125,7 @@ class Local<In, Out> implements LocalConnection<In, Out> {
         if (reason.kind === 'error' && reason.error !== undefined && !isServiceError(reason.error, 'ERR_SESSION_CLOSED')) waiting.shift()?.reject(reason.error);
         const error = new ServiceError('ERR_SESSION_CLOSED', `connection ${this.peer.id} closed (${reason.kind}) before the message was received`);
         for (const pending of waiting) pending.reject(error);
+        this.resolveDone(reason);
       },
       // The failing send rejects with the service's own error; there is nowhere else to report.
       failure: (failure: SessionFailure) =>
