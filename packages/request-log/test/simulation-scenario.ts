@@ -89,7 +89,7 @@ export async function runScenario(seed: number, options: ScenarioOptions = {}): 
         return execute(request, work, settings);
       };
     }
-    return createRequestLog({ store, maxInFlight: SIM_WINDOW, sweepIntervalMs: 0, now: () => sim.now });
+    return createRequestLog({ store, maxInFlight: SIM_WINDOW, sweepIntervalMs: 0, clock: sim.clock });
   };
   let log = newLog();
   function crashServer(why: string): void {
