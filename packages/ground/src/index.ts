@@ -20,3 +20,5 @@ export {
 export type { BackoffOptions } from './backoff.js';
 export { createPrng } from './prng.js';
 export type { Prng } from './prng.js';
+export { resolveNetServerOptions, startOnce, withinGrace } from './server-lifecycle.js';
+export type { ErrorEmitter, NetServer, NetServerOptions, ServerCloseOptions } from './server-lifecycle.js';

@@ -6,13 +6,13 @@
  */
 import { type Server, type Socket, createServer } from 'node:net';
 import { type StreamCodec, isFlushable } from '@netlab/codec';
-import { type Clock, DEFAULT_HOST, MAX_TIMER_MS, formatHostPort, systemClock } from '@netlab/ground';
+import { DEFAULT_HOST, MAX_TIMER_MS, type NetServer, type NetServerOptions, type ServerCloseOptions, formatHostPort, resolveNetServerOptions, startOnce, withinGrace } from '@netlab/ground';
 import type { CloseReason, Peer, Service } from '@netlab/service';
 import { TcpError, assertIntegerOption, fromSocketError } from './errors.js';
 import { IdleList } from './idle-list.js';
 import type { OutputConfig, OutputQueue } from './output-queue.js';
 import { type ConnectionServer, ServerConnection, type TcpConnectionStats } from './server-connection.js';
-import type { TcpAddress } from './tcp-address.js';
+import { type TcpAddress, addressOf } from './tcp-address.js';
 import { type TcpServerStats, createTcpServerStats } from './tcp-server-stats.js';
 
 export { DEFAULT_HOST };
@@ -54,15 +54,12 @@ export type TcpServerEvent =
   | { readonly type: 'log'; readonly peer: Peer; readonly message: string }
   | { readonly type: 'closed'; readonly stats: TcpServerStats };
 
-export interface TcpServerOptions<In, Out> {
+/** `host`, `port`, `clock` (for `ctx.now()`, idle timeouts and quiet flush) and `onEvent` are `NetServerOptions` of `@netlab/ground`. */
+export interface TcpServerOptions<In, Out> extends NetServerOptions<TcpServerEvent> {
   /** Framing and message codec of the protocol. Required. */
   readonly codec: StreamCodec<In, Out>;
   /** The service each connection opens a session of. Required. */
   readonly service: Service<In, Out>;
-  /** Address to listen on (`::1`, `0.0.0.0`, `::` work too). Default {@link DEFAULT_HOST}. */
-  readonly host?: string;
-  /** Port; 0 picks a free one (see the address `listen()` resolves with). Default 0. */
-  readonly port?: number;
   /** Connections served at once; the excess is sent `busyReply` (if any) and closed. Default {@link DEFAULT_MAX_CONNECTIONS}. */
   readonly maxConnections?: number;
   /** Sent to a connection refused for `maxConnections` before it is closed (`stats().busyReplies`). Default: nothing. */
@@ -104,40 +101,26 @@ export interface TcpServerOptions<In, Out> {
   readonly closeLingerMs?: number;
   /** Disable Nagle's algorithm (request/response latency). Default true. */
   readonly noDelay?: boolean;
-  /** Clock for `ctx.now()`, idle timeouts and quiet flush. Default {@link systemClock}. */
-  readonly clock?: Clock;
-  /** Receives every event (connections, closes, errors, session logs). Default: none. */
-  readonly onEvent?: (event: TcpServerEvent) => void;
 }
 
-export interface TcpCloseOptions {
-  /** How long connections may take to finish the messages they already received. Default {@link DEFAULT_GRACE_MS}. */
-  readonly graceMs?: number;
-}
+/** `close()` options: `graceMs` (default {@link DEFAULT_GRACE_MS}). */
+export type TcpCloseOptions = ServerCloseOptions;
 
-export interface TcpServer {
-  /** Starts listening; resolves with the bound address (`ERR_LISTEN` on failure). */
-  listen(): Promise<TcpAddress>;
-  /** The bound address once listening. */
-  readonly address: TcpAddress | undefined;
+/**
+ * The lifecycle of `@netlab/ground`'s `NetServer`. `close()` stops accepting, lets every
+ * connection finish the messages it already received and flush its replies, destroys whatever is
+ * left after `graceMs`, and resolves once every socket is closed.
+ */
+export interface TcpServer extends NetServer<TcpAddress, TcpServerStats> {
   /** Connections currently served. */
   readonly connections: number;
-  /** A snapshot of the counters. */
-  stats(): TcpServerStats;
-  /**
-   * Graceful shutdown: stops accepting, lets every connection finish the messages it already
-   * received and flush its replies (sessions end with `kind: 'shutdown'`), destroys whatever is
-   * left after `graceMs`, and resolves once every socket is closed. Idempotent.
-   */
-  close(options?: TcpCloseOptions): Promise<void>;
 }
 
 let nextConnectionId = 1;
 
 /** Creates a TCP server; call `listen()` to start it. */
 export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): TcpServer {
-  const host = options.host ?? DEFAULT_HOST;
-  const port = options.port ?? 0;
+  const { host, port, clock, onEvent } = resolveNetServerOptions(options);
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   const maxQueuedMessages = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
@@ -155,8 +138,6 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
   assertIntegerOption('firstMessageTimeoutMs', firstMessageTimeoutMs, 0, MAX_TIMER_MS);
   assertIntegerOption('quietFlushMs', quietFlushMs, 0, MAX_TIMER_MS);
   assertIntegerOption('closeLingerMs', closeLingerMs, 0, MAX_TIMER_MS);
-  const clock = options.clock ?? systemClock;
-  const onEvent = options.onEvent ?? ((): void => undefined);
   const codec = options.codec;
   const busyReply = options.busyReply === undefined ? undefined : codec.encode(options.busyReply);
   const overflowReply = options.overflowReply === undefined ? undefined : codec.encode(options.overflowReply);
@@ -306,23 +287,18 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
     stats: () => ({ ...stats }),
     listen() {
       if (closing !== undefined) return Promise.reject(new TcpError('ERR_SERVER_CLOSED', 'the server is closed', { reason: 'open' }));
-      listening ??= new Promise<TcpAddress>((resolve, reject) => {
-        const onError = (error: Error): void => {
-          reject(fromSocketError(error, host, port, 'open'));
-        };
-        server.once('error', onError);
-        server.listen({ host, port }, () => {
-          server.off('error', onError);
+      listening ??= startOnce(server, (done) => server.listen({ host, port }, done)).then(
+        () => {
           const bound = server.address();
-          if (bound === null || typeof bound === 'string') {
-            reject(new TcpError('ERR_LISTEN', `cannot listen on ${formatHostPort(host, port)}`, { reason: 'open' }));
-            return;
-          }
-          address = { host: bound.address, port: bound.port, family: bound.family === 'IPv6' ? 'IPv6' : 'IPv4' };
+          if (bound === null || typeof bound === 'string') throw new TcpError('ERR_LISTEN', `cannot listen on ${formatHostPort(host, port)}`, { reason: 'open' });
+          address = addressOf(bound.address, bound.port, bound.family);
           onEvent({ type: 'listening', address });
-          resolve(address);
-        });
-      });
+          return address;
+        },
+        (error: unknown) => {
+          throw fromSocketError(error, host, port, 'open');
+        },
+      );
       return listening;
     },
     close(closeOptions = {}) {
@@ -343,12 +319,7 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
           if (connections.size === 0) resolve();
         });
         for (const connection of [...connections]) connection.drain();
-        let deadline: unknown;
-        const expired = new Promise<void>((resolve) => {
-          deadline = clock.setTimeout(resolve, graceMs);
-        });
-        await Promise.race([allClosed, expired]);
-        clock.clearTimeout(deadline);
+        await withinGrace(allClosed, graceMs, clock);
         for (const connection of [...connections]) connection.forceClose();
         for (const socket of [...rejectedSockets]) socket.destroy();
         await allClosed;

@@ -23,11 +23,12 @@
  * `ERR_REQUEST_TIMEOUT`. Only retry requests that are safe to repeat (or carry an id the server
  * deduplicates: see `@netlab/request-log`).
  */
-import { type Socket, createSocket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import type { DatagramCodec } from '@netlab/codec';
 import { type Clock, DEFAULT_HOST, MAX_TIMER_MS, formatHostPort, systemClock } from '@netlab/ground';
 import { UdpError, assertIntegerOption, fromSocketError, messageOf } from './errors.js';
 import { type UdpAddress, udpAddressOf } from './udp-address.js';
+import { connectDatagramSocket } from './udp-socket.js';
 
 /** Default wait for a reply before resending: 1 s. */
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 1000;
@@ -362,16 +363,5 @@ export function createUdpClient<In, Out>(options: UdpClientOptions<In, Out>): Pr
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
   const where = formatHostPort(host, options.port);
-  return new Promise((resolve, reject) => {
-    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
-    const onError = (error: Error): void => {
-      socket.close();
-      reject(fromSocketError(error, host, options.port, 'open'));
-    };
-    socket.once('error', onError);
-    socket.connect(options.port, host, () => {
-      socket.off('error', onError);
-      resolve(new Client(socket, options, settings, where));
-    });
-  });
+  return connectDatagramSocket(host, options.port).then((socket) => new Client(socket, options, settings, where));
 }

@@ -20,11 +20,12 @@
  *   `next()` (or the next one) with `ERR_CONNECTION_REFUSED` once per report; iterate again to
  *   go on. `close()` ends iteration (`done`) and fails nothing else.
  */
-import { type Socket, createSocket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import type { DatagramCodec } from '@netlab/codec';
 import { DEFAULT_HOST, formatHostPort } from '@netlab/ground';
 import { UdpError, assertIntegerOption, fromSocketError, messageOf } from './errors.js';
 import { type UdpAddress, udpAddressOf } from './udp-address.js';
+import { connectDatagramSocket } from './udp-socket.js';
 
 /** Default received messages held for the iterator before new ones are dropped: 1024. */
 export const DEFAULT_PEER_MAX_QUEUED_DATAGRAMS = 1024;
@@ -210,16 +211,5 @@ export function connectUdp<In, Out>(options: ConnectUdpOptions<In, Out>): Promis
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
   const where = formatHostPort(host, options.port);
-  return new Promise((resolve, reject) => {
-    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
-    const onError = (error: Error): void => {
-      socket.close();
-      reject(fromSocketError(error, host, options.port, 'open'));
-    };
-    socket.once('error', onError);
-    socket.connect(options.port, host, () => {
-      socket.off('error', onError);
-      resolve(new Peer(socket, options, maxQueued, where));
-    });
-  });
+  return connectDatagramSocket(host, options.port).then((socket) => new Peer(socket, options, maxQueued, where));
 }

@@ -26,7 +26,7 @@
  */
 import { type Socket, createSocket } from 'node:dgram';
 import type { DatagramCodec } from '@netlab/codec';
-import { type Clock, DEFAULT_HOST, MAX_TIMER_MS, formatHostPort, systemClock } from '@netlab/ground';
+import { DEFAULT_HOST, MAX_TIMER_MS, type NetServer, type NetServerOptions, type ServerCloseOptions, formatHostPort, resolveNetServerOptions, startOnce, withinGrace } from '@netlab/ground';
 import type { CloseReason, Peer, Service } from '@netlab/service';
 import { UdpError, assertIntegerOption, fromSocketError, messageOf } from './errors.js';
 import { SessionTable } from './session-table.js';
@@ -79,15 +79,12 @@ export type UdpServerEvent =
   | { readonly type: 'log'; readonly peer: Peer; readonly message: string }
   | { readonly type: 'closed'; readonly stats: UdpServerStats };
 
-export interface UdpServerOptions<In, Out> {
+/** `host` (an IPv6 address binds an IPv6 socket), `port`, `clock` (for `ctx.now()` and expiry) and `onEvent` are `NetServerOptions` of `@netlab/ground`. */
+export interface UdpServerOptions<In, Out> extends NetServerOptions<UdpServerEvent> {
   /** Message codec and datagram size limit. Required. */
   readonly codec: DatagramCodec<In, Out>;
   /** The service sessions are opened from. Required. */
   readonly service: Service<In, Out>;
-  /** Bind address; an IPv6 address (`::1`, `::`) binds an IPv6 socket. Default {@link DEFAULT_HOST}. */
-  readonly host?: string;
-  /** Port; 0 picks a free one. Default 0. */
-  readonly port?: number;
   /** `'per-peer'`: one session per address:port, with expiry. `'per-datagram'`: one per datagram. Default `'per-peer'`. */
   readonly sessions?: 'per-peer' | 'per-datagram';
   /** Close a peer session after this much silence. Default {@link DEFAULT_SESSION_TTL_MS}. */
@@ -98,38 +95,26 @@ export interface UdpServerOptions<In, Out> {
   readonly busyReply?: Out;
   /** Datagrams per session waiting for a pending `receive`; more are dropped. Default {@link DEFAULT_MAX_QUEUED_DATAGRAMS}. */
   readonly maxQueuedDatagrams?: number;
-  /** Clock for `ctx.now()` and expiry. Default `systemClock` from `@netlab/ground`. */
-  readonly clock?: Clock;
-  /** Receives every event. Default: none. */
-  readonly onEvent?: (event: UdpServerEvent) => void;
 }
 
-export interface UdpCloseOptions {
-  /** How long sessions may take to finish the datagrams they already received. Default {@link DEFAULT_GRACE_MS}. */
-  readonly graceMs?: number;
-}
+/** `close()` options: `graceMs` (default {@link DEFAULT_GRACE_MS}). */
+export type UdpCloseOptions = ServerCloseOptions;
 
-export interface UdpServer {
-  /** Binds the socket; resolves with the bound address (`ERR_LISTEN` on failure). */
-  listen(): Promise<UdpAddress>;
-  readonly address: UdpAddress | undefined;
+/**
+ * The lifecycle of `@netlab/ground`'s `NetServer`. `close()` stops handling datagrams (new ones
+ * are dropped and counted), lets every session finish the datagrams it already received, closes
+ * what is left after `graceMs`, then the socket.
+ */
+export interface UdpServer extends NetServer<UdpAddress, UdpServerStats> {
   /** Active peer sessions. */
   readonly sessions: number;
-  stats(): UdpServerStats;
-  /**
-   * Stops handling datagrams (new ones are dropped and counted), lets every session finish the
-   * datagrams it already received (sessions end with `kind: 'shutdown'`), closes what is left
-   * after `graceMs`, then the socket.
-   */
-  close(options?: UdpCloseOptions): Promise<void>;
 }
 
 let nextSessionId = 1;
 
 /** Creates a UDP server; call `listen()` to bind it. */
 export function createUdpServer<In, Out>(options: UdpServerOptions<In, Out>): UdpServer {
-  const host = options.host ?? DEFAULT_HOST;
-  const port = options.port ?? 0;
+  const { host, port, clock, onEvent } = resolveNetServerOptions(options);
   const mode = options.sessions ?? 'per-peer';
   const ttl = options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
@@ -142,8 +127,6 @@ export function createUdpServer<In, Out>(options: UdpServerOptions<In, Out>): Ud
     throw new UdpError('ERR_INVALID_OPTION', `sessions must be 'per-peer' or 'per-datagram', got ${mode}`, { reason: 'open' });
   }
   const { codec, service } = options;
-  const clock = options.clock ?? systemClock;
-  const onEvent = options.onEvent ?? ((): void => undefined);
   const busyReply = options.busyReply === undefined ? undefined : codec.encode(options.busyReply);
 
   const counters = {
@@ -323,18 +306,17 @@ export function createUdpServer<In, Out>(options: UdpServerOptions<In, Out>): Ud
     stats: () => ({ ...counters, sessionsActive: table.size }),
     listen() {
       if (closing !== undefined) return Promise.reject(new UdpError('ERR_SERVER_CLOSED', 'the server is closed', { reason: 'open' }));
-      listening ??= new Promise<UdpAddress>((resolve, reject) => {
-        const onError = (error: Error): void => {
-          reject(fromSocketError(error, host, port, 'open'));
-        };
-        socket.once('error', onError);
-        socket.bind({ address: host, port }, () => {
-          socket.off('error', onError);
-          address = udpAddressOf(socket.address());
-          onEvent({ type: 'listening', address });
-          resolve(address);
-        });
-      });
+      listening ??= startOnce(socket, (done) => socket.bind({ address: host, port }, done)).then(
+        () => {
+          const bound = udpAddressOf(socket.address());
+          address = bound;
+          onEvent({ type: 'listening', address: bound });
+          return bound;
+        },
+        (error: unknown) => {
+          throw fromSocketError(error, host, port, 'open');
+        },
+      );
       return listening;
     },
     close(closeOptions = {}) {
@@ -345,16 +327,7 @@ export function createUdpServer<In, Out>(options: UdpServerOptions<In, Out>): Ud
           emptied = resolve;
         });
         for (const session of [...table.values(), ...transient]) session.driver.shutdown();
-        if (table.size + transient.size > 0) {
-          let deadline: unknown;
-          await Promise.race([
-            allClosed,
-            new Promise<void>((resolve) => {
-              deadline = clock.setTimeout(resolve, graceMs);
-            }),
-          ]);
-          clock.clearTimeout(deadline);
-        }
+        if (table.size + transient.size > 0) await withinGrace(allClosed, graceMs, clock);
         table.disarm();
         for (const session of [...table.values(), ...transient]) {
           session.driver.abort({ kind: 'shutdown', message: 'shutdown grace period elapsed' }, 'destroy');

@@ -10,6 +10,7 @@
  * opens or closes a session.
  */
 import type { DatagramCodec } from '@netlab/codec';
+import { withinGrace } from '@netlab/ground';
 import { type CloseReason, type Peer, type Service, SessionDriver, type SessionFailure, type SessionHost } from '@netlab/service';
 import { TestingError } from '../errors.js';
 import type { SimNetwork } from './sim-network.js';
@@ -111,16 +112,7 @@ export function serveSimulated<In, Out>(options: SimulatedServerOptions<In, Out>
           emptied = resolve;
         });
         for (const driver of [...sessions.values()]) driver.shutdown();
-        if (sessions.size > 0) {
-          let timer: unknown;
-          await Promise.race([
-            allClosed,
-            new Promise<void>((resolve) => {
-              timer = sim.clock.setTimeout(resolve, graceMs);
-            }),
-          ]);
-          sim.clock.clearTimeout(timer);
-        }
+        if (sessions.size > 0) await withinGrace(allClosed, graceMs, sim.clock);
         const forced: CloseReason = { kind: 'shutdown', message: 'shutdown grace period elapsed' };
         for (const driver of [...sessions.values()]) driver.abort(forced, 'destroy');
         network.down(address);
