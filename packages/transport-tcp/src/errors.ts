@@ -9,6 +9,7 @@
  * rest are TCP's own.
  */
 import { TRANSPORT_ERROR_CODES, checkInteger, describeSocketError } from '@netlab/ground';
+import type { SessionFailure } from '@netlab/service';
 
 export const TCP_ERROR_CODES = {
   ...TRANSPORT_ERROR_CODES,
@@ -66,4 +67,22 @@ export function fromSocketError(error: unknown, host: string, port: number, reas
   if (error instanceof TcpError) return error;
   const described = describeSocketError(error, host, port, 'tcp');
   return new TcpError(described.code, described.message, { reason, cause: error, details: described.details });
+}
+
+/** The typed error of a service failure the session driver reports (`ERR_MALFORMED_INPUT` or `ERR_SESSION_FAILED`). */
+export function sessionFailureError(failure: SessionFailure, peerId: string, serviceName: string): TcpError {
+  if (failure.kind === 'input') {
+    const cause = failure.cause;
+    return new TcpError('ERR_MALFORMED_INPUT', `malformed input from ${peerId}: ${cause.message}`, { reason: 'read', cause, details: { codecCode: cause.code } });
+  }
+  const detail = failure.cause instanceof Error ? failure.cause.message : String(failure.cause);
+  if (failure.kind === 'close') return new TcpError('ERR_SESSION_FAILED', `session close threw on ${peerId}: ${detail}`, { reason: 'close', cause: failure.cause });
+  return new TcpError('ERR_SESSION_FAILED', `service ${serviceName} failed on ${peerId}: ${detail}`, { reason: failure.kind === 'open' ? 'open' : 'read', cause: failure.cause });
+}
+
+/** The close reason's error of a connection that missed its first-message deadline (`first`) or its idle timeout. */
+export function deadlineError(first: boolean, peerId: string, limitMs: number, bufferedBytes: number): TcpError {
+  return first
+    ? new TcpError('ERR_FIRST_MESSAGE_TIMEOUT', `closed ${peerId}: no first message within ${limitMs} ms`, { details: { firstMessageTimeoutMs: limitMs, bufferedBytes } })
+    : new TcpError('ERR_IDLE_TIMEOUT', `closed ${peerId}: no complete message for ${limitMs} ms`, { details: { idleTimeoutMs: limitMs, bufferedBytes } });
 }

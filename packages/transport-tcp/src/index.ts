@@ -20,8 +20,8 @@ export {
 export type { TcpCloseOptions, TcpServer, TcpServerEvent, TcpServerOptions } from './tcp-server.js';
 export type { TcpAddress } from './tcp-address.js';
 export type { TcpServerStats } from './tcp-server-stats.js';
-export { MAX_LINGER_PERIODS } from './server-connection.js';
-export type { TcpConnectionStats } from './server-connection.js';
+export { MAX_LINGER_PERIODS } from './connection-server.js';
+export type { TcpConnectionStats } from './connection-server.js';
 export {
   DEFAULT_CLIENT_CLOSE_TIMEOUT_MS,
   DEFAULT_CLIENT_MAX_OUTPUT_BYTES,

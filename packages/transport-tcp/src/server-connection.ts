@@ -29,50 +29,11 @@
  */
 import type { Socket } from 'node:net';
 import { type Decoder, isCodecError, isFlushable } from '@netlab/codec';
-import type { Clock } from '@netlab/ground';
-import { type CloseMode, type CloseReason, type Peer, SessionDriver, type SessionDriverOptions, type SessionFailure, type SessionHost } from '@netlab/service';
-import { TcpError, fromSocketError } from './errors.js';
-import type { IdleEntry, IdleList } from './idle-list.js';
-import { type OutputConfig, type OutputOwner, OutputQueue } from './output-queue.js';
-import type { MutableTcpServerStats } from './tcp-server-stats.js';
-
-/** Linger periods a slowly reading peer may get after a graceful end: 30 (a minute by default). */
-export const MAX_LINGER_PERIODS = 30;
-
-/** Traffic of one connection, reported when it closes. */
-export interface TcpConnectionStats {
-  readonly bytesIn: number;
-  readonly bytesOut: number;
-  readonly messagesIn: number;
-  readonly messagesOut: number;
-  /** Socket writes that carried them: fewer than `messagesOut` when output was coalesced. */
-  readonly writes: number;
-  /** Milliseconds from accept to close, by the injected clock. */
-  readonly durationMs: number;
-}
-
-/** What a connection needs from its server (one object per server). */
-export interface ConnectionServer<In, Out> {
-  readonly driver: SessionDriverOptions<In, Out>;
-  readonly output: OutputConfig<Out>;
-  readonly createDecoder: () => Decoder<In>;
-  /** The codec's decoders can flush a partial message (quiet flush applies). */
-  readonly flushable: boolean;
-  readonly quietFlushMs: number;
-  readonly closeLingerMs: number;
-  /** Connections that have sent no complete message yet; undefined when neither deadline applies. */
-  readonly firstMessage: IdleList | undefined;
-  /** Which deadline the `firstMessage` list enforces (its timeout is the shorter of the two). */
-  readonly firstMessageIs: 'first-message' | 'idle';
-  readonly firstMessageTimeoutMs: number;
-  readonly idle: IdleList | undefined;
-  readonly idleTimeoutMs: number;
-  readonly clock: Clock;
-  readonly stats: MutableTcpServerStats;
-  onLog(peer: Peer, message: string): void;
-  onError(peer: Peer, error: TcpError): void;
-  onClosed(connection: ServerConnection<In, Out>, reason: CloseReason, stats: TcpConnectionStats): void;
-}
+import { type CloseMode, type CloseReason, type Peer, SessionDriver, type SessionFailure, type SessionHost } from '@netlab/service';
+import { type ConnectionServer, MAX_LINGER_PERIODS } from './connection-server.js';
+import { TcpError, deadlineError, fromSocketError, sessionFailureError } from './errors.js';
+import type { IdleEntry } from './idle-list.js';
+import { type OutputOwner, OutputQueue } from './output-queue.js';
 
 const OWNER: unique symbol = Symbol('netlab.tcp.connection');
 type OwnedSocket = Socket & { [OWNER]?: ServerConnection<unknown, unknown> | undefined };
@@ -284,18 +245,8 @@ export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, O
   }
 
   failure(failure: SessionFailure): TcpError {
-    const peer = this.peer;
-    if (failure.kind === 'input') {
-      this.server.stats.malformed += 1;
-      const cause = failure.cause;
-      return new TcpError('ERR_MALFORMED_INPUT', `malformed input from ${peer.id}: ${cause.message}`, { reason: 'read', cause, details: { codecCode: cause.code } });
-    }
-    const detail = failure.cause instanceof Error ? failure.cause.message : String(failure.cause);
-    const name = this.server.driver.service.name;
-    if (failure.kind === 'close') {
-      return new TcpError('ERR_SESSION_FAILED', `session close threw on ${peer.id}: ${detail}`, { reason: 'close', cause: failure.cause });
-    }
-    return new TcpError('ERR_SESSION_FAILED', `service ${name} failed on ${peer.id}: ${detail}`, { reason: failure.kind === 'open' ? 'open' : 'read', cause: failure.cause });
+    if (failure.kind === 'input') this.server.stats.malformed += 1;
+    return sessionFailureError(failure, this.peerId, this.server.driver.service.name);
   }
 
   report(error: Error): void {
@@ -334,17 +285,10 @@ export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, O
       list?.touch(this, now);
       return;
     }
-    const details = { bufferedBytes: this.decoder.bufferedBytes };
-    let error: TcpError;
-    if (this.awaitingFirst && server.firstMessageIs === 'first-message') {
-      server.stats.firstMessageTimeouts += 1;
-      const limit = server.firstMessageTimeoutMs;
-      error = new TcpError('ERR_FIRST_MESSAGE_TIMEOUT', `closed ${this.peerId}: no first message within ${limit} ms`, { details: { firstMessageTimeoutMs: limit, ...details } });
-    } else {
-      server.stats.idleTimeouts += 1;
-      const limit = server.idleTimeoutMs;
-      error = new TcpError('ERR_IDLE_TIMEOUT', `closed ${this.peerId}: no complete message for ${limit} ms`, { details: { idleTimeoutMs: limit, ...details } });
-    }
+    const first = this.awaitingFirst && server.firstMessageIs === 'first-message';
+    if (first) server.stats.firstMessageTimeouts += 1;
+    else server.stats.idleTimeouts += 1;
+    const error = deadlineError(first, this.peerId, first ? server.firstMessageTimeoutMs : server.idleTimeoutMs, this.decoder.bufferedBytes);
     // The entry already left its list; closed() must not remove it from the other one.
     this.awaitingFirst = false;
     driver.abort({ kind: 'idle', message: error.message, error }, 'graceful');

@@ -16,6 +16,7 @@
 import { type Socket, connect } from 'node:net';
 import { type CodecError, type Decoder, type StreamCodec, isCodecError } from '@netlab/codec';
 import { type Clock, DEFAULT_HOST, MAX_TIMER_MS, formatHostPort, systemClock } from '@netlab/ground';
+import { ReplyLine } from './reply-line.js';
 import { TcpError, assertIntegerOption, fromSocketError } from './errors.js';
 import { type TcpAddress, addressOf } from './tcp-address.js';
 
@@ -97,22 +98,12 @@ export interface TcpClient<In, Out> extends AsyncIterable<In> {
   stats(): TcpClientStats;
 }
 
-interface Waiter<In> {
-  resolve(message: In): void;
-  reject(error: Error): void;
-  timer: unknown;
-  timedOut: boolean;
-}
-
 class Client<In, Out> implements TcpClient<In, Out> {
   readonly localAddress: TcpAddress;
   readonly remoteAddress: TcpAddress;
   readonly done: Promise<TcpError | undefined>;
   private readonly decoder: Decoder<In>;
-  private readonly requests: Waiter<In>[] = [];
-  private readonly receivers: Waiter<In>[] = [];
-  private inbox: In[] = [];
-  private inboxHead = 0;
+  private readonly line: ReplyLine<In>;
   private error: TcpError | undefined;
   private isClosed = false;
   private ended = false;
@@ -127,6 +118,7 @@ class Client<In, Out> implements TcpClient<In, Out> {
     private readonly where: string,
   ) {
     this.decoder = codec.createDecoder();
+    this.line = new ReplyLine(options.clock, where);
     this.localAddress = addressOf(socket.localAddress, socket.localPort, socket.localFamily);
     this.remoteAddress = addressOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
     this.done = new Promise((resolve) => {
@@ -190,9 +182,9 @@ class Client<In, Out> implements TcpClient<In, Out> {
   }
 
   request(message: Out, options: RequestOptions = {}): Promise<In> {
-    if (this.requests.length >= this.options.maxPendingRequests) {
+    if (this.line.pendingRequests >= this.options.maxPendingRequests) {
       return Promise.reject(
-        new TcpError('ERR_TOO_MANY_PENDING', `${this.requests.length} requests already pending on ${this.where}`, {
+        new TcpError('ERR_TOO_MANY_PENDING', `${this.line.pendingRequests} requests already pending on ${this.where}`, {
           reason: 'write',
           details: { maxPendingRequests: this.options.maxPendingRequests },
         }),
@@ -200,16 +192,21 @@ class Client<In, Out> implements TcpClient<In, Out> {
     }
     try {
       this.send(message);
+      return this.line.reply(options.timeoutMs ?? this.options.requestTimeoutMs);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    return this.wait(this.requests, options, 'reply');
   }
 
   receive(options: RequestOptions = {}): Promise<In> {
-    if (this.inboxHead < this.inbox.length) return Promise.resolve(this.shiftInbox());
+    const queued = this.shift();
+    if (queued !== undefined) return Promise.resolve(queued.message);
     if (this.isClosed) return Promise.reject(this.closedError());
-    return this.wait(this.receivers, options, 'message');
+    try {
+      return this.line.receive(options.timeoutMs ?? this.options.requestTimeoutMs);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   end(): void {
@@ -238,13 +235,14 @@ class Client<In, Out> implements TcpClient<In, Out> {
   [Symbol.asyncIterator](): AsyncIterator<In> {
     return {
       next: async (): Promise<IteratorResult<In>> => {
-        if (this.inboxHead < this.inbox.length) return { done: false, value: this.shiftInbox() };
+        const queued = this.shift();
+        if (queued !== undefined) return { done: false, value: queued.message };
         if (this.isClosed) {
           if (this.error !== undefined) throw this.error;
           return { done: true, value: undefined };
         }
         try {
-          const value = await this.wait(this.receivers, { timeoutMs: 0 }, 'message');
+          const value = await this.line.receive(0);
           return { done: false, value };
         } catch (error) {
           if (error === this.error) throw error;
@@ -255,59 +253,21 @@ class Client<In, Out> implements TcpClient<In, Out> {
     };
   }
 
-  private wait(list: Waiter<In>[], options: RequestOptions, what: string): Promise<In> {
-    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
-    assertIntegerOption('timeoutMs', timeoutMs, 0, MAX_TIMER_MS);
-    return new Promise<In>((resolve, reject) => {
-      const waiter: Waiter<In> = { resolve, reject, timer: undefined, timedOut: false };
-      if (timeoutMs > 0) {
-        waiter.timer = this.options.clock.setTimeout(() => {
-          waiter.timedOut = true;
-          // Receivers leave the line; requests keep their place so their late reply is dropped.
-          if (list === this.receivers) list.splice(list.indexOf(waiter), 1);
-          reject(
-            new TcpError('ERR_REQUEST_TIMEOUT', `no ${what} from ${this.where} within ${timeoutMs} ms`, { reason: 'read', details: { timeoutMs } }),
-          );
-        }, timeoutMs);
-      }
-      list.push(waiter);
-    });
-  }
-
-  private shiftInbox(): In {
-    const message = this.inbox[this.inboxHead] as In;
-    this.inboxHead += 1;
-    if (this.inboxHead >= this.inbox.length) {
-      this.inbox = [];
-      this.inboxHead = 0;
-    }
-    if (this.paused && this.inbox.length - this.inboxHead < this.options.maxQueuedMessages) {
+  /** The oldest pushed message; reading resumes once the inbox is below `maxQueuedMessages` again. */
+  private shift(): { readonly message: In } | undefined {
+    const queued = this.line.shift();
+    if (this.paused && this.line.queued < this.options.maxQueuedMessages) {
       this.paused = false;
       this.socket.resume();
     }
-    return message;
+    return queued;
   }
 
   private deliver(message: In): void {
     this.counters.messagesIn += 1;
-    const request = this.requests.shift();
-    if (request !== undefined) {
-      if (request.timedOut) {
-        this.counters.lateReplies += 1;
-        return;
-      }
-      this.options.clock.clearTimeout(request.timer);
-      request.resolve(message);
-      return;
-    }
-    const receiver = this.receivers.shift();
-    if (receiver !== undefined) {
-      this.options.clock.clearTimeout(receiver.timer);
-      receiver.resolve(message);
-      return;
-    }
-    this.inbox.push(message);
-    if (!this.paused && this.inbox.length - this.inboxHead >= this.options.maxQueuedMessages) {
+    const delivery = this.line.deliver(message);
+    if (delivery === 'late') this.counters.lateReplies += 1;
+    else if (delivery === 'inbox' && !this.paused && this.line.queued >= this.options.maxQueuedMessages) {
       this.paused = true;
       this.socket.pause();
     }
@@ -358,13 +318,7 @@ class Client<In, Out> implements TcpClient<In, Out> {
 
   private onClose(): void {
     this.isClosed = true;
-    const error = this.closedError();
-    for (const waiter of [...this.requests, ...this.receivers]) {
-      this.options.clock.clearTimeout(waiter.timer);
-      if (!waiter.timedOut) waiter.reject(error);
-    }
-    this.requests.length = 0;
-    this.receivers.length = 0;
+    this.line.rejectAll(this.closedError());
     this.resolveDone(this.error);
   }
 }

@@ -11,7 +11,8 @@ import type { CloseReason, Peer, Service } from '@netlab/service';
 import { TcpError, assertIntegerOption, fromSocketError } from './errors.js';
 import { IdleList } from './idle-list.js';
 import type { OutputConfig, OutputQueue } from './output-queue.js';
-import { type ConnectionServer, ServerConnection, type TcpConnectionStats } from './server-connection.js';
+import type { ConnectionServer, TcpConnectionStats } from './connection-server.js';
+import { ServerConnection } from './server-connection.js';
 import { type TcpAddress, addressOf } from './tcp-address.js';
 import { type TcpServerStats, createTcpServerStats } from './tcp-server-stats.js';
 
