@@ -13,8 +13,12 @@
  * - flood: the service's token bucket per connection;
  * - message length: the service (`ERROR message too long`, the member stays); line length: the
  *   framing (`ERROR line too long`, the connection closes: the stream can no longer be trusted);
- * - send queue: the transport's `maxOutputBytes` per connection; past it the member is
- *   disconnected ("SendQ exceeded" in the server log) and the room sees it leave;
+ * - send queue: the transport's `maxOutputBytes` per connection; past it nothing more is queued
+ *   for the member, what was queued (whole lines) is still written, then `ERROR send queue
+ *   exceeded`, and the connection ends ("SendQ exceeded" in the server log); the room sees it leave;
+ * - login: a connection must send its first line (a name) within {@link DEFAULT_CHAT_LOGIN_TIMEOUT_MS}
+ *   (the transport's first-message deadline), so connections that never pick a name cannot fill
+ *   the login headroom and lock the room;
  * - idle: the transport's idle timeout counts only lines a member sends, so the default is long
  *   (a person may read for a long time without typing).
  */
@@ -36,6 +40,10 @@ export const DEFAULT_MAX_LINE_BYTES = 8192;
 export const DEFAULT_SEND_QUEUE_BYTES = DEFAULT_MAX_OUTPUT_BYTES;
 /** A member who sends nothing for this long is disconnected: 1 hour. */
 export const DEFAULT_CHAT_IDLE_TIMEOUT_MS = 3_600_000;
+/** A connection that sends no first line (a name) within this long is disconnected: 30 s. */
+export const DEFAULT_CHAT_LOGIN_TIMEOUT_MS = 30_000;
+/** The last line a member dropped for a full send queue receives. */
+export const SEND_QUEUE_EXCEEDED_LINE = 'ERROR send queue exceeded';
 /** Connections beyond the member limit, for people still choosing a name. */
 export const LOGIN_HEADROOM = 64;
 
@@ -54,6 +62,8 @@ export interface ChatRoomOptions {
   readonly sendQueueBytes?: number;
   /** Disconnect a member silent for this long; 0 = never. Default {@link DEFAULT_CHAT_IDLE_TIMEOUT_MS}. */
   readonly idleTimeoutMs?: number;
+  /** Disconnect a connection that sends no first line within this long; 0 = never. Default {@link DEFAULT_CHAT_LOGIN_TIMEOUT_MS}. */
+  readonly loginTimeoutMs?: number;
 }
 
 /** The pieces a TCP server needs to run the room. */
@@ -63,7 +73,7 @@ export interface ChatRoom {
   readonly service: Service<string, string>;
   readonly codec: StreamCodec<string, string>;
   /** Transport options (limits) to pass to `createTcpServer` / `serveTcp`. */
-  readonly tcp: Pick<TcpServerOptions<string, string>, 'maxConnections' | 'maxOutputBytes' | 'idleTimeoutMs' | 'busyReply'>;
+  readonly tcp: Pick<TcpServerOptions<string, string>, 'maxConnections' | 'maxOutputBytes' | 'idleTimeoutMs' | 'firstMessageTimeoutMs' | 'busyReply' | 'overflowReply'>;
 }
 
 /** Composes one chat room (throws the service's or codec's `ERR_INVALID_OPTION` on a bad limit). */
@@ -83,7 +93,9 @@ export function createChatRoom(options: ChatRoomOptions = {}): ChatRoom {
       maxConnections: maxMembers + LOGIN_HEADROOM,
       maxOutputBytes: options.sendQueueBytes ?? DEFAULT_SEND_QUEUE_BYTES,
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_CHAT_IDLE_TIMEOUT_MS,
+      firstMessageTimeoutMs: options.loginTimeoutMs ?? DEFAULT_CHAT_LOGIN_TIMEOUT_MS,
       busyReply: 'ERROR server full',
+      overflowReply: SEND_QUEUE_EXCEEDED_LINE,
     },
   };
 }

@@ -1,7 +1,9 @@
 /**
  * A growable byte buffer with a hard capacity. Appends are amortised O(1) (capacity doubles,
  * never past `limit`), so a message arriving one byte at a time costs linear, not quadratic,
- * time. Views returned by `view()` are invalidated by the next `append()` or `reset()`.
+ * time; `movedBytes` counts every byte written into the storage (appends, regrowth copies,
+ * compaction) so a test can check that by counting, not timing. Views returned by `view()` are
+ * invalidated by the next `append()` or `reset()`.
  */
 const EMPTY = new Uint8Array(0);
 
@@ -10,6 +12,8 @@ export class ByteBuffer {
   // connection should cost as little as possible.
   private bytes: Uint8Array = EMPTY;
   private size = 0;
+  /** Bytes written into the storage so far: appended, copied on growth, moved by `keepFrom`. */
+  movedBytes = 0;
 
   constructor(private readonly limit: number) {}
 
@@ -25,9 +29,11 @@ export class ByteBuffer {
       while (capacity < needed) capacity *= 2;
       const grown = new Uint8Array(Math.min(capacity, Math.max(this.limit, needed)));
       grown.set(this.bytes.subarray(0, this.size));
+      this.movedBytes += this.size;
       this.bytes = grown;
     }
     this.bytes.set(source.subarray(start, end), this.size);
+    this.movedBytes += end - start;
     this.size = needed;
   }
 
@@ -42,6 +48,7 @@ export class ByteBuffer {
   /** Keeps only `[start, length)`, moved to the front. */
   keepFrom(start: number): void {
     this.bytes.copyWithin(0, start, this.size);
+    this.movedBytes += this.size - start;
     this.size -= start;
   }
 

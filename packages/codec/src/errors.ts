@@ -1,3 +1,5 @@
+import { checkInteger } from '@netlab/ground';
+
 /**
  * Every failure the codec reports is a `CodecError` whose `code` comes from this fixed table.
  * Codes are stable API: tools and tests match on them, never on messages.
@@ -36,11 +38,6 @@ export interface CodecErrorOptions {
   readonly cause?: unknown;
   /** Machine-readable context: limits, offsets, schema issues. */
   readonly details?: Readonly<Record<string, unknown>>;
-  /**
-   * Messages that the failing `push()` decoded, in order, before it reached the bad bytes.
-   * They are valid and complete; `pushChunk()` hands them back so nothing is lost.
-   */
-  readonly decoded?: readonly unknown[];
 }
 
 /** The one error class of `@netlab/codec`. */
@@ -48,14 +45,11 @@ export class CodecError extends Error {
   override readonly name = 'CodecError';
   readonly code: CodecErrorCode;
   readonly details: Readonly<Record<string, unknown>>;
-  /** Messages decoded from the same chunk before this error (see {@link CodecErrorOptions.decoded}). */
-  decoded: readonly unknown[];
 
   constructor(code: CodecErrorCode, message?: string, options: CodecErrorOptions = {}) {
     super(message ?? CODEC_ERROR_CODES[code], options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.details = options.details ?? {};
-    this.decoded = options.decoded ?? [];
   }
 }
 
@@ -64,11 +58,8 @@ export function isCodecError(value: unknown, code?: CodecErrorCode): value is Co
   return value instanceof CodecError && (code === undefined || value.code === code);
 }
 
-/** Throws `ERR_INVALID_OPTION` unless `value` is an integer in [min, max]. */
+/** Throws `ERR_INVALID_OPTION` unless `value` is an integer in [min, max] (the ground floor's one range check). */
 export function assertIntegerOption(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new CodecError('ERR_INVALID_OPTION', `${name} must be an integer from ${min} to ${max}, got ${String(value)}`, {
-      details: { option: name, value, min, max },
-    });
-  }
+  const problem = checkInteger(name, value, min, max);
+  if (problem !== undefined) throw new CodecError('ERR_INVALID_OPTION', problem.message, { details: problem.details });
 }

@@ -16,7 +16,7 @@
  *   chunk is returned as a view of that chunk (no copy); the decoder never writes to chunks.
  * - `end()` inside a prefix or payload is `ERR_TRUNCATED`.
  */
-import { type Decoder, DecoderState } from './decoder.js';
+import { BaseDecoder, type Decoder } from './decoder.js';
 import { CodecError, assertIntegerOption } from './errors.js';
 
 export type LengthPrefix = 'u32' | 'u16' | 'varint';
@@ -50,8 +50,7 @@ function tooLarge(length: number, max: number): CodecError {
   });
 }
 
-class LengthPrefixedDecoder implements Decoder<Uint8Array> {
-  private readonly state = new DecoderState();
+class LengthPrefixedDecoder extends BaseDecoder<Uint8Array> {
   private readonly header = new Uint8Array(5);
   private headerLength = 0;
   private body: Uint8Array | undefined;
@@ -60,14 +59,15 @@ class LengthPrefixedDecoder implements Decoder<Uint8Array> {
   constructor(
     private readonly max: number,
     private readonly prefix: LengthPrefix,
-  ) {}
+  ) {
+    super();
+  }
 
   get bufferedBytes(): number {
     return this.headerLength + this.bodyFilled;
   }
 
-  push(chunk: Uint8Array): Uint8Array[] {
-    this.state.check();
+  protected collect(chunk: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];
     const n = chunk.length;
     let pos = 0;
@@ -113,21 +113,20 @@ class LengthPrefixedDecoder implements Decoder<Uint8Array> {
         }
       }
     } catch (error) {
-      if (error instanceof CodecError) this.state.fail(error, out);
-      throw error;
+      if (!(error instanceof CodecError)) throw error;
+      this.state.fail(error);
     }
     return out;
   }
 
-  end(): Uint8Array[] {
-    this.state.check();
+  protected finish(): Uint8Array[] {
     if (this.headerLength > 0 || this.body !== undefined) {
-      const error = new CodecError('ERR_TRUNCATED', undefined, {
-        details: { bufferedBytes: this.bufferedBytes, expectedBytes: this.body?.length },
-      });
-      this.state.fail(error, []);
+      this.state.fail(
+        new CodecError('ERR_TRUNCATED', undefined, {
+          details: { bufferedBytes: this.bufferedBytes, expectedBytes: this.body?.length },
+        }),
+      );
     }
-    this.state.end();
     return [];
   }
 

@@ -19,7 +19,7 @@
  * - `end()` returns a final unterminated line, as Node's readline does.
  */
 import { ByteBuffer } from './byte-buffer.js';
-import { DecoderState, type FlushableDecoder } from './decoder.js';
+import { BaseDecoder, type FlushableDecoder } from './decoder.js';
 import { CodecError, assertIntegerOption } from './errors.js';
 import { type InvalidUtf8Policy, decodeUtf8, encodeUtf8, incompleteTailLength, utf8ByteLength } from './utf8.js';
 
@@ -53,7 +53,7 @@ export interface LineDecoder<T> extends FlushableDecoder<T> {
 }
 
 type Convert<T> = (bytes: Uint8Array, shared: boolean) => T;
-/** Placeholder for `out` between pushes (never written: every push starts a fresh array). */
+/** Placeholder for `out` between pushes (never written: every collect starts a fresh array). */
 const NO_OUTPUT: readonly unknown[] = Object.freeze([]);
 /**
  * Decodes a run of complete lines at once (one UTF-8 pass, one split) and returns them, or
@@ -62,12 +62,11 @@ const NO_OUTPUT: readonly unknown[] = Object.freeze([]);
  */
 type DecodeRun = (bytes: Uint8Array) => string[] | undefined;
 
-class LineSplitter<T> implements LineDecoder<T> {
-  private readonly state = new DecoderState();
+class LineSplitter<T> extends BaseDecoder<T> implements LineDecoder<T> {
   private readonly carry: ByteBuffer;
   private discarding = false;
   private dropEmptyLine = false;
-  /** Output of the `push()` in progress (a field so the fast path can adopt a decoded array). */
+  /** Output of the `collect()` in progress (a field so the fast path can adopt a decoded array). */
   private out: T[] = NO_OUTPUT as T[];
   discardedLines = 0;
 
@@ -77,6 +76,7 @@ class LineSplitter<T> implements LineDecoder<T> {
     private readonly convert: Convert<T>,
     private readonly decodeRun?: DecodeRun,
   ) {
+    super();
     // One extra byte: a line of exactly maxLineBytes may still be waiting for the LF after its CR.
     this.carry = new ByteBuffer(maxLineBytes + 1);
   }
@@ -85,16 +85,17 @@ class LineSplitter<T> implements LineDecoder<T> {
     return this.carry.length;
   }
 
-  push(chunk: Uint8Array): T[] {
-    this.state.check();
+  protected collect(chunk: Uint8Array): T[] {
     this.out = [];
     try {
       this.consume(chunk);
     } catch (error) {
-      if (error instanceof CodecError) this.state.fail(error, this.out);
-      throw error;
+      if (!(error instanceof CodecError)) throw error;
+      this.state.fail(error);
     }
-    return this.out;
+    const out = this.out;
+    this.out = NO_OUTPUT as T[];
+    return out;
   }
 
   flush(): T[] {
@@ -109,7 +110,8 @@ class LineSplitter<T> implements LineDecoder<T> {
       try {
         out.push(this.convert(this.carry.view(0, end), true));
       } catch (error) {
-        if (error instanceof CodecError) this.state.fail(error, out);
+        if (!(error instanceof CodecError)) throw error;
+        this.state.fail(error);
         throw error;
       }
       this.dropEmptyLine = true;
@@ -118,8 +120,7 @@ class LineSplitter<T> implements LineDecoder<T> {
     return out;
   }
 
-  end(): T[] {
-    this.state.check();
+  protected finish(): T[] {
     const out: T[] = [];
     if (this.discarding) {
       this.discarding = false;
@@ -130,12 +131,11 @@ class LineSplitter<T> implements LineDecoder<T> {
       try {
         this.emit(this.carry.view(0, end), true, out);
       } catch (error) {
-        if (error instanceof CodecError) this.state.fail(error, out);
-        throw error;
+        if (!(error instanceof CodecError)) throw error;
+        this.state.fail(error);
       }
       this.carry.reset();
     }
-    this.state.end();
     return out;
   }
 

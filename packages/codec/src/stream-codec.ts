@@ -2,7 +2,7 @@
  * Stream codecs compose a framing (how a byte stream splits into payloads) with message codecs
  * (what one payload means). Transports take a `StreamCodec` and stay ignorant of both.
  */
-import { type Decoder, DecoderState, type FlushableDecoder, isFlushable } from './decoder.js';
+import { BaseDecoder, type Decoder, type FlushableDecoder, isFlushable } from './decoder.js';
 import { CodecError } from './errors.js';
 import { type LengthPrefixedOptions, createLengthPrefixedDecoder, encodeLengthPrefixed } from './length-prefixed.js';
 import { type LineDecoderOptions, type LineFramingOptions, createLineDecoder, createLineFrameDecoder, encodeLine, encodeLineFrame } from './line-decoder.js';
@@ -12,8 +12,7 @@ import type { MessageCodec } from './message-codec.js';
 export interface Framing {
   /** A short name for logs: `'line'`, `'length-prefixed'`. */
   readonly kind: string;
-  /** True when decoders can flush a partial payload (line framing). */
-  readonly flushable: boolean;
+  /** A fresh decoder; a {@link FlushableDecoder} when partial payloads can be flushed (line framing). */
   createDecoder(): Decoder<Uint8Array>;
   /** Wraps one payload for the wire. */
   encode(payload: Uint8Array): Uint8Array;
@@ -22,8 +21,7 @@ export interface Framing {
 /** A framed, typed, bidirectional codec: `In` is what we receive, `Out` what we send. */
 export interface StreamCodec<In, Out = In> {
   readonly framing: string;
-  /** True when `createDecoder()` returns a {@link FlushableDecoder} (quiet flush is possible). */
-  readonly flushable: boolean;
+  /** A fresh decoder per connection; a {@link FlushableDecoder} when quiet flush is possible (see `isFlushable`). */
   createDecoder(): Decoder<In>;
   encode(message: Out): Uint8Array;
 }
@@ -33,7 +31,6 @@ export function lineFraming(options: LineFramingOptions = {}): Framing {
   createLineFrameDecoder(options); // validates options now, not at first connection
   return {
     kind: 'line',
-    flushable: true,
     createDecoder: () => createLineFrameDecoder(options),
     encode: (payload) => encodeLineFrame(payload, options),
   };
@@ -44,79 +41,71 @@ export function lengthPrefixedFraming(options: LengthPrefixedOptions): Framing {
   createLengthPrefixedDecoder(options);
   return {
     kind: 'length-prefixed',
-    flushable: false,
     createDecoder: () => createLengthPrefixedDecoder(options),
     encode: (payload) => encodeLengthPrefixed(payload, options),
   };
 }
 
-class MappedDecoder<In> implements FlushableDecoder<In> {
-  private readonly state = new DecoderState();
-
+/**
+ * Framing, then a message codec per payload. A payload the message codec rejects is terminal like
+ * a framing error; the messages before it are delivered first.
+ */
+class MappedDecoder<In> extends BaseDecoder<In> {
   constructor(
     private readonly frames: Decoder<Uint8Array>,
     private readonly codec: MessageCodec<In>,
-  ) {}
+  ) {
+    super();
+  }
 
   get bufferedBytes(): number {
     return this.frames.bufferedBytes;
   }
 
-  push(chunk: Uint8Array): In[] {
-    this.state.check();
-    let payloads: Uint8Array[];
+  protected collect(chunk: Uint8Array): In[] {
+    const out: In[] = [];
     try {
-      payloads = this.frames.push(chunk);
+      this.frames.pushEach(chunk, (payload) => {
+        out.push(this.codec.decode(payload));
+      });
     } catch (error) {
-      if (error instanceof CodecError) this.fail(error, error.decoded as Uint8Array[]);
-      throw error;
+      if (!(error instanceof CodecError)) throw error;
+      this.state.fail(error);
     }
-    return this.map(payloads);
+    return out;
+  }
+
+  protected finish(): In[] {
+    return this.mapAll(() => this.frames.end());
+  }
+
+  /** Maps the payloads `take` returns (at most one: an end or a flush completes one message). */
+  protected mapAll(take: () => Uint8Array[]): In[] {
+    const out: In[] = [];
+    try {
+      for (const payload of take()) out.push(this.codec.decode(payload));
+    } catch (error) {
+      if (!(error instanceof CodecError)) throw error;
+      this.state.fail(error);
+    }
+    return out;
+  }
+}
+
+/** A {@link MappedDecoder} over a flushable framing (lines): flushable itself. */
+class FlushableMappedDecoder<In> extends MappedDecoder<In> implements FlushableDecoder<In> {
+  constructor(
+    private readonly flushableFrames: FlushableDecoder<Uint8Array>,
+    codec: MessageCodec<In>,
+  ) {
+    super(flushableFrames, codec);
   }
 
   flush(): In[] {
     this.state.check();
-    return isFlushable(this.frames) ? this.map(this.frames.flush()) : [];
-  }
-
-  end(): In[] {
-    this.state.check();
-    let payloads: Uint8Array[];
-    try {
-      payloads = this.frames.end();
-    } catch (error) {
-      if (error instanceof CodecError) this.fail(error, error.decoded as Uint8Array[]);
-      throw error;
-    }
-    const out = this.map(payloads);
-    this.state.end();
-    return out;
-  }
-
-  /** Fails with `error`, handing over the messages of the payloads decoded before it. */
-  private fail(error: CodecError, payloads: readonly Uint8Array[]): never {
-    const out: In[] = [];
-    for (const payload of payloads) {
-      try {
-        out.push(this.codec.decode(payload));
-      } catch (inner) {
-        if (inner instanceof CodecError) this.state.fail(inner, out);
-        throw inner;
-      }
-    }
-    return this.state.fail(error, out);
-  }
-
-  private map(payloads: readonly Uint8Array[]): In[] {
-    const out: In[] = [];
-    for (const payload of payloads) {
-      try {
-        out.push(this.codec.decode(payload));
-      } catch (error) {
-        if (error instanceof CodecError) this.state.fail(error, out);
-        throw error;
-      }
-    }
+    const out = this.mapAll(() => this.flushableFrames.flush());
+    const failure = this.state.failed;
+    if (failure !== undefined) throw failure;
     return out;
   }
 }
@@ -130,8 +119,10 @@ export function createStreamCodec<In, Out = In>(
   const out = (outbound ?? inbound) as MessageCodec<Out>;
   return {
     framing: framing.kind,
-    flushable: framing.flushable,
-    createDecoder: () => new MappedDecoder(framing.createDecoder(), inbound),
+    createDecoder: () => {
+      const frames = framing.createDecoder();
+      return isFlushable(frames) ? new FlushableMappedDecoder(frames, inbound) : new MappedDecoder(frames, inbound);
+    },
     encode: (message) => framing.encode(out.encode(message)),
   };
 }
@@ -144,7 +135,6 @@ export function createLineCodec(options: LineDecoderOptions = {}): StreamCodec<s
   createLineDecoder(options);
   return {
     framing: 'line',
-    flushable: true,
     createDecoder: () => createLineDecoder(options),
     encode: (message) => encodeLine(message, options),
   };

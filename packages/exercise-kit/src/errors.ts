@@ -11,13 +11,12 @@
  * | `ERR_INPUT`   | piped input could not be read (over-long line, bad UTF-8)     |
  */
 import { CliError, formatUrl } from '@netlab/cli-kit';
+import { formatHostPort } from '@netlab/ground';
 import { isTcpError } from '@netlab/transport-tcp';
 import { isUdpError } from '@netlab/transport-udp';
 
-/** `127.0.0.1:7102`, `[::1]:7102`. */
-export function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
+/** `127.0.0.1:7102`, `[::1]:7102`: the ground floor's one formatter, re-exported for the apps. */
+export { formatHostPort };
 
 /**
  * Maps an error from connecting to or talking with a server to a one-line `CliError`.
@@ -54,7 +53,8 @@ function listenHint(errno: string, host: string, port: number): string {
  * picks a free one`.
  */
 export function toListenError(error: unknown, transport: 'tcp' | 'udp', host: string, port: number): unknown {
-  if (isTcpError(error, 'ERR_LISTEN') || isUdpError(error, 'ERR_BIND') || isUdpError(error, 'ERR_INVALID_OPTION') || isTcpError(error, 'ERR_INVALID_OPTION')) {
+  // One vocabulary: both transports say ERR_LISTEN (UDP said ERR_BIND before 2026-12).
+  if (isTcpError(error, 'ERR_LISTEN') || isUdpError(error, 'ERR_LISTEN') || isUdpError(error, 'ERR_INVALID_OPTION') || isTcpError(error, 'ERR_INVALID_OPTION')) {
     const errno = (error.cause as { code?: unknown } | undefined)?.code;
     const detail = typeof errno === 'string' ? listenHint(errno, host, port) : error.message;
     return new CliError('ERR_LISTEN', `cannot listen on ${formatUrl(transport, host, port)}: ${detail}`, { cause: error });

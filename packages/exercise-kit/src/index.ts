@@ -4,11 +4,11 @@ export type { AddressOptions, ExerciseCommandOptions, RoleCommandOptions, Server
 export { MAX_LOGGED_PAYLOAD_CHARS, formatPayload, isPayloadLogging, logPayloads, setPayloadLogging } from './payload-log.js';
 export { DEFAULT_SHUTDOWN_GRACE_MS, peerLabel } from './running-server.js';
 export type { RunningServer, ServeCommonOptions } from './running-server.js';
-export { serveTcp } from './serve-tcp.js';
+export { LINE_SERVER_TUNING, serveTcp } from './serve-tcp.js';
 export type { ServeTcpOptions, TcpTuning } from './serve-tcp.js';
 export { serveUdp } from './serve-udp.js';
 export type { ServeUdpOptions, UdpTuning } from './serve-udp.js';
-export { createTextDatagramCodec, createTextLineCodec } from './text-codecs.js';
+export { createTextDatagramCodec, createTextLineCodec, isTextLineCodec } from './text-codecs.js';
 export type { TextDatagramCodecOptions, TextLineCodecOptions } from './text-codecs.js';
 export { DEFAULT_PROMPT, MAX_QUEUED_INPUT_LINES, createLineInput } from './line-input.js';
 export type { LineInput, LineInputOptions } from './line-input.js';

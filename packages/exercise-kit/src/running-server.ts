@@ -7,6 +7,7 @@
  * - SIGINT / SIGTERM close the server gracefully and exit 0 (unless `handleSignals` is false).
  */
 import { formatUrl, onShutdown } from '@netlab/cli-kit';
+import { formatHostPort } from '@netlab/ground';
 import type { Peer } from '@netlab/service';
 import { toListenError } from './errors.js';
 
@@ -55,7 +56,7 @@ export const writeStderr = (line: string): void => {
 
 /** `127.0.0.1:53122` for logs. */
 export function peerLabel(peer: Peer): string {
-  return peer.address.includes(':') ? `[${peer.address}]:${peer.port}` : `${peer.address}:${peer.port}`;
+  return formatHostPort(peer.address, peer.port);
 }
 
 /** The part of a transport server that `announce` drives. */

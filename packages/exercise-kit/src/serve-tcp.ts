@@ -4,6 +4,18 @@ import { type TcpServerEvent, type TcpServerOptions, createTcpServer } from '@ne
 import { innerMessage } from './errors.js';
 import { isPayloadLogging, logPayloads } from './payload-log.js';
 import { type RunningServer, type ServeCommonOptions, announce, peerLabel, writeStderr } from './running-server.js';
+import { isTextLineCodec } from './text-codecs.js';
+
+/**
+ * What a text line server says where the protocol has a way to say it: a connection refused for
+ * capacity gets `ERROR server busy` (reliability defect 13: it used to see a bare EOF), and one
+ * dropped for not reading its replies gets `ERROR send queue exceeded` after the whole lines it
+ * was sent. Apps that pass their own (chat: `ERROR server full`) keep theirs.
+ */
+export const LINE_SERVER_TUNING: TcpTuning<string, string> = {
+  busyReply: 'ERROR server busy',
+  overflowReply: 'ERROR send queue exceeded',
+};
 
 /** Transport options an app may tune; address, codec, service and events are set by `serveTcp`. */
 export type TcpTuning<In, Out> = Omit<TcpServerOptions<In, Out>, 'codec' | 'service' | 'host' | 'port' | 'onEvent'>;
@@ -39,6 +51,11 @@ function describe(exercise: string, event: TcpServerEvent): string | undefined {
   }
 }
 
+/** True when the server speaks text lines (its codec came from `createTextLineCodec`). */
+function isTextLines<In, Out>(options: ServeTcpOptions<In, Out>): options is ServeTcpOptions<In, Out> & ServeTcpOptions<string, string> {
+  return isTextLineCodec(options.codec);
+}
+
 /**
  * Starts a TCP server for `service`, prints the startup line, logs to stderr and (by default)
  * stops gracefully on SIGINT/SIGTERM. Rejects with `ERR_LISTEN` when the address cannot be bound.
@@ -47,16 +64,28 @@ export async function serveTcp<In, Out>(options: ServeTcpOptions<In, Out>): Prom
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
   const log = options.log ?? writeStderr;
-  const server = createTcpServer<In, Out>({
-    ...options.tcp,
-    codec: options.codec,
-    service: (options.verbose ?? isPayloadLogging()) ? logPayloads(options.service, options.exercise, log) : options.service,
-    host,
-    port,
-    onEvent: (event) => {
-      const line = describe(options.exercise, event);
-      if (line !== undefined) log(line);
-    },
-  });
+  const onEvent = (event: TcpServerEvent): void => {
+    const line = describe(options.exercise, event);
+    if (line !== undefined) log(line);
+  };
+  const verbose = options.verbose ?? isPayloadLogging();
+  const server = isTextLines(options)
+    ? createTcpServer<string, string>({
+        ...LINE_SERVER_TUNING,
+        ...options.tcp,
+        codec: options.codec,
+        service: verbose ? logPayloads(options.service, options.exercise, log) : options.service,
+        host,
+        port,
+        onEvent,
+      })
+    : createTcpServer<In, Out>({
+        ...options.tcp,
+        codec: options.codec,
+        service: verbose ? logPayloads(options.service, options.exercise, log) : options.service,
+        host,
+        port,
+        onEvent,
+      });
   return announce('tcp', server, options);
 }

@@ -26,12 +26,22 @@ export interface TextLineCodecOptions {
   readonly maxReplyBytes?: number;
 }
 
+/** The codecs `createTextLineCodec` made: text lines both ways, so a server may answer in text. */
+const textLineCodecs = new WeakSet<object>();
+
 /** A line codec reading lines of at most `maxLineBytes` and writing lines of at most `maxReplyBytes`. */
 export function createTextLineCodec(options: TextLineCodecOptions = {}): StreamCodec<string> {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const inbound = createLineCodec({ maxLineBytes });
   const outbound = createLineCodec({ maxLineBytes: options.maxReplyBytes ?? maxLineBytes });
-  return { ...inbound, encode: (message) => outbound.encode(message) };
+  const codec: StreamCodec<string> = { ...inbound, encode: (message) => outbound.encode(message) };
+  textLineCodecs.add(codec);
+  return codec;
+}
+
+/** True when `codec` came from {@link createTextLineCodec} (its messages are text lines). */
+export function isTextLineCodec<In, Out>(codec: StreamCodec<In, Out>): codec is StreamCodec<In, Out> & StreamCodec<string, string> {
+  return textLineCodecs.has(codec);
 }
 
 export interface TextDatagramCodecOptions {

@@ -3,6 +3,7 @@
  * receives them impaired (lost, duplicated, reordered, corrupted, delayed). Wrap a dgram socket's
  * send, or connect two in-process peers, with the exact model the UDP proxy uses.
  */
+import { type Clock, keepAliveClock } from '@netlab/ground';
 import { type DirectionCounters } from './counters.js';
 import { type DatagramImpairmentOptions, createDatagramImpairments } from './datagram-impairments.js';
 import { FaultError } from './errors.js';
@@ -17,8 +18,8 @@ export interface DatagramFaultsOptions extends DatagramImpairmentOptions {
   readonly seed?: number;
   /** A generator to draw from instead (the UDP proxy passes per-client forks). Default: `createPrng(seed)`. */
   readonly prng?: Prng;
-  /** Clock in ms. Default `performance.now`. */
-  readonly now?: () => number;
+  /** Time and timers (the one netlab clock; drive it with a manual clock in tests). Default `keepAliveClock` from `@netlab/ground` (held data keeps the process alive). */
+  readonly clock?: Clock;
 }
 
 export interface DatagramFaults {
@@ -37,26 +38,26 @@ export interface DatagramFaults {
 
 /** Wraps `deliver` with the netem impairments of {@link DatagramImpairmentOptions}. */
 export function createDatagramFaults(options: DatagramFaultsOptions): DatagramFaults {
-  const now = options.now ?? (() => performance.now());
+  const clock = options.clock ?? keepAliveClock;
   const model = createDatagramImpairments(options, options.prng ?? createPrng(options.seed ?? DEFAULT_SEED));
-  let timer: NodeJS.Timeout | undefined;
+  let timer: unknown;
   let closed = false;
   // Read through a function: `deliver` may close us mid-loop, which narrowing cannot see.
   const isClosed = (): boolean => closed;
 
   const pump = (): void => {
-    if (timer !== undefined) clearTimeout(timer);
+    if (timer !== undefined) clock.clearTimeout(timer);
     timer = undefined;
     if (closed) return;
-    for (const datagram of model.take(now())) options.deliver(datagram);
+    for (const datagram of model.take(clock.now())) options.deliver(datagram);
     const due = model.nextDueAt();
-    if (due !== undefined && !isClosed()) timer = setTimeout(pump, Math.max(0, due - now()));
+    if (due !== undefined && !isClosed()) timer = clock.setTimeout(pump, Math.max(0, due - clock.now()));
   };
 
   return {
     send(datagram) {
       if (closed) throw new FaultError('ERR_CLOSED', 'send after the datagram wrapper was closed');
-      model.push(datagram, now());
+      model.push(datagram, clock.now());
       pump();
     },
     reconfigure(update) {
@@ -67,7 +68,7 @@ export function createDatagramFaults(options: DatagramFaultsOptions): DatagramFa
     },
     close() {
       closed = true;
-      if (timer !== undefined) clearTimeout(timer);
+      if (timer !== undefined) clock.clearTimeout(timer);
       timer = undefined;
       return model.clear();
     },

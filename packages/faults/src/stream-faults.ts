@@ -7,6 +7,7 @@
  * `onDrain` is called when it can take more. The sink applies its own backpressure the same way:
  * its `write()` returns false and the owner calls `drained()` when it can take more.
  */
+import { type Clock, keepAliveClock } from '@netlab/ground';
 import { type DirectionCounters } from './counters.js';
 import type { DecisionObserver } from './fault-decision.js';
 import { FaultError } from './errors.js';
@@ -37,8 +38,8 @@ export interface StreamFaultsOptions extends StreamImpairmentOptions {
   readonly prng?: Prng;
   /** Called when the wrapper can take more after `write()` returned false. Default: none. */
   readonly onDrain?: () => void;
-  /** Clock in ms. Default `performance.now`. */
-  readonly now?: () => number;
+  /** Time and timers (the one netlab clock; drive it with a manual clock in tests). Default `keepAliveClock` from `@netlab/ground` (held data keeps the process alive). */
+  readonly clock?: Clock;
 }
 
 export interface StreamFaults {
@@ -61,13 +62,14 @@ export interface StreamFaults {
 /** Wraps a sink with the toxiproxy impairments of {@link StreamImpairmentOptions}. */
 export function createStreamFaults(options: StreamFaultsOptions): StreamFaults {
   let resolved = resolveStreamImpairments(options);
-  const now = options.now ?? (() => performance.now());
+  const clock = options.clock ?? keepAliveClock;
+  const now = (): number => clock.now();
   const prng = options.prng ?? createPrng(options.seed ?? DEFAULT_SEED);
   const model = createStreamImpairments(resolved, prng, now());
   const sink = options.sink;
   let ready: StreamAction[] = [];
   let readyBytes = 0;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: unknown;
   let immediate: NodeJS.Immediate | undefined;
   let sinkFull = false;
   let sourceWaiting = false;
@@ -78,11 +80,11 @@ export function createStreamFaults(options: StreamFaultsOptions): StreamFaults {
   const buffered = (): number => model.bufferedBytes + readyBytes;
 
   const schedule = (): void => {
-    if (timer !== undefined) clearTimeout(timer);
+    if (timer !== undefined) clock.clearTimeout(timer);
     timer = undefined;
     if (destroyed || sinkFull || immediate !== undefined) return;
     const due = model.nextDueAt();
-    if (due !== undefined) timer = setTimeout(pump, Math.max(0, due - now()));
+    if (due !== undefined) timer = clock.setTimeout(pump, Math.max(0, due - now()));
   };
 
   function pump(): void {
@@ -151,7 +153,7 @@ export function createStreamFaults(options: StreamFaultsOptions): StreamFaults {
     },
     destroy() {
       destroyed = true;
-      if (timer !== undefined) clearTimeout(timer);
+      if (timer !== undefined) clock.clearTimeout(timer);
       if (immediate !== undefined) clearImmediate(immediate);
       timer = undefined;
       immediate = undefined;

@@ -14,31 +14,18 @@
  * (`recovered`) with their original ids.
  */
 import { randomUUID } from 'node:crypto';
+import { type Clock, systemClock } from '@netlab/ground';
 import type { JsonValue } from './core/canonical-json.js';
 import { type ClientCoreOptions, type ClientCoreStats, type ClientEvent, type ClientOutput, ClientCore } from './core/client-core.js';
 import type { ReplyEnvelope, RequestEnvelope } from './core/messages.js';
 import { RequestLogError } from './errors.js';
 import type { Outbox } from './outbox.js';
 
-/** Time and timers, injectable for tests. */
-export interface ClientClock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** Time and timers: the one netlab `Clock` of `@netlab/ground` (this name is kept for compatibility). */
+export type ClientClock = Clock;
 
-/** `Date.now` and unref'd Node timers. */
-export const systemClientClock: ClientClock = {
-  now: Date.now,
-  setTimeout(callback, ms) {
-    const timer = setTimeout(callback, ms);
-    timer.unref();
-    return timer;
-  },
-  clearTimeout(handle) {
-    clearTimeout(handle as NodeJS.Timeout);
-  },
-};
+/** `Date.now` and unref'd Node timers: `systemClock` of `@netlab/ground` (this name is kept for compatibility). */
+export const systemClientClock: ClientClock = systemClock;
 
 export interface ClientOptions extends Omit<ClientCoreOptions, 'clientId' | 'restore'> {
   /** Transmits one request (fire and forget: a failed send is covered by retransmission). Required. */

@@ -10,6 +10,8 @@
  * - not known: `ERR_OUTCOME_UNKNOWN`, `ERR_SESSION_EXPIRED` (retrying the same id may resolve the
  *   first; nothing can resolve the second).
  */
+import { checkInteger } from '@netlab/ground';
+
 export const REQUEST_LOG_ERROR_CODES = {
   /** The sequence is at or below the client's acknowledged watermark: its reply was already delivered, it is never re-run. */
   ERR_STALE: 'request is at or below the acknowledged watermark',
@@ -81,11 +83,8 @@ export function isRequestLogError(value: unknown, code?: RequestLogErrorCode): v
   return value instanceof RequestLogError && (code === undefined || value.code === code);
 }
 
-/** Throws `ERR_INVALID_OPTION` unless `value` is an integer in [min, max]. */
+/** Throws `ERR_INVALID_OPTION` unless `value` is an integer in [min, max] (the ground floor's one range check). */
 export function assertIntegerOption(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RequestLogError('ERR_INVALID_OPTION', `${name} must be an integer from ${min} to ${max}, got ${String(value)}`, {
-      details: { option: name, value, min, max },
-    });
-  }
+  const problem = checkInteger(name, value, min, max);
+  if (problem !== undefined) throw new RequestLogError('ERR_INVALID_OPTION', problem.message, { details: problem.details });
 }

@@ -11,6 +11,7 @@
  * "server crash" (everything else, including requests in progress, is thrown away), which is
  * exactly what a durable store guarantees after a real crash.
  */
+import { isPromiseLike } from '@netlab/ground';
 import type { JsonValue } from './core/canonical-json.js';
 import { type ClientRow, type CompletionRecord, decide } from './core/decide.js';
 import { failureBody, successBody } from './core/reply-body.js';
@@ -52,10 +53,6 @@ export function createMemoryStoreState(): MemoryStoreState {
 }
 
 const DELETED = Symbol('deleted');
-
-function isThenable(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
 
 /**
  * One effect's transaction: a class (methods on the prototype) rather than closures, and the
@@ -109,7 +106,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     const tx = new Tx(state.data);
     try {
       const value: unknown = effect(tx, payload, context);
-      if (isThenable(value)) throw new RequestLogError('ERR_ASYNC_EFFECT');
+      if (isPromiseLike(value)) throw new RequestLogError('ERR_ASYNC_EFFECT');
       const body = successBody(value);
       tx.commit();
       return body;

@@ -15,6 +15,7 @@ import { fingerprintCanonical } from './core/fingerprint.js';
 import type { ErrorReply, ReplyEnvelope, ReplyErrorCode, RequestEnvelope } from './core/messages.js';
 import type { RequestLogStore, StoreOutcome } from './core/store.js';
 import { REQUEST_LOG_ERROR_CODES, RequestLogError, assertIntegerOption } from './errors.js';
+import { type Clock, MAX_TIMER_MS, systemClock } from '@netlab/ground';
 
 /** Default in-flight window per client: 32 requests above the watermark. */
 export const DEFAULT_MAX_IN_FLIGHT = 32;
@@ -54,7 +55,16 @@ export interface RequestLogOptions<E> {
   readonly waitTimeoutMs?: number;
   /** Requests in progress at once (a bound on memory). Default {@link DEFAULT_MAX_PENDING}. */
   readonly maxPending?: number;
-  /** Clock in ms. Default `Date.now`. */
+  /**
+   * Time and timers: the lease, sweeps and the bounded wait of a concurrent duplicate all run on
+   * it (a manual or simulated clock drives them without waiting). Default `systemClock` from
+   * `@netlab/ground`.
+   */
+  readonly clock?: Clock;
+  /**
+   * Clock in ms, for `now()` alone (timers then stay on the wall clock). Kept for compatibility:
+   * pass `clock` instead; when both are given, `clock` wins. Default `clock.now`.
+   */
   readonly now?: () => number;
 }
 
@@ -132,12 +142,13 @@ export function createRequestLog<E>(options: RequestLogOptions<E>): RequestLog<E
   const sweepIntervalMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
   const waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
   const maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
+  const now = options.clock === undefined && options.now !== undefined ? options.now : (): number => clock.now();
   assertIntegerOption('maxInFlight', maxInFlight, 1, 1_000_000);
   assertIntegerOption('leaseMs', leaseMs, 1, Number.MAX_SAFE_INTEGER);
   assertIntegerOption('unacknowledgedLeaseMs', unacknowledgedLeaseMs, 1, leaseMs);
   assertIntegerOption('sweepIntervalMs', sweepIntervalMs, 0, Number.MAX_SAFE_INTEGER);
-  assertIntegerOption('waitTimeoutMs', waitTimeoutMs, 0, 2 ** 31 - 1);
+  assertIntegerOption('waitTimeoutMs', waitTimeoutMs, 0, MAX_TIMER_MS);
   assertIntegerOption('maxPending', maxPending, 1, 10_000_000);
 
   const stats: Mutable<RequestLogStats> = {
@@ -202,17 +213,16 @@ export function createRequestLog<E>(options: RequestLogOptions<E>): RequestLog<E
   }
 
   async function waitFor(original: Promise<unknown>, ms: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: unknown;
     const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => {
+      timer = clock.setTimeout(() => {
         resolve(false);
       }, ms);
-      timer.unref();
     });
     try {
       return await Promise.race([original.then(() => true, () => true), timeout]);
     } finally {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
     }
   }
 

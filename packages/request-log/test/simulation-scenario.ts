@@ -69,7 +69,7 @@ export async function runScenario(seed: number, options: ScenarioOptions = {}): 
   const traceLimit = options.traceLimit ?? 0;
   const sim = createSimulation({ seed, traceLimit, maxEvents: 200_000 });
   const rng = sim.prng.fork('scenario');
-  const net = createSimNetwork<Uint8Array>({ simulation: sim });
+  const net = createSimNetwork({ simulation: sim });
   const clientCodec = createClientDatagramCodec();
   const server = createServerDatagramCodec();
   const checker = createExactlyOnceChecker();
@@ -89,7 +89,7 @@ export async function runScenario(seed: number, options: ScenarioOptions = {}): 
         return execute(request, work, settings);
       };
     }
-    return createRequestLog({ store, maxInFlight: SIM_WINDOW, sweepIntervalMs: 0, now: () => sim.now });
+    return createRequestLog({ store, maxInFlight: SIM_WINDOW, sweepIntervalMs: 0, clock: sim.clock });
   };
   let log = newLog();
   function crashServer(why: string): void {

@@ -108,7 +108,9 @@ function decide(prepared: PreparedRequest, rows: LoadedRows, context: EffectCont
   return decideOperation(request, rows, {
     terminal: context.clientId,
     seq: context.seq,
-    now: context.now,
+    // The bank keeps whole milliseconds (timestamps in replies and rows are integers): a clock
+    // with sub-millisecond readings (a simulation's virtual time) is floored here, once.
+    now: Math.floor(context.now),
     limits: settings.limits,
     ...(login ? { pinMatches } : {}),
     ...(newSession === undefined ? {} : { newSession }),

@@ -85,7 +85,7 @@ export interface LedgerScenarioOptions {
 export async function runLedgerScenario(seed: number, options: LedgerScenarioOptions = {}): Promise<LedgerScenarioResult> {
   const sim = createSimulation({ seed, traceLimit: options.traceLimit ?? 0, maxEvents: 300_000 });
   const rng = sim.prng.fork('scenario');
-  const net = createSimNetwork<Uint8Array>({ simulation: sim });
+  const net = createSimNetwork({ simulation: sim });
   const checker = createExactlyOnceChecker();
   const problems: string[] = [];
   const state = createMemoryStoreState();

@@ -1,5 +1,7 @@
 /**
- * The service contract: the one seam between service logic and transports.
+ * The service contract: the one seam between service logic and transports. The rules below are
+ * executable: `session-driver.ts` is the one state machine every adapter drives (TCP, UDP,
+ * `connectLocal`, the simulated network), so they hold the same way everywhere.
  *
  * A service is a sans-I/O state machine. A transport (TCP, UDP, an in-memory link in tests)
  * calls `open(peer, ctx)` once per connection (TCP) or per peer session (UDP), then
@@ -28,11 +30,14 @@ export interface CloseReason {
    * - `local`: the service called `ctx.close()`.
    * - `remote`: the peer closed its side.
    * - `error`: a read/write/decode error, or a limit (output cap, malformed input) was hit.
-   * - `idle`: the idle timeout fired.
+   * - `idle`: the idle timeout (or the first-message deadline) fired.
    * - `shutdown`: the server is stopping.
-   * - `expired`: a UDP peer session outlived its expiry.
+   * - `expired`: a UDP peer session was silent for its whole expiry time.
+   * - `evicted`: a UDP peer session was closed to make room for a new peer (the session table was
+   *   full and this was its least recently active idle session).
+   * - `complete`: a per-datagram UDP session answered its one datagram.
    */
-  readonly kind: 'local' | 'remote' | 'error' | 'idle' | 'shutdown' | 'expired';
+  readonly kind: 'local' | 'remote' | 'error' | 'idle' | 'shutdown' | 'expired' | 'evicted' | 'complete';
   /** Human-readable detail for logs. */
   readonly message?: string;
   readonly error?: Error;

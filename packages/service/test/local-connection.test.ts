@@ -63,4 +63,52 @@ describe('connectLocal', () => {
     const b = connectLocal(createCounter([]));
     expect(a.peer.id).not.toBe(b.peer.id);
   });
+
+  it('serialises sends that are not awaited: one receive at a time, replies to each in order', async () => {
+    let active = 0;
+    let maxActive = 0;
+    const slow: Service<string, string> = {
+      name: 'slow',
+      open: () => ({
+        async receive(line) {
+          active += 1;
+          maxActive = Math.max(maxActive, active);
+          await new Promise((resolve) => setImmediate(resolve));
+          active -= 1;
+          return [`got ${line}`];
+        },
+      }),
+    };
+    const conn = connectLocal(slow);
+    const replies = await Promise.all(['a', 'b', 'c'].map((line) => conn.send(line)));
+    expect(replies).toEqual([['got a'], ['got b'], ['got c']]);
+    expect(maxActive).toBe(1);
+    expect(conn.sent).toEqual(['got a', 'got b', 'got c']);
+  });
+
+  it('rejects the send whose receive throws with the service error, and the sends queued behind it as closed', async () => {
+    const failing: Service<string, string> = {
+      name: 'failing',
+      open: () => ({
+        receive(line) {
+          if (line === 'bad') throw new TypeError('bad input');
+          return [line];
+        },
+      }),
+    };
+    const conn = connectLocal(failing);
+    const first = conn.send('bad');
+    const second = conn.send('after');
+    await expect(first).rejects.toThrow(TypeError);
+    await expect(second).rejects.toMatchObject({ code: 'ERR_SESSION_CLOSED' });
+    expect(conn.closeReason?.kind).toBe('error');
+  });
+
+  it('ends from the server side as shutdown', () => {
+    const closes: CloseReason[] = [];
+    const conn = connectLocal(createCounter(closes));
+    conn.shutdown();
+    expect(closes).toEqual([{ kind: 'shutdown' }]);
+  });
 });
+

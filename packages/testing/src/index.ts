@@ -20,6 +20,10 @@ export type {
 } from './simulation/exactly-once-checker.js';
 export { replayCommand, simulationSeeds } from './simulation/seeds.js';
 export type { SimulationSeeds } from './simulation/seeds.js';
-// The seeded PRNG every simulation and fault decision uses.
-export { createPrng } from '@netlab/faults';
-export type { Prng } from '@netlab/faults';
+export { TESTING_ERROR_CODES, TestingError, isTestingError } from './errors.js';
+export type { TestingErrorCode } from './errors.js';
+export { serveSimulated, connectSimulated } from './simulation/sim-service.js';
+export type { SimulatedClient, SimulatedServer, SimulatedServerOptions } from './simulation/sim-service.js';
+// The seeded PRNG every simulation and fault decision uses (it lives on the ground floor).
+export { createPrng } from '@netlab/ground';
+export type { Prng } from '@netlab/ground';

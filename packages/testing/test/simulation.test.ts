@@ -32,21 +32,37 @@ describe('simulation', () => {
     sim.at(2, 'b', () => undefined);
     expect(() => {
       sim.at(3, 'c', () => undefined);
-    }).toThrow(RangeError);
+    }).toThrow(expect.objectContaining({ code: 'ERR_QUEUE_FULL' }) as Error);
+  });
+
+  it('is a Clock on virtual time: timers fire as events, cancelled ones do nothing', async () => {
+    const sim = createSimulation({ seed: 1 });
+    const fired: number[] = [];
+    sim.clock.setTimeout(() => fired.push(sim.clock.now()), 30);
+    const cancelled = sim.clock.setTimeout(() => fired.push(-1), 10);
+    sim.clock.clearTimeout(cancelled);
+    await sim.run();
+    expect(fired).toEqual([30]);
   });
 });
 
 describe('simulated network', () => {
+  const bytes = (n: number): Uint8Array => new Uint8Array(new Uint32Array([n]).buffer);
+  const number = (b: Uint8Array): number => new Uint32Array(b.slice().buffer)[0] ?? -1;
+
   async function traffic(seed: number): Promise<{ hash: string; delivered: number; counters: Record<string, number> }> {
     const sim = createSimulation({ seed });
-    const net = createSimNetwork<number>({ simulation: sim });
+    const net = createSimNetwork({ simulation: sim });
     let delivered = 0;
     const order: number[] = [];
     net.attach('b', (message) => {
       delivered++;
-      order.push(message);
+      order.push(number(message));
     });
-    for (let i = 0; i < 10_000; i++) net.send('a', 'b', i);
+    // Sent 1 ms apart, as a sender would: copies overtake each other within the 1–40 ms delay spread.
+    for (let i = 0; i < 10_000; i++) sim.at(i, 'send', () => {
+      net.send('a', 'b', bytes(i));
+    });
     const result = await sim.run();
     return { hash: result.traceHash, delivered, counters: { ...net.counters, reordered: order.some((m, i) => i > 0 && m < order[i - 1]!) ? 1 : 0 } };
   }
@@ -68,21 +84,55 @@ describe('simulated network', () => {
 
   it('loses what arrives at a node that is down', async () => {
     const sim = createSimulation({ seed: 3 });
-    const net = createSimNetwork<string>({ simulation: sim, loss: 0, duplicate: 0 });
+    const net = createSimNetwork({ simulation: sim, loss: 0, duplicate: 0 });
     const got: string[] = [];
-    net.attach('b', (m) => void got.push(m));
+    const text = (m: Uint8Array): string => new TextDecoder().decode(m);
+    net.attach('b', (m) => void got.push(text(m)));
     net.down('b');
-    net.send('a', 'b', 'lost');
+    net.send('a', 'b', new TextEncoder().encode('lost'));
     await sim.run();
-    net.attach('b', (m) => void got.push(m));
-    net.send('a', 'b', 'kept');
+    net.attach('b', (m) => void got.push(text(m)));
+    net.send('a', 'b', new TextEncoder().encode('kept'));
     await sim.run();
     expect(got).toEqual(['kept']);
     expect(net.counters.undeliverable).toBe(1);
   });
 
-  it('refuses a probability above 1', () => {
-    expect(() => createSimNetwork({ simulation: createSimulation({ seed: 1 }), loss: 1.5 })).toThrow(RangeError);
+  it('refuses a probability above 1 and delays out of order, with typed errors', () => {
+    expect(() => createSimNetwork({ simulation: createSimulation({ seed: 1 }), loss: 1.5 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }) as Error);
+    expect(() => createSimNetwork({ simulation: createSimulation({ seed: 1 }), minDelayMs: 10, maxDelayMs: 5 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }) as Error);
+    expect(() => createSimNetwork({ simulation: createSimulation({ seed: 1 }), impairments: { reorder: 2 } })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }) as Error);
+  });
+
+  it('schedules the faults netem model: reorder and corrupt impair copies and are counted', async () => {
+    const sim = createSimulation({ seed: 5 });
+    const net = createSimNetwork({ simulation: sim, loss: 0, duplicate: 0, late: 0, minDelayMs: 5, maxDelayMs: 5, impairments: { reorder: 0.2, corrupt: 0.1 } });
+    const got: number[] = [];
+    net.attach('b', (m) => void got.push(number(m)));
+    for (let i = 0; i < 2000; i++) sim.at(i, 'send', () => {
+      net.send('a', 'b', bytes(i));
+    });
+    await sim.run();
+    expect(got).toHaveLength(2000);
+    expect(net.counters.reordered).toBeGreaterThan(200);
+    expect(net.counters.corrupted).toBeGreaterThan(100);
+    expect(got.some((n, i) => i > 0 && n < (got[i - 1] ?? 0))).toBe(true);
+  });
+
+  it('holds about 5 % of copies back on the late tail, up to lateDelayMs', async () => {
+    const sim = createSimulation({ seed: 8 });
+    const net = createSimNetwork({ simulation: sim, loss: 0, duplicate: 0, lateDelayMs: 1000 });
+    const delays: number[] = [];
+    net.attach('b', (m) => void delays.push(sim.now - number(m)));
+    for (let i = 0; i < 4000; i++) sim.at(i, 'send', () => {
+      net.send('a', 'b', bytes(i));
+    });
+    await sim.run();
+    expect(net.counters.delayed / 4000).toBeGreaterThan(0.04);
+    expect(net.counters.delayed / 4000).toBeLessThan(0.06);
+    expect(net.counters.overflowed).toBe(0);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(40 + 1000);
+    expect(delays.filter((d) => d > 40).length).toBeGreaterThan(100);
   });
 });
 
@@ -118,7 +168,7 @@ describe('simulation seeds', () => {
     expect(simulationSeeds(10, 1, { NETLAB_SIM_SEED: '77' })).toEqual({ seeds: [77], replaying: true });
     expect(simulationSeeds(3, 5, {})).toEqual({ seeds: [5, 6, 7], replaying: false });
     expect(simulationSeeds(3, 1, { NETLAB_SIM_SEEDS: '2' }).seeds).toEqual([1, 2]);
-    expect(() => simulationSeeds(3, 1, { NETLAB_SIM_SEED: 'x' })).toThrow(RangeError);
+    expect(() => simulationSeeds(3, 1, { NETLAB_SIM_SEED: 'x' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }) as Error);
     expect(replayCommand(9, 'a.test.ts')).toBe('NETLAB_SIM_SEED=9 npx vitest run a.test.ts');
   });
 });

@@ -76,15 +76,24 @@ export async function* streamTrace(source: TraceSource, options: ReadTraceOption
         if (record !== undefined) yield record;
       }
     };
-    const push = (chunk: string | Uint8Array): readonly string[] => {
+    // Lines decoded before bad bytes in the same chunk are still records: take them, then fail.
+    const push = (chunk: string | Uint8Array): { readonly lines: readonly string[]; readonly error?: unknown } => {
+      const lines: string[] = [];
       try {
-        return typeof chunk === 'string' ? decoder.push(Buffer.from(chunk)) : decoder.push(chunk);
+        decoder.pushEach(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, (text) => {
+          lines.push(text);
+        });
+        return { lines };
       } catch (error) {
-        throw toTraceError(error, line + 1 + countLines(error), maxLineBytes);
+        return { lines, error };
       }
     };
     try {
-      for await (const chunk of chunks) yield* split(push(chunk));
+      for await (const chunk of chunks) {
+        const { lines, error } = push(chunk);
+        yield* split(lines);
+        if (error !== undefined) throw toTraceError(error, line + 1, maxLineBytes);
+      }
     } catch (error) {
       if (error instanceof TraceError) throw error;
       throw new TraceError('ERR_READ', (error as Error).message, { cause: error });
@@ -104,11 +113,6 @@ export async function* streamTrace(source: TraceSource, options: ReadTraceOption
   }
 }
 
-/** Lines decoded before the bad bytes in the same chunk (they ride on the codec error). */
-function countLines(error: unknown): number {
-  const decoded = (error as { decoded?: unknown }).decoded;
-  return Array.isArray(decoded) ? decoded.length : 0;
-}
 
 function toTraceError(error: unknown, line: number, maxLineBytes: number): TraceError {
   if (isCodecError(error, 'ERR_LINE_TOO_LONG')) return new TraceError('ERR_LINE_TOO_LONG', `longer than ${maxLineBytes} bytes`, { line, cause: error });

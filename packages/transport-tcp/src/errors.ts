@@ -3,44 +3,24 @@
  * fixed table, and whose `reason` says at which stage it happened. Codes are stable API: tools and
  * tests match on them, never on messages. Messages are written for people
  * ("no server at 127.0.0.1:5000").
+ *
+ * The codes both transports share (refused, reset, listen, server closed, ...) come from
+ * `@netlab/ground`'s one vocabulary, so the same event has the same code over TCP and UDP; the
+ * rest are TCP's own.
  */
+import { TRANSPORT_ERROR_CODES, checkInteger, describeSocketError } from '@netlab/ground';
+import type { SessionFailure } from '@netlab/service';
+
 export const TCP_ERROR_CODES = {
-  /** Nothing listens at the address (ECONNREFUSED). */
-  ERR_CONNECTION_REFUSED: 'connection refused',
-  /** The connection attempt did not complete within `connectTimeoutMs`. */
-  ERR_CONNECT_TIMEOUT: 'connect timed out',
-  /** No route to the host or network (EHOSTUNREACH, ENETUNREACH). */
-  ERR_HOST_UNREACHABLE: 'host unreachable',
-  /** The host name did not resolve (ENOTFOUND, EAI_AGAIN). */
-  ERR_HOST_NOT_FOUND: 'host not found',
-  /** The peer reset the connection (ECONNRESET) or the pipe broke (EPIPE). */
-  ERR_CONNECTION_RESET: 'connection reset by peer',
-  /** The connection is closed (or closed while the operation was pending). */
-  ERR_CONNECTION_CLOSED: 'connection closed',
-  /** A `request()` got no reply within its timeout. */
-  ERR_REQUEST_TIMEOUT: 'request timed out',
-  /** More `request()` calls outstanding than `maxPendingRequests`. */
-  ERR_TOO_MANY_PENDING: 'too many pending requests',
+  ...TRANSPORT_ERROR_CODES,
   /** Output buffered for a peer that does not read passed `maxOutputBytes` ("SendQ exceeded"). */
   ERR_OUTPUT_LIMIT: 'output buffer limit exceeded',
   /** The server is at `maxConnections` and refused the connection. */
   ERR_TOO_MANY_CONNECTIONS: 'too many connections',
   /** The peer sent no complete message within `idleTimeoutMs`. */
   ERR_IDLE_TIMEOUT: 'idle timeout',
-  /** The codec rejected the peer's bytes; the stream can no longer be trusted. */
-  ERR_MALFORMED_INPUT: 'malformed input',
-  /** A message could not be encoded (the codec refused it). */
-  ERR_ENCODE: 'cannot encode message',
-  /** The service threw (a bug in the service, reported and contained to one connection). */
-  ERR_SESSION_FAILED: 'session failed',
-  /** The address to listen on is in use or not allowed (EADDRINUSE, EACCES, EADDRNOTAVAIL). */
-  ERR_LISTEN: 'cannot listen',
-  /** The server is closing or closed. */
-  ERR_SERVER_CLOSED: 'server closed',
-  /** Any other socket error (its errno is in `cause`). */
-  ERR_SOCKET: 'socket error',
-  /** A bad option value. */
-  ERR_INVALID_OPTION: 'invalid option',
+  /** The peer sent no complete message within `firstMessageTimeoutMs` of connecting. */
+  ERR_FIRST_MESSAGE_TIMEOUT: 'no first message in time',
 } as const;
 
 export type TcpErrorCode = keyof typeof TCP_ERROR_CODES;
@@ -76,51 +56,33 @@ export function isTcpError(value: unknown, code?: TcpErrorCode): value is TcpErr
   return value instanceof TcpError && (code === undefined || value.code === code);
 }
 
-/** `127.0.0.1:5000`, `[::1]:5000`. */
-export function formatAddress(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /** Throws `ERR_INVALID_OPTION` unless `value` is an integer in [min, max]. */
 export function assertIntegerOption(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new TcpError('ERR_INVALID_OPTION', `${name} must be an integer from ${min} to ${max}, got ${String(value)}`, {
-      reason: 'open',
-      details: { option: name, value, min, max },
-    });
-  }
+  const problem = checkInteger(name, value, min, max);
+  if (problem !== undefined) throw new TcpError('ERR_INVALID_OPTION', problem.message, { reason: 'open', details: problem.details });
 }
 
-/**
- * Turns a Node socket error into a `TcpError` with a human message naming the address.
- * Connect-stage errnos get their own codes; the rest keep the errno in `cause`.
- */
+/** Turns a Node socket error into a `TcpError` naming the address (the shared errno table decides the code). */
 export function fromSocketError(error: unknown, host: string, port: number, reason: TcpErrorReason): TcpError {
   if (error instanceof TcpError) return error;
-  const errno = (error as { code?: unknown } | undefined)?.code;
-  const where = formatAddress(host, port);
-  const detail = error instanceof Error ? error.message : String(error);
-  const details = { host, port, errno };
-  switch (errno) {
-    case 'ECONNREFUSED':
-      return new TcpError('ERR_CONNECTION_REFUSED', `no server at ${where} (connection refused)`, { reason, cause: error, details });
-    case 'ETIMEDOUT':
-      return new TcpError('ERR_CONNECT_TIMEOUT', `no answer from ${where} (connect timed out)`, { reason, cause: error, details });
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return new TcpError('ERR_HOST_UNREACHABLE', `cannot reach ${where} (${errno})`, { reason, cause: error, details });
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return new TcpError('ERR_HOST_NOT_FOUND', `cannot resolve host ${host}`, { reason, cause: error, details });
-    case 'ECONNRESET':
-    case 'EPIPE':
-      return new TcpError('ERR_CONNECTION_RESET', `connection to ${where} reset by peer`, { reason, cause: error, details });
-    case 'EADDRINUSE':
-      return new TcpError('ERR_LISTEN', `cannot listen on ${where}: address in use`, { reason, cause: error, details });
-    case 'EACCES':
-    case 'EADDRNOTAVAIL':
-      return new TcpError('ERR_LISTEN', `cannot listen on ${where}: ${detail}`, { reason, cause: error, details });
-    default:
-      return new TcpError('ERR_SOCKET', `socket error on ${where}: ${detail}`, { reason, cause: error, details });
+  const described = describeSocketError(error, host, port, 'tcp');
+  return new TcpError(described.code, described.message, { reason, cause: error, details: described.details });
+}
+
+/** The typed error of a service failure the session driver reports (`ERR_MALFORMED_INPUT` or `ERR_SESSION_FAILED`). */
+export function sessionFailureError(failure: SessionFailure, peerId: string, serviceName: string): TcpError {
+  if (failure.kind === 'input') {
+    const cause = failure.cause;
+    return new TcpError('ERR_MALFORMED_INPUT', `malformed input from ${peerId}: ${cause.message}`, { reason: 'read', cause, details: { codecCode: cause.code } });
   }
+  const detail = failure.cause instanceof Error ? failure.cause.message : String(failure.cause);
+  if (failure.kind === 'close') return new TcpError('ERR_SESSION_FAILED', `session close threw on ${peerId}: ${detail}`, { reason: 'close', cause: failure.cause });
+  return new TcpError('ERR_SESSION_FAILED', `service ${serviceName} failed on ${peerId}: ${detail}`, { reason: failure.kind === 'open' ? 'open' : 'read', cause: failure.cause });
+}
+
+/** The close reason's error of a connection that missed its first-message deadline (`first`) or its idle timeout. */
+export function deadlineError(first: boolean, peerId: string, limitMs: number, bufferedBytes: number): TcpError {
+  return first
+    ? new TcpError('ERR_FIRST_MESSAGE_TIMEOUT', `closed ${peerId}: no first message within ${limitMs} ms`, { details: { firstMessageTimeoutMs: limitMs, bufferedBytes } })
+    : new TcpError('ERR_IDLE_TIMEOUT', `closed ${peerId}: no complete message for ${limitMs} ms`, { details: { idleTimeoutMs: limitMs, bufferedBytes } });
 }

@@ -16,7 +16,7 @@
  * - With a clock that jumps backwards, the order may be off by the jump: an entry may then close
  *   up to that much later, never earlier than its own deadline.
  */
-import type { Clock } from './clock.js';
+import type { Clock } from '@netlab/ground';
 
 /** A member of an {@link IdleList}: the list's links live on the entry, so it allocates nothing. */
 export interface IdleEntry {

@@ -1,17 +1,13 @@
 export { TCP_ERROR_CODES, TcpError, isTcpError } from './errors.js';
 export type { TcpErrorCode, TcpErrorOptions, TcpErrorReason } from './errors.js';
-export { systemClock } from './clock.js';
-export type { Clock } from './clock.js';
-export {
-  DEFAULT_BACKOFF_FACTOR,
-  DEFAULT_BACKOFF_INITIAL_DELAY_MS,
-  DEFAULT_BACKOFF_MAX_DELAY_MS,
-  backoffDelay,
-} from './backoff.js';
-export type { BackoffOptions } from './backoff.js';
+// The clock and the backoff formula are the ground floor's (`@netlab/ground`), re-exported so
+// this package's API is unchanged.
+export { DEFAULT_BACKOFF_FACTOR, DEFAULT_BACKOFF_INITIAL_DELAY_MS, DEFAULT_BACKOFF_MAX_DELAY_MS, backoffDelay, systemClock } from '@netlab/ground';
+export type { BackoffOptions, Clock } from '@netlab/ground';
 export {
   DEFAULT_CLOSE_LINGER_MS,
   DEFAULT_COALESCE_BYTES,
+  DEFAULT_FIRST_MESSAGE_TIMEOUT_MS,
   DEFAULT_GRACE_MS,
   DEFAULT_HOST,
   DEFAULT_IDLE_TIMEOUT_MS,
@@ -21,9 +17,14 @@ export {
   DEFAULT_QUIET_FLUSH_MS,
   createTcpServer,
 } from './tcp-server.js';
-export type { TcpAddress, TcpCloseOptions, TcpServer, TcpServerEvent, TcpServerOptions, TcpServerStats } from './tcp-server.js';
-export type { TcpConnectionStats } from './server-connection.js';
+export type { TcpCloseOptions, TcpServer, TcpServerEvent, TcpServerOptions } from './tcp-server.js';
+export type { TcpAddress } from './tcp-address.js';
+export type { TcpServerStats } from './tcp-server-stats.js';
+export { MAX_LINGER_PERIODS } from './connection-server.js';
+export type { TcpConnectionStats } from './connection-server.js';
 export {
+  DEFAULT_CLIENT_CLOSE_TIMEOUT_MS,
+  DEFAULT_CLIENT_MAX_OUTPUT_BYTES,
   DEFAULT_CLIENT_MAX_QUEUED_MESSAGES,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_PENDING_REQUESTS,

@@ -1,14 +1,12 @@
 /**
- * A long-lived TCP client that reconnects with exponential backoff and jitter (see
- * `backoff.ts`) whenever the connection fails or closes, until `close()` or `maxAttempts`
+ * A long-lived TCP client that reconnects with exponential backoff and jitter (the one backoff
+ * formula, `backoffDelay` of `@netlab/ground`) whenever the connection fails or closes, until `close()` or `maxAttempts`
  * consecutive failures. Requests are not retried: whether one took effect before a disconnect is
  * unknown to a transport (use `@netlab/request-log` for exactly-once).
  */
-import { type BackoffOptions, backoffDelay } from './backoff.js';
-import { systemClock } from './clock.js';
-import { TcpError, formatAddress } from './errors.js';
+import { type BackoffOptions, DEFAULT_HOST, MAX_TIMER_MS, backoffDelay, formatHostPort, systemClock } from '@netlab/ground';
+import { TcpError } from './errors.js';
 import { type ConnectTcpOptions, DEFAULT_CONNECT_TIMEOUT_MS, type RequestOptions, type TcpClient, connectTcp } from './tcp-client.js';
-import { DEFAULT_HOST } from './tcp-server.js';
 
 /** Default consecutive failed attempts before giving up: unlimited. */
 export const DEFAULT_MAX_RECONNECT_ATTEMPTS = Number.POSITIVE_INFINITY;
@@ -56,7 +54,7 @@ export function createReconnectingTcpClient<In, Out>(options: ReconnectingTcpCli
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_RECONNECT_ATTEMPTS;
   if (!(maxAttempts >= 1)) throw new TcpError('ERR_INVALID_OPTION', `maxAttempts must be at least 1, got ${String(maxAttempts)}`, { reason: 'open' });
   const onEvent = options.onEvent ?? ((): void => undefined);
-  const where = formatAddress(options.host ?? DEFAULT_HOST, options.port);
+  const where = formatHostPort(options.host ?? DEFAULT_HOST, options.port);
   let current: TcpClient<In, Out> | undefined;
   // An object, not a `let`: closures flip it, which control-flow narrowing cannot see.
   const state = { stopped: false };
@@ -165,7 +163,7 @@ export function createReconnectingTcpClient<In, Out>(options: ReconnectingTcpCli
           while (!isStopped()) {
             let client: TcpClient<In, Out>;
             try {
-              client = await connection({ timeoutMs: 2 ** 31 - 1 });
+              client = await connection({ timeoutMs: MAX_TIMER_MS });
             } catch (error) {
               if (isStopped()) break;
               throw error;

@@ -14,10 +14,11 @@
  * `maxOutputBytes` in user space.
  */
 import { type Socket, connect } from 'node:net';
-import { type CodecError, type Decoder, type StreamCodec, isCodecError, pushChunk } from '@netlab/codec';
-import { type Clock, systemClock } from './clock.js';
-import { TcpError, assertIntegerOption, formatAddress, fromSocketError } from './errors.js';
-import { DEFAULT_HOST, DEFAULT_MAX_OUTPUT_BYTES, type TcpAddress } from './tcp-server.js';
+import { type CodecError, type Decoder, type StreamCodec, isCodecError } from '@netlab/codec';
+import { type Clock, DEFAULT_HOST, MAX_TIMER_MS, formatHostPort, systemClock } from '@netlab/ground';
+import { ReplyLine } from './reply-line.js';
+import { TcpError, assertIntegerOption, fromSocketError } from './errors.js';
+import { type TcpAddress, addressOf } from './tcp-address.js';
 
 /** Default connect timeout: 5 s. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
@@ -27,8 +28,10 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_PENDING_REQUESTS = 1024;
 /** Default pushed messages held for the iterator before reading pauses: 1024. */
 export const DEFAULT_CLIENT_MAX_QUEUED_MESSAGES = 1024;
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Default bytes `send` may leave queued in user space: 1 MiB. */
+export const DEFAULT_CLIENT_MAX_OUTPUT_BYTES = 1024 * 1024;
+/** Default time `close()` waits for the server to close its side before destroying: 2 s. */
+export const DEFAULT_CLIENT_CLOSE_TIMEOUT_MS = 2000;
 
 export interface ConnectTcpOptions<In, Out> {
   /** Framing and message codec of the protocol. Required. */
@@ -45,7 +48,7 @@ export interface ConnectTcpOptions<In, Out> {
   readonly maxPendingRequests?: number;
   /** Pushed messages held for the iterator before reading pauses. Default {@link DEFAULT_CLIENT_MAX_QUEUED_MESSAGES}. */
   readonly maxQueuedMessages?: number;
-  /** Bytes `send` may leave queued in user space (`ERR_OUTPUT_LIMIT` past it). Default {@link DEFAULT_MAX_OUTPUT_BYTES}. */
+  /** Bytes `send` may leave queued in user space (`ERR_OUTPUT_LIMIT` past it). Default {@link DEFAULT_CLIENT_MAX_OUTPUT_BYTES}. */
   readonly maxOutputBytes?: number;
   /** Disable Nagle's algorithm. Default true. */
   readonly noDelay?: boolean;
@@ -88,22 +91,11 @@ export interface TcpClient<In, Out> extends AsyncIterable<In> {
   receive(options?: RequestOptions): Promise<In>;
   /** Half-closes: no more sends, but replies still arrive until the server closes. */
   end(): void;
-  /** Ends the connection gracefully and resolves when it is closed (destroyed after `timeoutMs`, default 2 s). */
+  /** Ends the connection gracefully and resolves when it is closed (destroyed after `timeoutMs`, default {@link DEFAULT_CLIENT_CLOSE_TIMEOUT_MS}). */
   close(options?: RequestOptions): Promise<void>;
   /** Closes at once; pending requests fail with `error` (default `ERR_CONNECTION_CLOSED`). */
   destroy(error?: TcpError): void;
   stats(): TcpClientStats;
-}
-
-interface Waiter<In> {
-  resolve(message: In): void;
-  reject(error: Error): void;
-  timer: unknown;
-  timedOut: boolean;
-}
-
-function addressOf(host: string | undefined, port: number | undefined, family: string | undefined): TcpAddress {
-  return { host: host ?? 'unknown', port: port ?? 0, family: family === 'IPv6' ? 'IPv6' : 'IPv4' };
 }
 
 class Client<In, Out> implements TcpClient<In, Out> {
@@ -111,10 +103,7 @@ class Client<In, Out> implements TcpClient<In, Out> {
   readonly remoteAddress: TcpAddress;
   readonly done: Promise<TcpError | undefined>;
   private readonly decoder: Decoder<In>;
-  private readonly requests: Waiter<In>[] = [];
-  private readonly receivers: Waiter<In>[] = [];
-  private inbox: In[] = [];
-  private inboxHead = 0;
+  private readonly line: ReplyLine<In>;
   private error: TcpError | undefined;
   private isClosed = false;
   private ended = false;
@@ -129,6 +118,7 @@ class Client<In, Out> implements TcpClient<In, Out> {
     private readonly where: string,
   ) {
     this.decoder = codec.createDecoder();
+    this.line = new ReplyLine(options.clock, where);
     this.localAddress = addressOf(socket.localAddress, socket.localPort, socket.localFamily);
     this.remoteAddress = addressOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
     this.done = new Promise((resolve) => {
@@ -192,9 +182,9 @@ class Client<In, Out> implements TcpClient<In, Out> {
   }
 
   request(message: Out, options: RequestOptions = {}): Promise<In> {
-    if (this.requests.length >= this.options.maxPendingRequests) {
+    if (this.line.pendingRequests >= this.options.maxPendingRequests) {
       return Promise.reject(
-        new TcpError('ERR_TOO_MANY_PENDING', `${this.requests.length} requests already pending on ${this.where}`, {
+        new TcpError('ERR_TOO_MANY_PENDING', `${this.line.pendingRequests} requests already pending on ${this.where}`, {
           reason: 'write',
           details: { maxPendingRequests: this.options.maxPendingRequests },
         }),
@@ -202,16 +192,21 @@ class Client<In, Out> implements TcpClient<In, Out> {
     }
     try {
       this.send(message);
+      return this.line.reply(options.timeoutMs ?? this.options.requestTimeoutMs);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    return this.wait(this.requests, options, 'reply');
   }
 
   receive(options: RequestOptions = {}): Promise<In> {
-    if (this.inboxHead < this.inbox.length) return Promise.resolve(this.shiftInbox());
+    const queued = this.shift();
+    if (queued !== undefined) return Promise.resolve(queued.message);
     if (this.isClosed) return Promise.reject(this.closedError());
-    return this.wait(this.receivers, options, 'message');
+    try {
+      return this.line.receive(options.timeoutMs ?? this.options.requestTimeoutMs);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   end(): void {
@@ -225,7 +220,7 @@ class Client<In, Out> implements TcpClient<In, Out> {
       this.end();
       const timer = this.options.clock.setTimeout(() => {
         this.destroy();
-      }, options.timeoutMs ?? 2000);
+      }, options.timeoutMs ?? DEFAULT_CLIENT_CLOSE_TIMEOUT_MS);
       await this.done;
       this.options.clock.clearTimeout(timer);
     }
@@ -240,13 +235,14 @@ class Client<In, Out> implements TcpClient<In, Out> {
   [Symbol.asyncIterator](): AsyncIterator<In> {
     return {
       next: async (): Promise<IteratorResult<In>> => {
-        if (this.inboxHead < this.inbox.length) return { done: false, value: this.shiftInbox() };
+        const queued = this.shift();
+        if (queued !== undefined) return { done: false, value: queued.message };
         if (this.isClosed) {
           if (this.error !== undefined) throw this.error;
           return { done: true, value: undefined };
         }
         try {
-          const value = await this.wait(this.receivers, { timeoutMs: 0 }, 'message');
+          const value = await this.line.receive(0);
           return { done: false, value };
         } catch (error) {
           if (error === this.error) throw error;
@@ -257,70 +253,39 @@ class Client<In, Out> implements TcpClient<In, Out> {
     };
   }
 
-  private wait(list: Waiter<In>[], options: RequestOptions, what: string): Promise<In> {
-    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
-    assertIntegerOption('timeoutMs', timeoutMs, 0, MAX_TIMER_MS);
-    return new Promise<In>((resolve, reject) => {
-      const waiter: Waiter<In> = { resolve, reject, timer: undefined, timedOut: false };
-      if (timeoutMs > 0) {
-        waiter.timer = this.options.clock.setTimeout(() => {
-          waiter.timedOut = true;
-          // Receivers leave the line; requests keep their place so their late reply is dropped.
-          if (list === this.receivers) list.splice(list.indexOf(waiter), 1);
-          reject(
-            new TcpError('ERR_REQUEST_TIMEOUT', `no ${what} from ${this.where} within ${timeoutMs} ms`, { reason: 'read', details: { timeoutMs } }),
-          );
-        }, timeoutMs);
-      }
-      list.push(waiter);
-    });
-  }
-
-  private shiftInbox(): In {
-    const message = this.inbox[this.inboxHead] as In;
-    this.inboxHead += 1;
-    if (this.inboxHead >= this.inbox.length) {
-      this.inbox = [];
-      this.inboxHead = 0;
-    }
-    if (this.paused && this.inbox.length - this.inboxHead < this.options.maxQueuedMessages) {
+  /** The oldest pushed message; reading resumes once the inbox is below `maxQueuedMessages` again. */
+  private shift(): { readonly message: In } | undefined {
+    const queued = this.line.shift();
+    if (this.paused && this.line.queued < this.options.maxQueuedMessages) {
       this.paused = false;
       this.socket.resume();
     }
-    return message;
+    return queued;
   }
 
   private deliver(message: In): void {
     this.counters.messagesIn += 1;
-    const request = this.requests.shift();
-    if (request !== undefined) {
-      if (request.timedOut) {
-        this.counters.lateReplies += 1;
-        return;
-      }
-      this.options.clock.clearTimeout(request.timer);
-      request.resolve(message);
-      return;
-    }
-    const receiver = this.receivers.shift();
-    if (receiver !== undefined) {
-      this.options.clock.clearTimeout(receiver.timer);
-      receiver.resolve(message);
-      return;
-    }
-    this.inbox.push(message);
-    if (!this.paused && this.inbox.length - this.inboxHead >= this.options.maxQueuedMessages) {
+    const delivery = this.line.deliver(message);
+    if (delivery === 'late') this.counters.lateReplies += 1;
+    else if (delivery === 'inbox' && !this.paused && this.line.queued >= this.options.maxQueuedMessages) {
       this.paused = true;
       this.socket.pause();
     }
   }
 
+  private readonly onMessage = (message: In): void => {
+    this.deliver(message);
+  };
+
   private onData(chunk: Buffer): void {
     if (this.isClosed) return;
     this.counters.bytesIn += chunk.length;
-    const { messages, error } = pushChunk(this.decoder, chunk);
-    for (const message of messages) this.deliver(message);
-    if (error !== undefined) this.fail(this.malformed(error));
+    try {
+      this.decoder.pushEach(chunk, this.onMessage);
+    } catch (error) {
+      if (!isCodecError(error)) throw error;
+      this.fail(this.malformed(error));
+    }
   }
 
   private onEnd(): void {
@@ -328,7 +293,6 @@ class Client<In, Out> implements TcpClient<In, Out> {
       for (const message of this.decoder.end()) this.deliver(message);
     } catch (error) {
       if (!isCodecError(error)) throw error;
-      for (const message of error.decoded as In[]) this.deliver(message);
       this.fail(this.malformed(error));
       return;
     }
@@ -354,13 +318,7 @@ class Client<In, Out> implements TcpClient<In, Out> {
 
   private onClose(): void {
     this.isClosed = true;
-    const error = this.closedError();
-    for (const waiter of [...this.requests, ...this.receivers]) {
-      this.options.clock.clearTimeout(waiter.timer);
-      if (!waiter.timedOut) waiter.reject(error);
-    }
-    this.requests.length = 0;
-    this.receivers.length = 0;
+    this.line.rejectAll(this.closedError());
     this.resolveDone(this.error);
   }
 }
@@ -377,7 +335,7 @@ export function connectTcp<In, Out>(options: ConnectTcpOptions<In, Out>): Promis
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     maxPendingRequests: options.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS,
     maxQueuedMessages: options.maxQueuedMessages ?? DEFAULT_CLIENT_MAX_QUEUED_MESSAGES,
-    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_CLIENT_MAX_OUTPUT_BYTES,
     clock: options.clock ?? systemClock,
   };
   try {
@@ -390,7 +348,7 @@ export function connectTcp<In, Out>(options: ConnectTcpOptions<In, Out>): Promis
   } catch (error) {
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
-  const where = formatAddress(host, port);
+  const where = formatHostPort(host, port);
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, noDelay: options.noDelay ?? true });
     const timer = settings.clock.setTimeout(() => {

@@ -1,18 +1,22 @@
 /**
  * A TCP server that carries any stream codec and any service: one session per connection.
- * See `server-connection.ts` for the per-connection invariants (ordering, write coalescing,
- * bounded input and output, the idle rule, quiet flush).
+ * The contract's rules live in `@netlab/service`'s session driver; see `server-connection.ts`
+ * for the socket glue (flow control, deadlines, quiet flush, lingering) and `output-queue.ts`
+ * for the sending half (coalescing, the SendQ cap).
  */
 import { type Server, type Socket, createServer } from 'node:net';
-import type { StreamCodec } from '@netlab/codec';
+import { type StreamCodec, isFlushable } from '@netlab/codec';
+import { DEFAULT_HOST, MAX_TIMER_MS, type NetServer, type NetServerOptions, type ServerCloseOptions, formatHostPort, resolveNetServerOptions, startOnce, withinGrace } from '@netlab/ground';
 import type { CloseReason, Peer, Service } from '@netlab/service';
-import { type Clock, systemClock } from './clock.js';
-import { TcpError, assertIntegerOption, formatAddress, fromSocketError } from './errors.js';
+import { TcpError, assertIntegerOption, fromSocketError } from './errors.js';
 import { IdleList } from './idle-list.js';
-import { type ConnectionHost, type MutableTcpServerStats, ServerConnection, type TcpConnectionStats } from './server-connection.js';
+import type { OutputConfig, OutputQueue } from './output-queue.js';
+import type { ConnectionServer, TcpConnectionStats } from './connection-server.js';
+import { ServerConnection } from './server-connection.js';
+import { type TcpAddress, addressOf } from './tcp-address.js';
+import { type TcpServerStats, createTcpServerStats } from './tcp-server-stats.js';
 
-/** Default listen address: loopback only, so nothing is exposed by accident. */
-export const DEFAULT_HOST = '127.0.0.1';
+export { DEFAULT_HOST };
 /** Default simultaneous connections: 1024. */
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 /** Default cap on output queued for one peer in user space: 1 MiB. */
@@ -27,6 +31,12 @@ export const DEFAULT_MAX_QUEUED_MESSAGES = 256;
 export const DEFAULT_COALESCE_BYTES = 16 * 1024;
 /** Default idle timeout (no complete message): 5 minutes. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+/**
+ * Default first-message deadline: 60 s from connecting to the first complete message. Long
+ * enough for a person at netcat or telnet to type a line; short enough that connections that
+ * never say anything cannot hold the server's slots for the whole idle timeout.
+ */
+export const DEFAULT_FIRST_MESSAGE_TIMEOUT_MS = 60_000;
 /** Default quiet-flush delay for flushable (line) codecs: 150 ms. */
 export const DEFAULT_QUIET_FLUSH_MS = 150;
 /** Default time a gracefully closed socket may take to finish before it is destroyed: 2 s. */
@@ -34,17 +44,6 @@ export const DEFAULT_CLOSE_LINGER_MS = 2000;
 /** Default shutdown grace period of `close()`: 5 s. */
 export const DEFAULT_GRACE_MS = 5000;
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** The address a server is bound to. */
-export interface TcpAddress {
-  readonly host: string;
-  readonly port: number;
-  readonly family: 'IPv4' | 'IPv6';
-}
-
-/** Server-wide counters (a snapshot). */
-export type TcpServerStats = Readonly<MutableTcpServerStats>;
 
 /** What the server reports through `onEvent`. */
 export type TcpServerEvent =
@@ -56,21 +55,24 @@ export type TcpServerEvent =
   | { readonly type: 'log'; readonly peer: Peer; readonly message: string }
   | { readonly type: 'closed'; readonly stats: TcpServerStats };
 
-export interface TcpServerOptions<In, Out> {
+/** `host`, `port`, `clock` (for `ctx.now()`, idle timeouts and quiet flush) and `onEvent` are `NetServerOptions` of `@netlab/ground`. */
+export interface TcpServerOptions<In, Out> extends NetServerOptions<TcpServerEvent> {
   /** Framing and message codec of the protocol. Required. */
   readonly codec: StreamCodec<In, Out>;
   /** The service each connection opens a session of. Required. */
   readonly service: Service<In, Out>;
-  /** Address to listen on (`::1`, `0.0.0.0`, `::` work too). Default {@link DEFAULT_HOST}. */
-  readonly host?: string;
-  /** Port; 0 picks a free one (see the address `listen()` resolves with). Default 0. */
-  readonly port?: number;
   /** Connections served at once; the excess is sent `busyReply` (if any) and closed. Default {@link DEFAULT_MAX_CONNECTIONS}. */
   readonly maxConnections?: number;
-  /** Sent to a connection refused for `maxConnections` before it is closed. Default: nothing. */
+  /** Sent to a connection refused for `maxConnections` before it is closed (`stats().busyReplies`). Default: nothing. */
   readonly busyReply?: Out;
-  /** Bytes queued for one peer past which its connection is closed. Default {@link DEFAULT_MAX_OUTPUT_BYTES}. */
+  /**
+   * Bytes queued for one peer past which its connection is ended ("SendQ exceeded"): nothing more
+   * is queued, what was queued (whole messages) is still written, then `overflowReply`, then a
+   * graceful close. Default {@link DEFAULT_MAX_OUTPUT_BYTES}.
+   */
   readonly maxOutputBytes?: number;
+  /** Sent last to a peer whose output passed `maxOutputBytes` (e.g. `ERROR send queue exceeded`). Default: nothing. */
+  readonly overflowReply?: Out;
   /**
    * Write coalescing. The replies to one received chunk always go out in one write; besides,
    * everything `ctx.send` sends a connection during one event-loop turn is written once, at the
@@ -84,51 +86,48 @@ export interface TcpServerOptions<In, Out> {
   readonly maxQueuedMessages?: number;
   /** Close a connection with no complete message for this long; 0 disables. Default {@link DEFAULT_IDLE_TIMEOUT_MS}. */
   readonly idleTimeoutMs?: number;
+  /**
+   * Close a connection that sends no complete message within this long of connecting (a login
+   * deadline, separate from the idle timeout; closes with `kind: 'idle'` and
+   * `ERR_FIRST_MESSAGE_TIMEOUT`); 0 disables. Default {@link DEFAULT_FIRST_MESSAGE_TIMEOUT_MS}.
+   */
+  readonly firstMessageTimeoutMs?: number;
   /** Deliver a partial message after this much silence (flushable codecs only); 0 disables. Default {@link DEFAULT_QUIET_FLUSH_MS}. */
   readonly quietFlushMs?: number;
-  /** After a graceful close, destroy the socket if the peer has not closed within this time. Default {@link DEFAULT_CLOSE_LINGER_MS}. */
+  /**
+   * After a graceful close, destroy the socket if the peer has not closed within this time and
+   * read nothing of what still waits for it (a peer that keeps reading gets more periods, up to
+   * 30). Default {@link DEFAULT_CLOSE_LINGER_MS}.
+   */
   readonly closeLingerMs?: number;
   /** Disable Nagle's algorithm (request/response latency). Default true. */
   readonly noDelay?: boolean;
-  /** Clock for `ctx.now()`, idle timeouts and quiet flush. Default {@link systemClock}. */
-  readonly clock?: Clock;
-  /** Receives every event (connections, closes, errors, session logs). Default: none. */
-  readonly onEvent?: (event: TcpServerEvent) => void;
 }
 
-export interface TcpCloseOptions {
-  /** How long connections may take to finish the messages they already received. Default {@link DEFAULT_GRACE_MS}. */
-  readonly graceMs?: number;
-}
+/** `close()` options: `graceMs` (default {@link DEFAULT_GRACE_MS}). */
+export type TcpCloseOptions = ServerCloseOptions;
 
-export interface TcpServer {
-  /** Starts listening; resolves with the bound address (`ERR_LISTEN` on failure). */
-  listen(): Promise<TcpAddress>;
-  /** The bound address once listening. */
-  readonly address: TcpAddress | undefined;
+/**
+ * The lifecycle of `@netlab/ground`'s `NetServer`. `close()` stops accepting, lets every
+ * connection finish the messages it already received and flush its replies, destroys whatever is
+ * left after `graceMs`, and resolves once every socket is closed.
+ */
+export interface TcpServer extends NetServer<TcpAddress, TcpServerStats> {
   /** Connections currently served. */
   readonly connections: number;
-  /** A snapshot of the counters. */
-  stats(): TcpServerStats;
-  /**
-   * Graceful shutdown: stops accepting, lets every connection finish the messages it already
-   * received and flush its replies (sessions end with `kind: 'shutdown'`), destroys whatever is
-   * left after `graceMs`, and resolves once every socket is closed. Idempotent.
-   */
-  close(options?: TcpCloseOptions): Promise<void>;
 }
 
 let nextConnectionId = 1;
 
 /** Creates a TCP server; call `listen()` to start it. */
 export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): TcpServer {
-  const host = options.host ?? DEFAULT_HOST;
-  const port = options.port ?? 0;
+  const { host, port, clock, onEvent } = resolveNetServerOptions(options);
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   const maxQueuedMessages = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
   const coalesceBytes = options.coalesceBytes ?? DEFAULT_COALESCE_BYTES;
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const firstMessageTimeoutMs = options.firstMessageTimeoutMs ?? DEFAULT_FIRST_MESSAGE_TIMEOUT_MS;
   const quietFlushMs = options.quietFlushMs ?? DEFAULT_QUIET_FLUSH_MS;
   const closeLingerMs = options.closeLingerMs ?? DEFAULT_CLOSE_LINGER_MS;
   assertIntegerOption('port', port, 0, 65_535);
@@ -137,25 +136,14 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
   assertIntegerOption('maxQueuedMessages', maxQueuedMessages, 1, 1_000_000);
   assertIntegerOption('coalesceBytes', coalesceBytes, 0, 2 ** 32);
   assertIntegerOption('idleTimeoutMs', idleTimeoutMs, 0, MAX_TIMER_MS);
+  assertIntegerOption('firstMessageTimeoutMs', firstMessageTimeoutMs, 0, MAX_TIMER_MS);
   assertIntegerOption('quietFlushMs', quietFlushMs, 0, MAX_TIMER_MS);
   assertIntegerOption('closeLingerMs', closeLingerMs, 0, MAX_TIMER_MS);
-  const clock = options.clock ?? systemClock;
-  const onEvent = options.onEvent ?? ((): void => undefined);
   const codec = options.codec;
   const busyReply = options.busyReply === undefined ? undefined : codec.encode(options.busyReply);
+  const overflowReply = options.overflowReply === undefined ? undefined : codec.encode(options.overflowReply);
 
-  const stats: MutableTcpServerStats = {
-    connectionsAccepted: 0,
-    connectionsActive: 0,
-    connectionsRejected: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    messagesIn: 0,
-    messagesOut: 0,
-    writes: 0,
-    errors: 0,
-    malformed: 0,
-  };
+  const stats = createTcpServerStats();
   const connections = new Set<ServerConnection<In, Out>>();
   const rejectedSockets = new Set<Socket>();
   let address: TcpAddress | undefined;
@@ -166,19 +154,18 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
   // Connections with output waiting for the end of this turn, flushed by one setImmediate. An
   // array iterator sees entries appended while it runs: a flush that closes a connection may make
   // others wait in this same turn (a room announcing who left).
-  const flushList: ServerConnection<In, Out>[] = [];
+  const flushList: OutputQueue<Out>[] = [];
   let flushScheduled = false;
   const flushTurn = (): void => {
     flushScheduled = false;
-    for (const connection of flushList) connection.flushOutput();
+    for (const queue of flushList) queue.flush();
     flushList.length = 0;
   };
 
   let lastText: string | undefined;
   let lastTextBytes: Uint8Array | undefined;
 
-  const connectionHost: ConnectionHost<In, Out> = {
-    service: options.service,
+  const output: OutputConfig<Out> = {
     encode(message: Out): Uint8Array {
       // A broadcast sends the same text to many connections in a row: encode it once. Only
       // strings are remembered (immutable, so equal means the same bytes from a pure codec);
@@ -191,23 +178,36 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
       }
       return bytes;
     },
-    createDecoder: () => codec.createDecoder(),
-    flushable: codec.flushable,
     maxOutputBytes,
-    maxQueuedMessages,
     coalesceBytes,
-    idleTimeoutMs,
-    idle: idleTimeoutMs > 0 ? new IdleList(clock, idleTimeoutMs) : undefined,
-    quietFlushMs,
-    closeLingerMs,
-    clock,
+    overflowReply,
     stats,
-    scheduleFlush(connection: ServerConnection<In, Out>): void {
-      flushList.push(connection);
+    scheduleFlush(queue: OutputQueue<Out>): void {
+      flushList.push(queue);
       if (flushScheduled) return;
       flushScheduled = true;
       setImmediate(flushTurn);
     },
+  };
+
+  // Before its first message a connection is on the first-message list, whose timeout is the
+  // shorter of the two deadlines (an idle timeout below the first-message deadline still applies).
+  const firstDeadline = firstMessageTimeoutMs > 0 && (idleTimeoutMs === 0 || firstMessageTimeoutMs <= idleTimeoutMs);
+  const firstListMs = firstDeadline ? firstMessageTimeoutMs : idleTimeoutMs;
+  const connectionServer: ConnectionServer<In, Out> = {
+    driver: { service: options.service, maxQueued: maxQueuedMessages },
+    output,
+    createDecoder: () => codec.createDecoder(),
+    flushable: isFlushable(codec.createDecoder()),
+    quietFlushMs,
+    closeLingerMs,
+    firstMessage: firstListMs > 0 ? new IdleList(clock, firstListMs) : undefined,
+    firstMessageIs: firstDeadline ? 'first-message' : 'idle',
+    firstMessageTimeoutMs,
+    idle: idleTimeoutMs > 0 ? new IdleList(clock, idleTimeoutMs) : undefined,
+    idleTimeoutMs,
+    clock,
+    stats,
     onLog(peer: Peer, message: string): void {
       onEvent({ type: 'log', peer, message });
     },
@@ -226,7 +226,7 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
     const remoteAddress = socket.remoteAddress ?? 'unknown';
     const remotePort = socket.remotePort ?? 0;
     // join() makes one flat string; a template literal would keep a tree of parts alive per connection.
-    const id = ['tcp:', formatAddress(remoteAddress, remotePort), '#', String(nextConnectionId++)].join('');
+    const id = ['tcp:', formatHostPort(remoteAddress, remotePort), '#', String(nextConnectionId++)].join('');
     return { transport: 'tcp', address: remoteAddress, port: remotePort, id };
   };
 
@@ -237,8 +237,12 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
     socket.on('close', () => rejectedSockets.delete(socket));
     // Whatever the refused client sends is read and ignored so that our FIN is not turned into a RST.
     socket.resume();
-    if (reply === undefined) socket.end();
-    else socket.end(reply);
+    if (reply === undefined) {
+      socket.end();
+    } else {
+      stats.busyReplies += 1;
+      socket.end(reply);
+    }
     const timer = clock.setTimeout(() => socket.destroy(), closeLingerMs);
     socket.on('close', () => {
       clock.clearTimeout(timer);
@@ -260,7 +264,7 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
       reject(socket, peer, error, busyReply);
       return;
     }
-    const connection = new ServerConnection(socket, connectionHost, peer);
+    const connection = new ServerConnection(socket, connectionServer, peer);
     connections.add(connection);
     stats.connectionsAccepted += 1;
     stats.connectionsActive = connections.size;
@@ -284,23 +288,18 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
     stats: () => ({ ...stats }),
     listen() {
       if (closing !== undefined) return Promise.reject(new TcpError('ERR_SERVER_CLOSED', 'the server is closed', { reason: 'open' }));
-      listening ??= new Promise<TcpAddress>((resolve, reject) => {
-        const onError = (error: Error): void => {
-          reject(fromSocketError(error, host, port, 'open'));
-        };
-        server.once('error', onError);
-        server.listen({ host, port }, () => {
-          server.off('error', onError);
+      listening ??= startOnce(server, (done) => server.listen({ host, port }, done)).then(
+        () => {
           const bound = server.address();
-          if (bound === null || typeof bound === 'string') {
-            reject(new TcpError('ERR_LISTEN', `cannot listen on ${formatAddress(host, port)}`, { reason: 'open' }));
-            return;
-          }
-          address = { host: bound.address, port: bound.port, family: bound.family === 'IPv6' ? 'IPv6' : 'IPv4' };
+          if (bound === null || typeof bound === 'string') throw new TcpError('ERR_LISTEN', `cannot listen on ${formatHostPort(host, port)}`, { reason: 'open' });
+          address = addressOf(bound.address, bound.port, bound.family);
           onEvent({ type: 'listening', address });
-          resolve(address);
-        });
-      });
+          return address;
+        },
+        (error: unknown) => {
+          throw fromSocketError(error, host, port, 'open');
+        },
+      );
       return listening;
     },
     close(closeOptions = {}) {
@@ -321,12 +320,7 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
           if (connections.size === 0) resolve();
         });
         for (const connection of [...connections]) connection.drain();
-        let deadline: unknown;
-        const expired = new Promise<void>((resolve) => {
-          deadline = clock.setTimeout(resolve, graceMs);
-        });
-        await Promise.race([allClosed, expired]);
-        clock.clearTimeout(deadline);
+        await withinGrace(allClosed, graceMs, clock);
         for (const connection of [...connections]) connection.forceClose();
         for (const socket of [...rejectedSockets]) socket.destroy();
         await allClosed;

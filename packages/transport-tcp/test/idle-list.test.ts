@@ -1,35 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../src/clock.js';
+import { createManualClock } from '@netlab/ground';
 import { type IdleEntry, IdleList } from '../src/idle-list.js';
 
-/** A clock that only moves when the test says so. */
-function manualClock(): Clock & { advance(ms: number): void; pending(): number } {
-  let now = 1_000_000;
-  let timers: { at: number; callback: () => void }[] = [];
-  return {
-    now: () => now,
-    setTimeout(callback, ms) {
-      const timer = { at: now + ms, callback };
-      timers.push(timer);
-      return timer;
-    },
-    clearTimeout(handle) {
-      timers = timers.filter((timer) => timer !== handle);
-    },
-    advance(ms) {
-      const until = now + ms;
-      for (;;) {
-        const due = timers.filter((timer) => timer.at <= until).sort((a, b) => a.at - b.at)[0];
-        if (due === undefined) break;
-        timers = timers.filter((timer) => timer !== due);
-        now = due.at;
-        due.callback();
-      }
-      now = until;
-    },
-    pending: () => timers.length,
-  };
-}
+/** A clock that only moves when the test says so (the ground floor's manual clock). */
+const manualClock = (): ReturnType<typeof createManualClock> => createManualClock({ start: 1_000_000 });
 
 function entry(name: string, log: string[], onIdle?: (self: IdleEntry, now: number) => void): IdleEntry {
   const self: IdleEntry = {
@@ -54,7 +28,7 @@ describe('IdleList', () => {
     expect(log).toEqual([]);
     clock.advance(1);
     expect(log).toEqual(['a@100']);
-    expect(clock.pending()).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 
   it('restarts the idle period of an entry that is touched, and keeps the others on time', () => {
@@ -103,6 +77,6 @@ describe('IdleList', () => {
     expect(log).toEqual(['b@100']);
     list.touch(a, clock.now());
     list.remove(a);
-    expect(clock.pending()).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 });

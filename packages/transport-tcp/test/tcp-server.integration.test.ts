@@ -258,13 +258,14 @@ describe('createTcpServer', () => {
       expect(await closeStats(client, events)).toMatchObject({ messagesOut: 3, writes: 2 });
     });
 
-    it('counts waiting output against maxOutputBytes: exactly the cap is accepted, one byte more closes', async () => {
+    it('counts waiting output against maxOutputBytes: exactly the cap is accepted, one byte more is refused and ends the connection after what was queued', async () => {
       const { ctx, events, client } = await opened({ maxOutputBytes: 1000 });
       expect(ctx.send('a'.repeat(499))).toBe(true);
       expect(ctx.send('b'.repeat(499))).toBe(true); // 1000 bytes waiting: at the cap
-      expect(ctx.send('')).toBe(true); // one more byte
+      expect(ctx.send('')).toBe(false); // one more byte: not queued
       expect(ctx.closed).toBe(true);
       await within(client.closed, 3000);
+      expect(client.text()).toBe(`${'a'.repeat(499)}\n${'b'.repeat(499)}\n`);
       const error = events.find((e) => e.type === 'error');
       expect(error?.type === 'error' && error.error.code).toBe('ERR_OUTPUT_LIMIT');
       expect(error?.type === 'error' && error.error.details).toMatchObject({ queuedBytes: 1000, writeBytes: 1, maxOutputBytes: 1000 });

@@ -23,11 +23,12 @@
  * `ERR_REQUEST_TIMEOUT`. Only retry requests that are safe to repeat (or carry an id the server
  * deduplicates: see `@netlab/request-log`).
  */
-import { type Socket, createSocket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import type { DatagramCodec } from '@netlab/codec';
-import { type Clock, systemClock } from './clock.js';
-import { UdpError, assertIntegerOption, formatAddress, fromSocketError } from './errors.js';
-import { DEFAULT_HOST, type UdpAddress } from './udp-server.js';
+import { type Clock, DEFAULT_HOST, MAX_TIMER_MS, formatHostPort, systemClock } from '@netlab/ground';
+import { UdpError, assertIntegerOption, fromSocketError, messageOf } from './errors.js';
+import { type UdpAddress, udpAddressOf } from './udp-address.js';
+import { connectDatagramSocket } from './udp-socket.js';
 
 /** Default wait for a reply before resending: 1 s. */
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 1000;
@@ -35,8 +36,6 @@ export const DEFAULT_ATTEMPT_TIMEOUT_MS = 1000;
 export const DEFAULT_RETRIES = 2;
 /** Default cap on outstanding (and, without `correlate`, waiting) requests: 256. */
 export const DEFAULT_MAX_PENDING_REQUESTS = 256;
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export type CorrelationId = string | number;
 
@@ -63,7 +62,7 @@ export interface UdpClientOptions<In, Out> {
   readonly correlate?: Correlate<In, Out>;
   /** Outstanding plus waiting requests (`ERR_TOO_MANY_PENDING` past it). Default {@link DEFAULT_MAX_PENDING_REQUESTS}. */
   readonly maxPendingRequests?: number;
-  /** Clock for timeouts. Default {@link systemClock}. */
+  /** Clock for timeouts. Default `systemClock` from `@netlab/ground`. */
   readonly clock?: Clock;
 }
 
@@ -99,7 +98,7 @@ export interface UdpClient<In, Out> {
   /** Sends one datagram, expecting nothing back. */
   send(message: Out): void;
   stats(): UdpClientStats;
-  /** Closes the socket; outstanding requests fail with `ERR_SOCKET_CLOSED`. */
+  /** Closes the socket; outstanding requests fail with `ERR_CONNECTION_CLOSED`. */
   close(): Promise<void>;
 }
 
@@ -133,10 +132,8 @@ class Client<In, Out> implements UdpClient<In, Out> {
     private readonly settings: { timeoutMs: number; retries: number; maxPendingRequests: number; clock: Clock },
     private readonly where: string,
   ) {
-    const local = socket.address();
-    const remote = socket.remoteAddress();
-    this.localAddress = { host: local.address, port: local.port, family: local.family === 'IPv6' ? 'IPv6' : 'IPv4' };
-    this.remoteAddress = { host: remote.address, port: remote.port, family: remote.family === 'IPv6' ? 'IPv6' : 'IPv4' };
+    this.localAddress = udpAddressOf(socket.address());
+    this.remoteAddress = udpAddressOf(socket.remoteAddress());
     socket.on('message', (datagram) => {
       this.onDatagram(datagram);
     });
@@ -159,7 +156,7 @@ class Client<In, Out> implements UdpClient<In, Out> {
       const retries = requestOptions.retries ?? this.settings.retries;
       assertIntegerOption('timeoutMs', timeoutMs, 1, MAX_TIMER_MS);
       assertIntegerOption('retries', retries, 0, 1000);
-      if (this.closed) throw new UdpError('ERR_SOCKET_CLOSED', `client for udp ${this.where} is closed`, { reason: 'write' });
+      if (this.closed) throw new UdpError('ERR_CONNECTION_CLOSED', `client for udp ${this.where} is closed`, { reason: 'write' });
       const outstanding = this.byId.size + this.line.length + (this.active === undefined ? 0 : 1);
       if (outstanding >= this.settings.maxPendingRequests) {
         throw new UdpError('ERR_TOO_MANY_PENDING', `${outstanding} requests already pending on udp ${this.where}`, {
@@ -190,7 +187,7 @@ class Client<In, Out> implements UdpClient<In, Out> {
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
-    this.failAll(new UdpError('ERR_SOCKET_CLOSED', `client for udp ${this.where} closed`, { reason: 'close' }));
+    this.failAll(new UdpError('ERR_CONNECTION_CLOSED', `client for udp ${this.where} closed`, { reason: 'close' }));
     return new Promise((resolve) => {
       this.socket.close(() => {
         resolve();
@@ -202,7 +199,7 @@ class Client<In, Out> implements UdpClient<In, Out> {
     try {
       return this.options.codec.encode(message);
     } catch (error) {
-      throw new UdpError('ERR_ENCODE', `cannot encode a request for udp ${this.where}: ${error instanceof Error ? error.message : String(error)}`, {
+      throw new UdpError('ERR_ENCODE', `cannot encode a request for udp ${this.where}: ${messageOf(error)}`, {
         reason: 'write',
         cause: error,
       });
@@ -210,7 +207,7 @@ class Client<In, Out> implements UdpClient<In, Out> {
   }
 
   private transmit(bytes: Uint8Array): void {
-    if (this.closed) throw new UdpError('ERR_SOCKET_CLOSED', `client for udp ${this.where} is closed`, { reason: 'write' });
+    if (this.closed) throw new UdpError('ERR_CONNECTION_CLOSED', `client for udp ${this.where} is closed`, { reason: 'write' });
     this.counters.datagramsOut += 1;
     this.socket.send(bytes);
   }
@@ -365,17 +362,6 @@ export function createUdpClient<In, Out>(options: UdpClientOptions<In, Out>): Pr
   } catch (error) {
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
-  const where = formatAddress(host, options.port);
-  return new Promise((resolve, reject) => {
-    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
-    const onError = (error: Error): void => {
-      socket.close();
-      reject(fromSocketError(error, host, options.port, 'open'));
-    };
-    socket.once('error', onError);
-    socket.connect(options.port, host, () => {
-      socket.off('error', onError);
-      resolve(new Client(socket, options, settings, where));
-    });
-  });
+  const where = formatHostPort(host, options.port);
+  return connectDatagramSocket(host, options.port).then((socket) => new Client(socket, options, settings, where));
 }

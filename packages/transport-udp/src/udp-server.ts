@@ -4,30 +4,36 @@
  * Wire format: one message per datagram, at most `codec.maxDatagramBytes` bytes; replies go to
  * the sender's address and port.
  *
- * Sessions: with `sessions: 'per-peer'` (default) each source address:port gets one session
+ * Sessions (the contract's rules are the session driver's; see `udp-session.ts` for the glue):
+ * with `sessions: 'per-peer'` (default) each source address:port gets one session
  * (`service.open` on its first datagram), kept until it has been silent for `sessionTtlMs`
- * (closed with `kind: 'expired'`), until the service closes it, or until shutdown. With
- * `'per-datagram'` every datagram opens a session that ends (`kind: 'expired'`) once its replies
+ * (`kind: 'expired'`), until the service closes it, until it is evicted, or until shutdown. With
+ * `'per-datagram'` every datagram opens a session that ends (`kind: 'complete'`) once its replies
  * are sent: for stateless services.
+ *
+ * New peers are never locked out: at `maxSessions` the least recently active idle session is
+ * evicted (`kind: 'evicted'`, `stats().evicted`, an `evicted` event) to make room. Only when the
+ * oldest sessions are all busy inside a receive is the newcomer refused (`busyReply` sent if set,
+ * `stats().rejected`).
  *
  * Malformed datagrams (the codec throws: too large, bad UTF-8, bad JSON): when the service
  * defines `malformed`, its replies answer that datagram; otherwise the datagram is dropped. Both
  * cases count in `stats().malformed` and emit a `malformed` event. A malformed datagram never
  * opens or closes a session.
  *
- * Limits: at most `maxSessions` sessions (a new peer past it is refused, `busyReply` sent if
- * set); per session, at most `maxQueuedDatagrams` datagrams wait while a `receive` is pending
- * (more are dropped and counted). The session map is ordered by last activity, so expiry costs
- * only the sessions that expire.
+ * Limits: at most `maxSessions` sessions; per session, at most `maxQueuedDatagrams` datagrams wait
+ * while a `receive` is pending (more are dropped and counted).
  */
 import { type Socket, createSocket } from 'node:dgram';
 import type { DatagramCodec } from '@netlab/codec';
-import type { CloseReason, Peer, Service, Session, SessionContext } from '@netlab/service';
-import { type Clock, systemClock } from './clock.js';
-import { UdpError, assertIntegerOption, formatAddress, fromSocketError } from './errors.js';
+import { DEFAULT_HOST, MAX_TIMER_MS, type NetServer, type NetServerOptions, type ServerCloseOptions, formatHostPort, resolveNetServerOptions, startOnce, withinGrace } from '@netlab/ground';
+import type { CloseReason, Peer, Service } from '@netlab/service';
+import { UdpError, assertIntegerOption, fromSocketError, messageOf } from './errors.js';
+import { SessionTable } from './session-table.js';
+import { type UdpAddress, udpAddressOf } from './udp-address.js';
+import { UdpSession, type UdpSessionServer } from './udp-session.js';
 
-/** Default bind address: loopback only. */
-export const DEFAULT_HOST = '127.0.0.1';
+export { DEFAULT_HOST };
 /** Default per-peer session expiry: 60 s of silence. */
 export const DEFAULT_SESSION_TTL_MS = 60_000;
 /** Default cap on simultaneous peer sessions: 10,000. */
@@ -36,14 +42,8 @@ export const DEFAULT_MAX_SESSIONS = 10_000;
 export const DEFAULT_MAX_QUEUED_DATAGRAMS = 64;
 /** Default shutdown grace period: 2 s. */
 export const DEFAULT_GRACE_MS = 2000;
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-export interface UdpAddress {
-  readonly host: string;
-  readonly port: number;
-  readonly family: 'IPv4' | 'IPv6';
-}
+/** Oldest sessions looked at for an idle one to evict before a newcomer is refused: 64. */
+export const EVICTION_SCAN_LIMIT = 64;
 
 /** Server counters (a snapshot). */
 export interface UdpServerStats {
@@ -55,8 +55,12 @@ export interface UdpServerStats {
   readonly malformed: number;
   /** Datagrams dropped: queue full, server closing. */
   readonly dropped: number;
-  /** New peers refused for `maxSessions`. */
+  /** New peers refused: `maxSessions` reached and none of the oldest sessions idle. */
   readonly rejected: number;
+  /** Refused peers that were sent `busyReply`. */
+  readonly busyReplies: number;
+  /** Idle sessions closed to make room for a new peer. */
+  readonly evicted: number;
   readonly sessionsOpened: number;
   readonly sessionsActive: number;
   readonly sessionsExpired: number;
@@ -69,77 +73,48 @@ export type UdpServerEvent =
   | { readonly type: 'close'; readonly peer: Peer; readonly reason: CloseReason }
   | { readonly type: 'malformed'; readonly peer: Peer; readonly error: UdpError; readonly answered: boolean }
   | { readonly type: 'rejected'; readonly peer: Peer; readonly error: UdpError }
+  | { readonly type: 'evicted'; readonly peer: Peer; readonly newcomer: Peer }
   | { readonly type: 'dropped'; readonly peer: Peer; readonly why: 'queue-full' | 'closing' }
   | { readonly type: 'error'; readonly peer: Peer | undefined; readonly error: UdpError }
   | { readonly type: 'log'; readonly peer: Peer; readonly message: string }
   | { readonly type: 'closed'; readonly stats: UdpServerStats };
 
-export interface UdpServerOptions<In, Out> {
+/** `host` (an IPv6 address binds an IPv6 socket), `port`, `clock` (for `ctx.now()` and expiry) and `onEvent` are `NetServerOptions` of `@netlab/ground`. */
+export interface UdpServerOptions<In, Out> extends NetServerOptions<UdpServerEvent> {
   /** Message codec and datagram size limit. Required. */
   readonly codec: DatagramCodec<In, Out>;
   /** The service sessions are opened from. Required. */
   readonly service: Service<In, Out>;
-  /** Bind address; an IPv6 address (`::1`, `::`) binds an IPv6 socket. Default {@link DEFAULT_HOST}. */
-  readonly host?: string;
-  /** Port; 0 picks a free one. Default 0. */
-  readonly port?: number;
   /** `'per-peer'`: one session per address:port, with expiry. `'per-datagram'`: one per datagram. Default `'per-peer'`. */
   readonly sessions?: 'per-peer' | 'per-datagram';
   /** Close a peer session after this much silence. Default {@link DEFAULT_SESSION_TTL_MS}. */
   readonly sessionTtlMs?: number;
-  /** Peer sessions at once; new peers past it are refused. Default {@link DEFAULT_MAX_SESSIONS}. */
+  /** Peer sessions at once; a new peer past it evicts the least recently active idle session. Default {@link DEFAULT_MAX_SESSIONS}. */
   readonly maxSessions?: number;
-  /** Sent to a new peer refused for `maxSessions`. Default: nothing. */
+  /** Sent to a new peer refused because every session it could evict is busy. Default: nothing. */
   readonly busyReply?: Out;
   /** Datagrams per session waiting for a pending `receive`; more are dropped. Default {@link DEFAULT_MAX_QUEUED_DATAGRAMS}. */
   readonly maxQueuedDatagrams?: number;
-  /** Clock for `ctx.now()` and expiry. Default {@link systemClock}. */
-  readonly clock?: Clock;
-  /** Receives every event. Default: none. */
-  readonly onEvent?: (event: UdpServerEvent) => void;
 }
 
-export interface UdpCloseOptions {
-  /** How long pending receives may take to finish before sessions are closed. Default {@link DEFAULT_GRACE_MS}. */
-  readonly graceMs?: number;
-}
+/** `close()` options: `graceMs` (default {@link DEFAULT_GRACE_MS}). */
+export type UdpCloseOptions = ServerCloseOptions;
 
-export interface UdpServer {
-  /** Binds the socket; resolves with the bound address (`ERR_BIND` on failure). */
-  listen(): Promise<UdpAddress>;
-  readonly address: UdpAddress | undefined;
+/**
+ * The lifecycle of `@netlab/ground`'s `NetServer`. `close()` stops handling datagrams (new ones
+ * are dropped and counted), lets every session finish the datagrams it already received, closes
+ * what is left after `graceMs`, then the socket.
+ */
+export interface UdpServer extends NetServer<UdpAddress, UdpServerStats> {
   /** Active peer sessions. */
   readonly sessions: number;
-  stats(): UdpServerStats;
-  /**
-   * Stops handling datagrams (new ones are dropped and counted), waits up to `graceMs` for
-   * pending receives to reply, closes every session with `kind: 'shutdown'`, then the socket.
-   */
-  close(options?: UdpCloseOptions): Promise<void>;
-}
-
-interface PeerSession<In, Out> {
-  readonly key: string;
-  readonly peer: Peer;
-  session: Session<In, Out> | undefined;
-  readonly ctx: SessionContext<Out>;
-  lastSeen: number;
-  busy: boolean;
-  queue: In[];
-  reason: CloseReason | undefined;
-  closeRequested: string | undefined | null;
-}
-
-function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as Partial<PromiseLike<T>> | null)?.then === 'function';
 }
 
 let nextSessionId = 1;
 
 /** Creates a UDP server; call `listen()` to bind it. */
 export function createUdpServer<In, Out>(options: UdpServerOptions<In, Out>): UdpServer {
-  const host = options.host ?? DEFAULT_HOST;
-  const port = options.port ?? 0;
+  const { host, port, clock, onEvent } = resolveNetServerOptions(options);
   const mode = options.sessions ?? 'per-peer';
   const ttl = options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
@@ -152,8 +127,6 @@ export function createUdpServer<In, Out>(options: UdpServerOptions<In, Out>): Ud
     throw new UdpError('ERR_INVALID_OPTION', `sessions must be 'per-peer' or 'per-datagram', got ${mode}`, { reason: 'open' });
   }
   const { codec, service } = options;
-  const clock = options.clock ?? systemClock;
-  const onEvent = options.onEvent ?? ((): void => undefined);
   const busyReply = options.busyReply === undefined ? undefined : codec.encode(options.busyReply);
 
   const counters = {
@@ -164,26 +137,19 @@ export function createUdpServer<In, Out>(options: UdpServerOptions<In, Out>): Ud
     malformed: 0,
     dropped: 0,
     rejected: 0,
+    busyReplies: 0,
+    evicted: 0,
     sessionsOpened: 0,
     sessionsActive: 0,
     sessionsExpired: 0,
     errors: 0,
   };
-  /** Ordered by last activity (re-inserted on every datagram): the oldest is first. */
-  const sessions = new Map<string, PeerSession<In, Out>>();
-  /** Per-datagram sessions still running (tracked so shutdown can close them). */
-  const transient = new Set<PeerSession<In, Out>>();
-  /** Receives pending across all sessions (shutdown waits for them). */
-  let busyCount = 0;
   const socket: Socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
   let address: UdpAddress | undefined;
   let listening: Promise<UdpAddress> | undefined;
   let closing: Promise<void> | undefined;
   let socketClosed = false;
-  let expiryTimer: unknown;
-  let idleWaiter: (() => void) | undefined;
-
-  const snapshot = (): UdpServerStats => ({ ...counters, sessionsActive: sessions.size });
+  let emptied: (() => void) | undefined;
 
   const sendBytes = (bytes: Uint8Array, peer: Peer): void => {
     if (socketClosed) return;
@@ -192,262 +158,142 @@ export function createUdpServer<In, Out>(options: UdpServerOptions<In, Out>): Ud
     socket.send(bytes, peer.port, peer.address);
   };
 
-  const sendMessage = (message: Out, peer: Peer): boolean => {
-    let bytes: Uint8Array;
-    try {
-      bytes = codec.encode(message);
-    } catch (error) {
-      counters.errors += 1;
-      onEvent({
-        type: 'error',
-        peer,
-        error: new UdpError('ERR_ENCODE', `cannot encode a reply to ${peer.id}: ${error instanceof Error ? error.message : String(error)}`, {
-          reason: 'write',
-          cause: error,
-        }),
-      });
-      return false;
-    }
-    sendBytes(bytes, peer);
-    return true;
-  };
-
-  const endSession = (entry: PeerSession<In, Out>, reason: CloseReason): void => {
-    if (entry.reason !== undefined) return;
-    entry.reason = reason;
-    entry.queue = [];
-    if (sessions.get(entry.key) === entry) sessions.delete(entry.key);
-    transient.delete(entry);
-    if (reason.kind === 'expired') counters.sessionsExpired += 1;
-    const session = entry.session;
-    entry.session = undefined;
-    try {
-      session?.close?.(reason);
-    } catch (error) {
-      counters.errors += 1;
-      onEvent({ type: 'error', peer: entry.peer, error: new UdpError('ERR_SESSION_FAILED', `session close threw on ${entry.peer.id}: ${String(error)}`, { reason: 'close', cause: error }) });
-    }
-    onEvent({ type: 'close', peer: entry.peer, reason });
-    if (busyCount === 0) idleWaiter?.();
-  };
-
-  const failSession = (entry: PeerSession<In, Out>, thrown: unknown): void => {
-    const error = new UdpError('ERR_SESSION_FAILED', `service ${service.name} failed on ${entry.peer.id}: ${thrown instanceof Error ? thrown.message : String(thrown)}`, {
-      reason: 'read',
-      cause: thrown,
-    });
+  const report = (peer: Peer | undefined, error: UdpError): void => {
     counters.errors += 1;
-    onEvent({ type: 'error', peer: entry.peer, error });
-    endSession(entry, { kind: 'error', message: error.message, error });
+    onEvent({ type: 'error', peer, error });
   };
 
-  /** After a receive (and its replies): a requested close, a per-datagram end, or the next queued datagram. */
-  const afterReceive = (entry: PeerSession<In, Out>): void => {
-    if (entry.reason !== undefined) return;
-    if (entry.closeRequested !== null) {
-      const message = entry.closeRequested;
-      endSession(entry, message === undefined ? { kind: 'local' } : { kind: 'local', message });
-      return;
-    }
-    if (mode === 'per-datagram') {
-      endSession(entry, { kind: 'expired', message: 'per-datagram session' });
-      return;
-    }
-    const next = entry.queue.shift();
-    if (next !== undefined && closing === undefined) deliver(entry, next);
-    else if (busyCount === 0) idleWaiter?.();
-  };
-
-  const deliver = (entry: PeerSession<In, Out>, message: In): void => {
-    const session = entry.session;
-    if (session === undefined) return;
-    let result: readonly Out[] | PromiseLike<readonly Out[]>;
-    try {
-      result = session.receive(message);
-    } catch (error) {
-      failSession(entry, error);
-      return;
-    }
-    if (isPromiseLike(result)) {
-      entry.busy = true;
-      busyCount += 1;
-      result.then(
-        (replies) => {
-          entry.busy = false;
-          busyCount -= 1;
-          if (entry.reason !== undefined || socketClosed) {
-            if (busyCount === 0) idleWaiter?.();
-            return;
-          }
-          for (const reply of replies) sendMessage(reply, entry.peer);
-          afterReceive(entry);
-        },
-        (error: unknown) => {
-          entry.busy = false;
-          busyCount -= 1;
-          failSession(entry, error);
-        },
-      );
-      return;
-    }
-    for (const reply of result) sendMessage(reply, entry.peer);
-    afterReceive(entry);
-  };
-
-  const armExpiry = (): void => {
-    if (expiryTimer !== undefined || mode !== 'per-peer') return;
-    const oldest = sessions.values().next();
-    if (oldest.done === true) return;
-    const delay = Math.max(1, oldest.value.lastSeen + ttl - clock.now());
-    expiryTimer = clock.setTimeout(() => {
-      expiryTimer = undefined;
-      expire();
-      armExpiry();
-    }, delay);
-  };
-
-  const expire = (): void => {
-    const now = clock.now();
-    for (const entry of [...sessions.values()]) {
-      if (now - entry.lastSeen < ttl) break;
-      if (entry.busy) {
-        // Work in progress is not silence: look again one TTL from now.
-        entry.lastSeen = now;
-        sessions.delete(entry.key);
-        sessions.set(entry.key, entry);
-        continue;
+  const server: UdpSessionServer<In, Out> = {
+    driver: { service, maxQueued: Math.max(1, maxQueued) },
+    now: () => clock.now(),
+    send(message, peer) {
+      let bytes: Uint8Array;
+      try {
+        bytes = codec.encode(message);
+      } catch (error) {
+        report(peer, new UdpError('ERR_ENCODE', `cannot encode a reply to ${peer.id}: ${messageOf(error)}`, { reason: 'write', cause: error }));
+        return false;
       }
-      endSession(entry, { kind: 'expired', message: `no datagram for ${ttl} ms` });
-    }
+      sendBytes(bytes, peer);
+      return true;
+    },
+    onClosed(session, reason) {
+      table.remove(session);
+      transient.delete(session);
+      if (reason.kind === 'expired') counters.sessionsExpired += 1;
+      onEvent({ type: 'close', peer: session.driver.peer, reason });
+      if (table.size === 0 && transient.size === 0) emptied?.();
+    },
+    onError: report,
+    onLog(peer, message) {
+      onEvent({ type: 'log', peer, message });
+    },
   };
 
-  const openSession = (key: string, peer: Peer, now: number): PeerSession<In, Out> | undefined => {
-    const ctx: SessionContext<Out> = {
-      peer,
-      get closed() {
-        return entry.reason !== undefined || entry.closeRequested !== null;
-      },
-      send: (message) => {
-        if (entry.reason !== undefined || entry.closeRequested !== null) return false;
-        return sendMessage(message, peer);
-      },
-      close: (message) => {
-        if (entry.reason !== undefined || entry.closeRequested !== null) return;
-        entry.closeRequested = message;
-        if (!entry.busy && entry.session !== undefined) afterReceive(entry);
-      },
-      log: (message) => {
-        onEvent({ type: 'log', peer, message });
-      },
-      now: () => clock.now(),
-    };
-    const entry: PeerSession<In, Out> = {
-      key,
-      peer,
-      session: undefined,
-      ctx,
-      lastSeen: now,
-      busy: false,
-      queue: [],
-      reason: undefined,
-      closeRequested: null,
-    };
-    if (mode === 'per-peer') sessions.set(key, entry);
-    else transient.add(entry);
-    counters.sessionsOpened += 1;
-    onEvent({ type: 'session', peer });
-    try {
-      entry.session = service.open(peer, ctx);
-    } catch (error) {
-      failSession(entry, error);
-      return undefined;
-    }
-    if (entry.closeRequested !== null) {
-      afterReceive(entry);
-      return undefined;
-    }
-    armExpiry();
-    return entry;
-  };
+  /** Sessions ordered by last activity (per-peer mode). */
+  const table = new SessionTable<UdpSession<In, Out>>(clock, ttl, (session) => {
+    session.driver.abort({ kind: 'expired', message: `no datagram for ${ttl} ms` }, 'graceful');
+  });
+  /** Per-datagram sessions still running (tracked so shutdown can close them). */
+  const transient = new Set<UdpSession<In, Out>>();
 
   const peerFor = (remote: string, remotePort: number): Peer => ({
     transport: 'udp',
     address: remote,
     port: remotePort,
-    id: `udp:${formatAddress(remote, remotePort)}#${nextSessionId++}`,
+    id: `udp:${formatHostPort(remote, remotePort)}#${nextSessionId++}`,
   });
+
+  /** Makes room for `newcomer` at `maxSessions`: evicts the least recently active idle session, or refuses. */
+  const makeRoom = (newcomer: Peer, now: number): boolean => {
+    if (table.size < maxSessions) return true;
+    table.expire(now);
+    if (table.size < maxSessions) return true;
+    const victim = table.leastRecentIdle(EVICTION_SCAN_LIMIT);
+    if (victim !== undefined) {
+      counters.evicted += 1;
+      onEvent({ type: 'evicted', peer: victim.driver.peer, newcomer });
+      victim.driver.abort({ kind: 'evicted', message: `made room for ${newcomer.id} (${maxSessions} sessions, maxSessions)` }, 'graceful');
+      return true;
+    }
+    counters.rejected += 1;
+    const error = new UdpError('ERR_TOO_MANY_SESSIONS', `refused ${newcomer.id}: ${maxSessions} sessions active and the oldest are all busy (maxSessions)`, {
+      reason: 'open',
+      details: { maxSessions },
+    });
+    onEvent({ type: 'rejected', peer: newcomer, error });
+    if (busyReply !== undefined) {
+      counters.busyReplies += 1;
+      sendBytes(busyReply, newcomer);
+    }
+    return false;
+  };
+
+  const open = (key: string, peer: Peer): UdpSession<In, Out> | undefined => {
+    const session = new UdpSession(key, peer, server);
+    if (mode === 'per-peer') table.add(session);
+    else transient.add(session);
+    counters.sessionsOpened += 1;
+    onEvent({ type: 'session', peer });
+    session.driver.open();
+    return session.driver.closed ? undefined : session;
+  };
+
+  const malformed = (thrown: unknown, peer: Peer): void => {
+    counters.malformed += 1;
+    const cause = thrown instanceof Error ? thrown : new Error(String(thrown));
+    const error = new UdpError('ERR_MALFORMED_INPUT', `malformed datagram from ${peer.id}: ${cause.message}`, { reason: 'read', cause });
+    let replies: readonly Out[] = [];
+    try {
+      replies = service.malformed?.(cause, peer) ?? [];
+    } catch (inner) {
+      report(peer, new UdpError('ERR_SESSION_FAILED', `service.malformed threw: ${messageOf(inner)}`, { cause: inner }));
+    }
+    onEvent({ type: 'malformed', peer, error, answered: service.malformed !== undefined });
+    for (const reply of replies) server.send(reply, peer);
+  };
 
   socket.on('message', (datagram, rinfo) => {
     counters.datagramsIn += 1;
     counters.bytesIn += datagram.length;
     const key = `${rinfo.address}|${rinfo.port}`;
-    const existing = mode === 'per-peer' ? sessions.get(key) : undefined;
+    let session = mode === 'per-peer' ? table.get(key) : undefined;
     if (closing !== undefined) {
       counters.dropped += 1;
-      onEvent({ type: 'dropped', peer: existing?.peer ?? peerFor(rinfo.address, rinfo.port), why: 'closing' });
+      onEvent({ type: 'dropped', peer: session?.driver.peer ?? peerFor(rinfo.address, rinfo.port), why: 'closing' });
       return;
     }
     let message: In;
     try {
       message = codec.decode(datagram);
     } catch (thrown) {
-      counters.malformed += 1;
-      const peer = existing?.peer ?? peerFor(rinfo.address, rinfo.port);
-      const cause = thrown instanceof Error ? thrown : new Error(String(thrown));
-      const error = new UdpError('ERR_MALFORMED_INPUT', `malformed datagram from ${peer.id}: ${cause.message}`, { reason: 'read', cause });
-      let replies: readonly Out[] = [];
-      try {
-        replies = service.malformed?.(cause, peer) ?? [];
-      } catch (inner) {
-        counters.errors += 1;
-        onEvent({ type: 'error', peer, error: new UdpError('ERR_SESSION_FAILED', `service.malformed threw: ${String(inner)}`, { cause: inner }) });
-      }
-      onEvent({ type: 'malformed', peer, error, answered: service.malformed !== undefined });
-      for (const reply of replies) sendMessage(reply, peer);
+      malformed(thrown, session?.driver.peer ?? peerFor(rinfo.address, rinfo.port));
       return;
     }
     const now = clock.now();
-    let entry = existing;
-    if (entry === undefined) {
-      if (mode === 'per-peer' && sessions.size >= maxSessions) expire();
-      if (mode === 'per-peer' && sessions.size >= maxSessions) {
-        counters.rejected += 1;
-        const peer = peerFor(rinfo.address, rinfo.port);
-        onEvent({
-          type: 'rejected',
-          peer,
-          error: new UdpError('ERR_TOO_MANY_SESSIONS', `refused ${peer.id}: ${maxSessions} sessions already active (maxSessions)`, {
-            reason: 'open',
-            details: { maxSessions },
-          }),
-        });
-        if (busyReply !== undefined) sendBytes(busyReply, peer);
-        return;
-      }
-      entry = openSession(key, peerFor(rinfo.address, rinfo.port), now);
-      if (entry === undefined) return;
+    if (session === undefined) {
+      const peer = peerFor(rinfo.address, rinfo.port);
+      if (mode === 'per-peer' && !makeRoom(peer, now)) return;
+      session = open(key, peer);
+      if (session === undefined) return;
     } else {
-      entry.lastSeen = now;
-      sessions.delete(key);
-      sessions.set(key, entry);
+      table.touch(session, now);
     }
-    if (entry.busy) {
-      if (entry.queue.length >= maxQueued) {
-        counters.dropped += 1;
-        onEvent({ type: 'dropped', peer: entry.peer, why: 'queue-full' });
-        return;
-      }
-      entry.queue.push(message);
+    const driver = session.driver;
+    if (driver.busy && driver.queued >= maxQueued) {
+      counters.dropped += 1;
+      onEvent({ type: 'dropped', peer: driver.peer, why: 'queue-full' });
       return;
     }
-    deliver(entry, message);
+    driver.deliver(message);
+    if (mode === 'per-datagram') driver.endOfInput({ kind: 'complete', message: 'per-datagram session' });
+    else driver.pump();
   });
 
   socket.on('error', (error) => {
     if (address === undefined) return;
     // Errors on an unconnected socket (a send to a vanished peer...) are reported, never fatal.
-    counters.errors += 1;
-    onEvent({ type: 'error', peer: undefined, error: fromSocketError(error, host, address.port, 'write') });
+    report(undefined, fromSocketError(error, host, address.port, 'write'));
   });
 
   return {
@@ -455,42 +301,37 @@ export function createUdpServer<In, Out>(options: UdpServerOptions<In, Out>): Ud
       return address;
     },
     get sessions() {
-      return sessions.size;
+      return table.size;
     },
-    stats: snapshot,
+    stats: () => ({ ...counters, sessionsActive: table.size }),
     listen() {
-      if (closing !== undefined) return Promise.reject(new UdpError('ERR_SOCKET_CLOSED', 'the server is closed', { reason: 'open' }));
-      listening ??= new Promise<UdpAddress>((resolve, reject) => {
-        const onError = (error: Error): void => {
-          reject(fromSocketError(error, host, port, 'open'));
-        };
-        socket.once('error', onError);
-        socket.bind({ address: host, port }, () => {
-          socket.off('error', onError);
-          const bound = socket.address();
-          address = { host: bound.address, port: bound.port, family: bound.family === 'IPv6' ? 'IPv6' : 'IPv4' };
-          onEvent({ type: 'listening', address });
-          resolve(address);
-        });
-      });
+      if (closing !== undefined) return Promise.reject(new UdpError('ERR_SERVER_CLOSED', 'the server is closed', { reason: 'open' }));
+      listening ??= startOnce(socket, (done) => socket.bind({ address: host, port }, done)).then(
+        () => {
+          const bound = udpAddressOf(socket.address());
+          address = bound;
+          onEvent({ type: 'listening', address: bound });
+          return bound;
+        },
+        (error: unknown) => {
+          throw fromSocketError(error, host, port, 'open');
+        },
+      );
       return listening;
     },
     close(closeOptions = {}) {
       closing ??= (async () => {
         const graceMs = closeOptions.graceMs ?? DEFAULT_GRACE_MS;
         assertIntegerOption('graceMs', graceMs, 0, MAX_TIMER_MS);
-        if (busyCount > 0) {
-          let deadline: unknown;
-          await new Promise<void>((resolve) => {
-            idleWaiter = resolve;
-            deadline = clock.setTimeout(resolve, graceMs);
-          });
-          clock.clearTimeout(deadline);
-          idleWaiter = undefined;
+        const allClosed = new Promise<void>((resolve) => {
+          emptied = resolve;
+        });
+        for (const session of [...table.values(), ...transient]) session.driver.shutdown();
+        if (table.size + transient.size > 0) await withinGrace(allClosed, graceMs, clock);
+        table.disarm();
+        for (const session of [...table.values(), ...transient]) {
+          session.driver.abort({ kind: 'shutdown', message: 'shutdown grace period elapsed' }, 'destroy');
         }
-        if (expiryTimer !== undefined) clock.clearTimeout(expiryTimer);
-        expiryTimer = undefined;
-        for (const entry of [...sessions.values(), ...transient]) endSession(entry, { kind: 'shutdown' });
         if (address !== undefined) {
           // dgram resolves the destination of every send on a later tick: let the last replies
           // reach the kernel before the socket goes away, or closing would silently cancel them.
@@ -504,7 +345,7 @@ export function createUdpServer<In, Out>(options: UdpServerOptions<In, Out>): Ud
           });
         }
         socketClosed = true;
-        onEvent({ type: 'closed', stats: snapshot() });
+        onEvent({ type: 'closed', stats: { ...counters, sessionsActive: table.size } });
       })();
       return closing;
     },

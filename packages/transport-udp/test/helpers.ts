@@ -26,11 +26,15 @@ export async function until(predicate: () => boolean, ms: number, what = 'condit
   }
 }
 
-/** Echo with test commands: `slow:<ms>`, `hang`, `count`, `close`, `drop-first` (ignores its first datagram). */
+/**
+ * Echo with test commands: `slow:<ms>`, `slow-once:<ms>` (slow the first time, at once after),
+ * `hang`, `count`, `close`, `drop-first` (ignores its first datagram).
+ */
 export function testService(withMalformed = true): Service<string, string> & { opened: Peer[]; closes: CloseReason[] } {
   const opened: Peer[] = [];
   const closes: CloseReason[] = [];
   let dropped = false;
+  let slowedOnce = false;
   const service: Service<string, string> & { opened: Peer[]; closes: CloseReason[] } = {
     name: 'udp-test-echo',
     opened,
@@ -42,6 +46,11 @@ export function testService(withMalformed = true): Service<string, string> & { o
         receive(message) {
           seen += 1;
           if (message.startsWith('slow:')) return sleep(Number(message.slice(5))).then(() => [message]);
+          if (message.startsWith('slow-once:')) {
+            if (slowedOnce) return [message];
+            slowedOnce = true;
+            return sleep(Number(message.slice(10))).then(() => [message]);
+          }
           if (message === 'hang') return new Promise<readonly string[]>(() => undefined);
           if (message === 'count') return [String(seen)];
           if (message === 'close') {

@@ -97,16 +97,64 @@ describe('createUdpServer', () => {
     expect(service.closes).toEqual([]);
   });
 
-  it('refuses new peers past maxSessions with the busy reply', async () => {
+  it('evicts the least recently active idle session for a new peer past maxSessions, and says so', async () => {
+    const service = testService();
+    const { server, port, events } = await start(service, { maxSessions: 2, busyReply: 'BUSY' });
+    const [a, b, c] = [await raw(), await raw(), await raw()];
+    a.socket.send('count', port, '127.0.0.1');
+    await within(until(() => a.received.length === 1, 2000), 3000);
+    b.socket.send('count', port, '127.0.0.1');
+    await within(until(() => b.received.length === 1, 2000), 3000);
+    a.socket.send('count', port, '127.0.0.1'); // a is now more recently active than b
+    await within(until(() => a.received.length === 2, 2000), 3000);
+    c.socket.send('count', port, '127.0.0.1');
+    await within(until(() => c.received.length === 1, 2000), 3000);
+    expect(c.received).toEqual(['1']);
+    expect(server.stats()).toMatchObject({ evicted: 1, rejected: 0, sessionsActive: 2 });
+    const evicted = events.find((e) => e.type === 'evicted');
+    expect(evicted?.type === 'evicted' && evicted.peer.port).toBe(b.socket.address().port);
+    expect(service.closes.map((r) => r.kind)).toEqual(['evicted']);
+    b.socket.send('count', port, '127.0.0.1'); // b comes back: a fresh session (evicting a, now the oldest)
+    await within(until(() => b.received.length === 2, 2000), 3000);
+    expect(b.received).toEqual(['1', '1']);
+  });
+
+  it('defect 4: a few thousand distinct source ports against a small maxSessions never lock a newcomer out', async () => {
+    const maxSessions = 64;
+    const { server, port } = await start(testService(), { maxSessions, sessionTtlMs: 60_000 });
+    const PEERS = 3000;
+    const BATCH = 250;
+    let answered = 0;
+    for (let first = 0; first < PEERS; first += BATCH) {
+      const batch = await Promise.all(Array.from({ length: BATCH }, () => rawUdp()));
+      for (const client of batch) client.socket.send('hello', port, '127.0.0.1');
+      await within(until(() => batch.every((client) => client.received.length === 1), 10_000, 'a batch of replies'), 11_000);
+      answered += batch.length;
+      await Promise.all(batch.map((client) => new Promise<void>((resolve) => client.socket.close(resolve))));
+    }
+    expect(answered).toBe(PEERS);
+    const newcomer = await raw();
+    newcomer.socket.send('count', port, '127.0.0.1');
+    await within(until(() => newcomer.received.length === 1, 2000), 3000, 'the newcomer is served');
+    expect(newcomer.received).toEqual(['1']);
+    const stats = server.stats();
+    expect(stats.sessionsActive).toBe(maxSessions);
+    // The kernel may hand a port out again to a later batch (the same address:port is the same peer).
+    expect(stats.sessionsOpened).toBeGreaterThan(PEERS / 2);
+    expect(stats.evicted).toBe(stats.sessionsOpened - maxSessions);
+    expect(stats.rejected).toBe(0);
+  });
+
+  it('refuses a new peer with the busy reply only when every session it could evict is busy', async () => {
     const { server, port, events } = await start(testService(), { maxSessions: 1, busyReply: 'BUSY' });
     const a = await raw();
     const b = await raw();
-    a.socket.send('mine', port, '127.0.0.1');
-    await within(until(() => a.received.length === 1, 2000), 3000);
+    a.socket.send('hang', port, '127.0.0.1');
+    await within(until(() => server.stats().datagramsIn === 1, 2000), 3000);
     b.socket.send('me too', port, '127.0.0.1');
     await within(until(() => b.received.length === 1, 2000), 3000);
     expect(b.received).toEqual(['BUSY']);
-    expect(server.stats().rejected).toBe(1);
+    expect(server.stats()).toMatchObject({ rejected: 1, busyReplies: 1, evicted: 0 });
     expect(events.some((e) => e.type === 'rejected' && e.error.code === 'ERR_TOO_MANY_SESSIONS')).toBe(true);
   });
 
@@ -118,7 +166,7 @@ describe('createUdpServer', () => {
     client.socket.send('count', port, '127.0.0.1');
     await within(until(() => client.received.length === 2, 2000), 3000);
     expect(client.received).toEqual(['1', '1']);
-    expect(service.closes.map((r) => r.kind)).toEqual(['expired', 'expired']);
+    expect(service.closes.map((r) => r.kind)).toEqual(['complete', 'complete']);
     expect(server.sessions).toBe(0);
   });
 
@@ -154,7 +202,7 @@ describe('createUdpServer', () => {
     const started = Date.now();
     await within(server.close({ graceMs: 150 }), 3000);
     expect(Date.now() - started).toBeLessThan(1500);
-    expect(service.closes).toEqual([{ kind: 'shutdown' }]);
+    expect(service.closes).toEqual([{ kind: 'shutdown', message: 'shutdown grace period elapsed' }]);
   });
 
   it('ends a session the service closes, after sending its reply', async () => {

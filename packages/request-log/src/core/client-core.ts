@@ -25,6 +25,7 @@
  * restarted client could not reproduce. The outputs are ordered to make that natural: events
  * first, then messages.
  */
+import { backoffDelay } from '@netlab/ground';
 import { RequestLogError, assertIntegerOption } from '../errors.js';
 import { type JsonValue, canonicalJson } from './canonical-json.js';
 import { macEnvelope } from './envelope-mac.js';
@@ -379,8 +380,8 @@ export class ClientCore {
     if (entry.attempts === 0) entry.giveUpAt = now + this.giveUpAfterMs;
     entry.attempts++;
     this.counters.transmissions++;
-    const base = Math.min(this.maxMs, this.initialMs * Math.pow(this.factor, entry.attempts - 1));
-    entry.nextAt = now + Math.max(1, Math.round(base * (1 - this.jitter * this.random())));
+    const delay = backoffDelay(entry.attempts - 1, { initialDelayMs: this.initialMs, maxDelayMs: this.maxMs, factor: this.factor, jitter: this.jitter, random: this.random });
+    entry.nextAt = now + Math.max(1, delay);
     const envelope: RequestEnvelope = { kind: 'request', clientId: this.clientId, seq: entry.seq, ack: this.watermark, payload: entry.payload };
     if (this.macKey === undefined) return envelope;
     entry.canonical ??= canonicalJson(entry.payload);

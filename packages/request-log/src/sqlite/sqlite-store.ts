@@ -24,6 +24,7 @@
  * Tables (prefix configurable): `<p>_clients(client_id PK, ack, last_seen)` and
  * `<p>_records(client_id, seq, fingerprint, payload, reply, PK(client_id, seq))`.
  */
+import { isPromiseLike } from '@netlab/ground';
 import Database from 'better-sqlite3';
 import type { JsonValue } from '../core/canonical-json.js';
 import { type ClientRow, type CompletionRecord, type LoggedRequest, decide } from '../core/decide.js';
@@ -90,10 +91,6 @@ interface Pending {
 }
 
 type ItemResult = { readonly ok: true; readonly outcome: StoreOutcome } | { readonly ok: false; readonly error: unknown };
-
-function isThenable(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
 
 function unavailable(error: unknown, what: string): RequestLogError {
   return new RequestLogError('ERR_UNAVAILABLE', `${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
@@ -173,7 +170,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     effectSavepoint.run();
     try {
       const value: unknown = effect(db, request.payload, { clientId: request.clientId, seq: request.seq, now: item.options.now });
-      if (isThenable(value)) throw new RequestLogError('ERR_ASYNC_EFFECT');
+      if (isPromiseLike(value)) throw new RequestLogError('ERR_ASYNC_EFFECT');
       const body = successBody(value);
       effectRelease.run();
       return body;

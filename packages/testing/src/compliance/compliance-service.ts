@@ -6,6 +6,7 @@
  * seen (per-session state); `slow:<ms>` replies after a delay; `hang` never replies.
  * Rejected input is answered `ERR <code>` (through `malformed`).
  */
+import { type Clock, keepAliveClock } from '@netlab/ground';
 import type { CloseReason, Peer, Service } from '@netlab/service';
 
 export interface ComplianceService extends Service<string, string> {
@@ -15,8 +16,8 @@ export interface ComplianceService extends Service<string, string> {
   readonly closes: ReadonlyMap<string, readonly CloseReason[]>;
 }
 
-/** Creates a fresh recording echo service. */
-export function createComplianceService(): ComplianceService {
+/** Creates a fresh recording echo service; `slow:<ms>` waits on `clock` (default: the wall clock). */
+export function createComplianceService(clock: Clock = keepAliveClock): ComplianceService {
   const opened: Peer[] = [];
   const closes = new Map<string, CloseReason[]>();
   return {
@@ -34,7 +35,7 @@ export function createComplianceService(): ComplianceService {
           if (message.startsWith('slow:')) {
             const ms = Number(message.slice(5));
             return new Promise<readonly string[]>((resolve) => {
-              setTimeout(() => {
+              clock.setTimeout(() => {
                 resolve([message]);
               }, ms);
             });

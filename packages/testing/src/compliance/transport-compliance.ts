@@ -7,6 +7,7 @@
  * vitest file. Every server binds loopback port 0; every wait is bounded; everything started is
  * closed after each test.
  */
+import type { Clock } from '@netlab/ground';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ComplianceService, createComplianceService } from './compliance-service.js';
 
@@ -32,6 +33,16 @@ export interface ComplianceClient {
 }
 
 export interface TransportAdapter {
+  /**
+   * The clock the adapter's server runs on; the compliance service's `slow:<ms>` replies wait on
+   * it (a simulated network passes its virtual clock). Default: the wall clock.
+   */
+  readonly clock?: Clock;
+  /**
+   * False for an adapter that carries values rather than bytes (`connectLocal`: no codec, so no
+   * byte limit); the limit tests are then listed as not applicable. Default true.
+   */
+  readonly byteLimits?: boolean;
   /** Starts a server of `service` on loopback port 0 enforcing `limits`. */
   startServer(service: ComplianceService, limits: ComplianceLimits): Promise<ComplianceServer>;
   /** Opens a client to `server`; it must be able to send messages larger than the server's limit. */
@@ -84,7 +95,7 @@ export function describeTransportCompliance(name: string, adapter: TransportAdap
     });
 
     async function serve(): Promise<{ service: ComplianceService; server: ComplianceServer }> {
-      const service = createComplianceService();
+      const service = createComplianceService(adapter.clock);
       const server = await within(adapter.startServer(service, LIMITS), timeoutMs, 'server start');
       servers.push(server);
       return { service, server };
@@ -153,22 +164,23 @@ export function describeTransportCompliance(name: string, adapter: TransportAdap
       });
     });
 
-    describe('limits', () => {
-      it('accepts a message of exactly the byte limit', async () => {
+    const limits = adapter.byteLimits ?? true;
+    describe(limits ? 'limits' : `limits (not applicable: ${name} carries values, not bytes, so there is no byte limit)`, () => {
+      it.skipIf(!limits)('accepts a message of exactly the byte limit', async () => {
         const { server } = await serve();
         const client = await open(server);
         const message = 'm'.repeat(LIMITS.maxMessageBytes);
         expect(await client.request(message, timeoutMs)).toBe(message);
       });
 
-      it('accepts a multi-byte message of exactly the byte limit', async () => {
+      it.skipIf(!limits)('accepts a multi-byte message of exactly the byte limit', async () => {
         const { server } = await serve();
         const client = await open(server);
         const message = 'é'.repeat(LIMITS.maxMessageBytes / 2); // 2 bytes each
         expect(await client.request(message, timeoutMs)).toBe(message);
       });
 
-      it('rejects a message one byte over the limit with a typed error reply', async () => {
+      it.skipIf(!limits)('rejects a message one byte over the limit with a typed error reply', async () => {
         const { server } = await serve();
         const client = await open(server);
         const reply = await client.request('m'.repeat(LIMITS.maxMessageBytes + 1), timeoutMs);

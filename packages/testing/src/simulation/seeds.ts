@@ -3,6 +3,7 @@
  * `NETLAB_SIM_SEEDS=<count>` changes how many seeds a run covers, and `replayCommand` prints the
  * one command that replays a failing seed.
  */
+import { TestingError } from '../errors.js';
 
 export interface SimulationSeeds {
   /** The seeds to run, in order. */
@@ -13,7 +14,7 @@ export interface SimulationSeeds {
 
 function parseSeed(name: string, text: string): number {
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, got ${text}`);
+  if (!Number.isSafeInteger(value) || value < 0) throw new TestingError('ERR_INVALID_OPTION', `${name} must be a non-negative integer, got ${text}`, { details: { option: name, value: text } });
   return value;
 }
 

@@ -9,7 +9,8 @@
  * `maxQueued` events (default {@link DEFAULT_MAX_QUEUED_EVENTS}); the kept trace at most
  * `traceLimit` lines (the hash covers every line).
  */
-import { type Prng, createPrng } from '@netlab/faults';
+import { type Clock, type Prng, createPrng } from '@netlab/ground';
+import { TestingError } from '../errors.js';
 
 /** Default bound on events per run. */
 export const DEFAULT_MAX_EVENTS = 1_000_000;
@@ -53,6 +54,14 @@ export interface Simulation {
   record(line: string): void;
   /** Runs events until none is left, `until` (virtual ms) is passed, or `maxEvents` ran. */
   run(until?: number): Promise<SimulationResult>;
+  /** Runs the next event only (awaiting it if async); false when none is queued. For live runners. */
+  step(): Promise<boolean>;
+  /**
+   * The simulation as the one netlab `Clock`: `now()` is virtual time, `setTimeout` schedules an
+   * event (labelled `timer`), `clearTimeout` cancels it. Hand it to anything that takes a clock
+   * (a server, a request log, a fault wrapper) to run it on virtual time.
+   */
+  readonly clock: Clock;
 }
 
 interface Event {
@@ -110,7 +119,7 @@ class EventQueue {
 
   private get(index: number): Event {
     const event = this.heap[index];
-    if (event === undefined) throw new RangeError(`event queue index ${index} out of range`);
+    if (event === undefined) throw new TestingError('ERR_QUEUE_FULL', `event queue index ${index} out of range (a bug in the queue)`);
     return event;
   }
 
@@ -143,13 +152,28 @@ export function createSimulation(options: SimulationOptions): Simulation {
   }
 
   function at(time: number, label: string, action: () => void | Promise<void>): void {
-    if (queue.size >= maxQueued) throw new RangeError(`simulation queue is full (${maxQueued} events)`);
+    if (queue.size >= maxQueued) throw new TestingError('ERR_QUEUE_FULL', `simulation queue is full (${maxQueued} events)`, { details: { maxQueued } });
     queue.push({ time: Math.max(time, now), order: order++, label, action });
   }
+
+  const clock: Clock = {
+    now: () => now,
+    setTimeout(callback, ms) {
+      const handle = { cancelled: false };
+      at(now + Math.max(0, ms), 'timer', () => {
+        if (!handle.cancelled) callback();
+      });
+      return handle;
+    },
+    clearTimeout(handle) {
+      if (typeof handle === 'object' && handle !== null && 'cancelled' in handle) (handle as { cancelled: boolean }).cancelled = true;
+    },
+  };
 
   return {
     seed: options.seed,
     prng,
+    clock,
     get now() {
       return now;
     },
@@ -159,6 +183,15 @@ export function createSimulation(options: SimulationOptions): Simulation {
       at(now + delay, label, action);
     },
     record,
+    async step() {
+      const next = queue.pop();
+      if (next === undefined) return false;
+      now = next.time;
+      record(next.label);
+      const result = next.action();
+      if (result !== undefined) await result;
+      return true;
+    },
     async run(until = Number.POSITIVE_INFINITY) {
       let events = 0;
       for (;;) {
