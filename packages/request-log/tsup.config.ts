@@ -1,8 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // One entry per subpath export, so `@netlab/request-log` never loads better-sqlite3 or pg.
-  entry: { index: 'src/index.ts', sqlite: 'src/sqlite/index.ts', postgres: 'src/postgres/index.ts' },
+  // One entry per subpath export, so `@netlab/request-log` never loads better-sqlite3, pg or a transport.
+  entry: { index: 'src/index.ts', sqlite: 'src/sqlite/index.ts', postgres: 'src/postgres/index.ts', link: 'src/link/index.ts' },
   format: ['esm'],
   target: 'node20',
   dts: true,

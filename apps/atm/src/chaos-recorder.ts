@@ -6,7 +6,7 @@
  * bookkeeping: no I/O, no clock of its own (events carry their time).
  */
 import { type ExactlyOnceChecker, createExactlyOnceChecker } from '@netlab/testing';
-import type { LinkEvent } from './link.js';
+import type { LinkEvent } from '@netlab/request-log/link';
 
 /** Counts per time slice, for the chart. */
 export interface ChaosSample {

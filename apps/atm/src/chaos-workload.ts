@@ -8,7 +8,7 @@
 import type { Prng } from '@netlab/faults';
 import { type AtmReply, DEMO_ACCOUNTS, createAtmClient, isAtmError } from '@netlab/service-atm';
 import type { ChaosRecorder } from './chaos-recorder.js';
-import type { AtmLink } from './link.js';
+import type { ClientLink as AtmLink } from '@netlab/request-log/link';
 
 export interface WorkloadOptions {
   /** This ATM's number (its demo account is `DEMO_ACCOUNTS[index % 5]`). */

@@ -32,7 +32,7 @@ import { type BooksCheck, type LedgerAudit, checkBooks, generateBankKeySecret } 
 import { type ChaosSample, type LostReplyTrace, createChaosRecorder } from './chaos-recorder.js';
 import { type ServerFleet, startServerFleet } from './chaos-fleet.js';
 import { runWorkload } from './chaos-workload.js';
-import { type AtmLink, type Endpoint, type LinkStats, createAtmLink, observedLoss } from './link.js';
+import { type ClientLink as AtmLink, type LinkEndpoint as Endpoint, type LinkStats, createClientLink as createAtmLink, observedLoss } from '@netlab/request-log/link';
 import { type StoreSpec, openLedger, parseStoreSpec } from './store-spec.js';
 
 export type { ChaosSample, LostReplyTrace } from './chaos-recorder.js';

@@ -18,7 +18,7 @@ import { Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { CliError, formatUrl } from '@netlab/cli-kit';
 import { type AtmClient, type AtmReply, createAtmClient, formatAmount, isAtmError, isValidCardNumber, isValidPin, parseAmount } from '@netlab/service-atm';
-import { type AtmLink, type LinkStats, createAtmLink, observedLoss } from './link.js';
+import { type ClientLink as AtmLink, type LinkStats, createClientLink as createAtmLink, observedLoss } from '@netlab/request-log/link';
 
 export type ScriptedOperation = { readonly op: 'balance' } | { readonly op: 'withdraw' | 'deposit'; readonly amount: string };
 

@@ -43,6 +43,8 @@ export { createMemoryOutbox } from './outbox.js';
 export type { MemoryOutbox, MemoryOutboxOptions, MemoryOutboxState, Outbox, OutboxChange } from './outbox.js';
 export { createClient, systemClientClock } from './client.js';
 export type { Client, ClientClock, ClientOptions, RecoveredCall } from './client.js';
+export { DEFAULT_MAX_CHANNELS, createClientChannels } from './client-channels.js';
+export type { ClientChannel, ClientChannels, ClientChannelsOptions } from './client-channels.js';
 export { createClientDatagramCodec, createClientStreamCodec, createServerDatagramCodec, createServerStreamCodec } from './wire-codec.js';
 export type { WireCodecOptions } from './wire-codec.js';
 export { REQUEST_LOG_ERROR_CODES, RequestLogError, isRequestLogError } from './errors.js';

@@ -3,9 +3,8 @@
  * (30 % loss, 20 % duplication, reordering, both ways). One datagram is one envelope; the
  * client's retransmissions cover the loss; duplicated and reordered replies resolve nothing twice.
  */
-import dgram from 'node:dgram';
 import { createUdpFaultProxy, type FaultProxy } from '@netlab/faults';
-import { createUdpServer, type UdpServer } from '@netlab/transport-udp';
+import { connectUdp, createUdpServer, type UdpServer } from '@netlab/transport-udp';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type MemoryEffect,
@@ -42,20 +41,13 @@ describe('exactly-once over lossy UDP', () => {
     const codec = createClientDatagramCodec();
     const results = await Promise.all(
       [0, 1, 2].map(async (c) => {
-        const socket = dgram.createSocket('udp4');
-        cleanup.push(
-          () =>
-            new Promise<void>((resolve) => {
-              socket.close(() => {
-                resolve();
-              });
-            }),
-        );
-        await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+        // A plain datagram peer (no retries of its own): the request-log client retransmits.
+        const peer = await connectUdp({ codec, port: proxy.port });
+        cleanup.push(() => peer.close());
         const client = createClient({
           clientId: `udp-${c}`,
           send: (request) => {
-            socket.send(codec.encode(request), proxy.port, '127.0.0.1');
+            peer.send(request);
           },
           initialRetransmitMs: 20,
           maxRetransmitMs: 200,
@@ -65,9 +57,9 @@ describe('exactly-once over lossy UDP', () => {
           client.close();
           return Promise.resolve();
         });
-        socket.on('message', (datagram) => {
-          client.receive(codec.decode(datagram));
-        });
+        void (async () => {
+          for await (const { message } of peer) client.receive(message);
+        })().catch(() => undefined); // "port unreachable" ends this reader; the call then times out and fails the test
         return Promise.all(Array.from({ length: 20 }, (_, k) => client.call({ k })));
       }),
     );

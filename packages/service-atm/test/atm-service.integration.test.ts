@@ -4,7 +4,6 @@
  * duplicated, reordered); afterwards every acknowledged request is in the journal exactly once,
  * nothing twice, and the books balance.
  */
-import dgram from 'node:dgram';
 import { type FaultProxy, createPrng, createTcpFaultProxy, createUdpFaultProxy } from '@netlab/faults';
 import {
   type ReplyEnvelope,
@@ -17,7 +16,7 @@ import {
 } from '@netlab/request-log';
 import { createReconnectingTcpClient } from '@netlab/transport-tcp';
 import { createTcpServer } from '@netlab/transport-tcp';
-import { createUdpServer } from '@netlab/transport-udp';
+import { connectUdp, createUdpServer } from '@netlab/transport-udp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AtmChannels, createAtmChannels } from '../src/atm-channels.js';
 import { createAtmClient } from '../src/atm-client.js';
@@ -66,7 +65,7 @@ async function startBank(transport: 'tcp' | 'udp', seed: number): Promise<{ port
   return { port: proxy.port, ledger, proxy };
 }
 
-function connect(transport: 'tcp' | 'udp', port: number, seed: number): Atm {
+async function connect(transport: 'tcp' | 'udp', port: number, seed: number): Promise<Atm> {
   const prng = createPrng(seed);
   const acknowledged = new Set<string>();
   let send: (request: RequestEnvelope) => void = () => undefined;
@@ -97,24 +96,18 @@ function connect(transport: 'tcp' | 'udp', port: number, seed: number): Atm {
       await tcp.close();
     });
   } else {
-    const codec = createClientDatagramCodec();
-    const socket = dgram.createSocket('udp4');
-    socket.on('error', () => undefined);
-    socket.on('message', (datagram) => {
-      try {
-        receive(codec.decode(datagram));
-      } catch {
-        // not ours or damaged: the request is retransmitted
-      }
-    });
-    socket.bind(0);
+    // The plain datagram peer: damaged datagrams are dropped by it, lost ones retransmitted by the channels.
+    const peer = await connectUdp({ codec: createClientDatagramCodec(), port });
+    void (async () => {
+      for await (const { message } of peer) receive(message);
+    })().catch(() => undefined);
     send = (request) => {
       count();
-      socket.send(codec.encode(request), port, '127.0.0.1');
+      peer.send(request);
     };
     closers.push(async () => {
       channels.close();
-      await new Promise<void>((resolve) => socket.close(() => { resolve(); }));
+      await peer.close();
     });
   }
   return { channels, acknowledged, retransmissions: () => { count(); return retransmissions; } };
@@ -123,7 +116,7 @@ function connect(transport: 'tcp' | 'udp', port: number, seed: number): Atm {
 describe.each(['tcp', 'udp'] as const)('the bank over %s through a lossy network', (transport) => {
   it('applies every acknowledged request exactly once while 6 ATMs withdraw from 2 accounts at once', { timeout: 60_000 }, async () => {
     const { port, ledger } = await startBank(transport, 21);
-    const atms = Array.from({ length: 6 }, (_, i) => connect(transport, port, 100 + i));
+    const atms = await Promise.all(Array.from({ length: 6 }, (_, i) => connect(transport, port, 100 + i)));
     const outcomes = await Promise.all(
       atms.map(async (atm, i) => {
         const flows = createAtmClient({ connect: () => atm.channels.connect() });
