@@ -23,6 +23,14 @@ describe('package boundaries', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('keeps the transports out of everything but the link subpath entry', () => {
+    const offenders = files(src)
+      .filter((file) => !/[/\\]link[/\\]/.test(file))
+      .filter((file) => imports(file).some((name) => name.startsWith('@netlab/transport-') || name === 'node:net' || name === 'node:dgram'))
+      .map((file) => relative(src, file));
+    expect(offenders).toEqual([]);
+  });
+
   it('keeps the sans-I/O core free of sockets, timers and stores', () => {
     // @netlab/ground is the zero-dependency ground floor: the core takes its backoff formula (and
     // could take its PRNG), never a clock; the timer check below still covers every core file.
