@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { DEFAULT_HOST, formatHostPort } from '@netlab/ground';
 import { CliError } from './errors.js';
 
 /** Parses a TCP/UDP port: an integer from 0 (any free port) to 65535. */
@@ -26,7 +27,7 @@ export interface HostPort {
 }
 
 /** Parses `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (host defaults to `defaultHost`). */
-export function parseHostPort(value: string, defaultHost = '127.0.0.1'): HostPort {
+export function parseHostPort(value: string, defaultHost = DEFAULT_HOST): HostPort {
   const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d+)$/.exec(value);
   if (match === null) {
     throw new CliError('ERR_USAGE', `invalid address "${value}": expected HOST:PORT (IPv6 as [::1]:PORT)`);
@@ -58,5 +59,5 @@ export function parseProbability(value: string, name: string): number {
 
 /** Formats `tcp://127.0.0.1:5000` or `udp://[::1]:5000`. */
 export function formatUrl(transport: 'tcp' | 'udp', host: string, port: number): string {
-  return `${transport}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return `${transport}://${formatHostPort(host, port)}`;
 }

@@ -8,10 +8,11 @@
  * their own options and an action to the subcommands these factories return.
  */
 import { CliError, Command, parseHost, parsePort } from '@netlab/cli-kit';
+import { DEFAULT_HOST } from '@netlab/ground';
 import { setPayloadLogging } from './payload-log.js';
 
 /** Servers and clients talk to loopback unless told otherwise. */
-export const DEFAULT_HOST = '127.0.0.1';
+export { DEFAULT_HOST };
 
 /** `--host` and `--port` as parsed. */
 export interface AddressOptions {

@@ -8,6 +8,7 @@
  * Payloads are printed as JSON strings (control characters and quotes escaped, so a line never
  * breaks the log) and cut after {@link MAX_LOGGED_PAYLOAD_CHARS} UTF-16 units with `…(N more)`.
  */
+import { formatHostPort, isPromiseLike } from '@netlab/ground';
 import type { Peer, Service, SessionContext } from '@netlab/service';
 
 let enabled = process.env.NETLAB_VERBOSE === '1';
@@ -52,11 +53,7 @@ export function formatPayload(message: unknown, maxChars: number = MAX_LOGGED_PA
 
 /** `127.0.0.1:53122`, `[::1]:53122`. */
 function where(peer: Peer): string {
-  return peer.address.includes(':') ? `[${peer.address}]:${peer.port}` : `${peer.address}:${peer.port}`;
-}
-
-function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
+  return formatHostPort(peer.address, peer.port);
 }
 
 /** Wraps `service` so each message received and sent is logged with `log` (see the module comment). */

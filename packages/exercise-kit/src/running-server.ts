@@ -7,7 +7,7 @@
  * - SIGINT / SIGTERM close the server gracefully and exit 0 (unless `handleSignals` is false).
  */
 import { formatUrl, onShutdown } from '@netlab/cli-kit';
-import { formatHostPort } from '@netlab/ground';
+import { DEFAULT_HOST, formatHostPort } from '@netlab/ground';
 import type { Peer } from '@netlab/service';
 import { toListenError } from './errors.js';
 
@@ -70,7 +70,7 @@ export interface ListenableServer {
  * `serveTcp` and `serveUdp` keep. Rejects with `ERR_LISTEN` when the address cannot be bound.
  */
 export async function announce(transport: 'tcp' | 'udp', server: ListenableServer, options: ServeCommonOptions): Promise<RunningServer> {
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? DEFAULT_HOST;
   const port = options.port ?? 0;
   const log = options.log ?? writeStderr;
   let address;

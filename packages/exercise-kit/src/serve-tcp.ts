@@ -1,4 +1,5 @@
 import type { StreamCodec } from '@netlab/codec';
+import { DEFAULT_HOST } from '@netlab/ground';
 import type { Service } from '@netlab/service';
 import { type TcpServerEvent, type TcpServerOptions, createTcpServer } from '@netlab/transport-tcp';
 import { innerMessage } from './errors.js';
@@ -61,7 +62,7 @@ function isTextLines<In, Out>(options: ServeTcpOptions<In, Out>): options is Ser
  * stops gracefully on SIGINT/SIGTERM. Rejects with `ERR_LISTEN` when the address cannot be bound.
  */
 export async function serveTcp<In, Out>(options: ServeTcpOptions<In, Out>): Promise<RunningServer> {
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? DEFAULT_HOST;
   const port = options.port ?? 0;
   const log = options.log ?? writeStderr;
   const onEvent = (event: TcpServerEvent): void => {

@@ -1,4 +1,5 @@
 import type { DatagramCodec } from '@netlab/codec';
+import { DEFAULT_HOST } from '@netlab/ground';
 import type { Service } from '@netlab/service';
 import { type UdpServerEvent, type UdpServerOptions, createUdpServer } from '@netlab/transport-udp';
 import { innerMessage } from './errors.js';
@@ -46,7 +47,7 @@ function describe(exercise: string, perDatagram: boolean, event: UdpServerEvent)
  * (by default) stops gracefully on SIGINT/SIGTERM. Rejects with `ERR_LISTEN` when it cannot bind.
  */
 export async function serveUdp<In, Out>(options: ServeUdpOptions<In, Out>): Promise<RunningServer> {
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? DEFAULT_HOST;
   const port = options.port ?? 0;
   const log = options.log ?? writeStderr;
   const tuning: UdpTuning<In, Out> = { sessions: 'per-datagram', ...options.udp };

@@ -1,3 +1,4 @@
+import { formatHostPort } from '@netlab/ground';
 import type { Direction, FaultCounters } from './counters.js';
 import type { FaultError } from './errors.js';
 import type { FaultDecision } from './fault-decision.js';
@@ -111,7 +112,5 @@ export interface ProxyStats {
   readonly upstreamErrors: number;
 }
 
-/** `127.0.0.1:5000` or `[::1]:5000`. */
-export function formatAddress(host: string, port: number): string {
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
-}
+/** `127.0.0.1:5000` or `[::1]:5000`: `formatHostPort` of `@netlab/ground` (this name is kept for compatibility). */
+export const formatAddress: (host: string, port: number) => string = formatHostPort;

@@ -15,6 +15,7 @@
  * (`HTTP_STATUS_OF`: 400, 404, 409).
  */
 import net from 'node:net';
+import { DEFAULT_HOST } from '@netlab/ground';
 import * as v from 'valibot';
 import { type FaultCounters, addCounters, createFaultCounters, snapshotCounters } from './counters.js';
 import { FaultError, type FaultErrorCode, isFaultError } from './errors.js';
@@ -127,7 +128,7 @@ export function parseAddress(value: string, field: string, portZeroOk: boolean):
     throw fail(400, `${field} "${value}" is not HOST:PORT with a port from ${portZeroOk ? 0 : 1} to 65535`);
   }
   const host = match[1] ?? match[2] ?? '';
-  return { host: host === '' ? '127.0.0.1' : host, port };
+  return { host: host === '' ? DEFAULT_HOST : host, port };
 }
 
 const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || (net.isIPv4(host) && host.startsWith('127.'));

@@ -18,6 +18,7 @@
  *   a connection whose held bytes reach `highWaterMark` stops being read (nothing is lost).
  */
 import net from 'node:net';
+import { DEFAULT_HOST } from '@netlab/ground';
 import { type Direction, type FaultCounters, addCounters, createFaultCounters, snapshotCounters } from './counters.js';
 import { FaultError } from './errors.js';
 import { createEventHub } from './event-hub.js';
@@ -41,7 +42,7 @@ export const CLOSE_GRACE_MS = 2000;
 export type TcpDirectionImpairments = Omit<StreamImpairmentOptions, 'resetPeer' | 'resetPeerAfterMs'>;
 
 export interface TcpFaultProxyOptions {
-  /** Host to listen on. Default `'127.0.0.1'`. */
+  /** Host to listen on. Default `DEFAULT_HOST` of `@netlab/ground` (`'127.0.0.1'`). */
   readonly host?: string;
   /** Port to listen on; 0 picks a free one (read it back from `proxy.port`). Default 0. */
   readonly port?: number;
@@ -332,12 +333,12 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
-        new FaultError('ERR_LISTEN', `cannot listen on tcp://${formatAddress(options.host ?? '127.0.0.1', options.port ?? 0)}: ${error.code ?? error.message}`, {
+        new FaultError('ERR_LISTEN', `cannot listen on tcp://${formatAddress(options.host ?? DEFAULT_HOST, options.port ?? 0)}: ${error.code ?? error.message}`, {
           cause: error,
         }),
       );
     });
-    server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 }, () => {
+    server.listen({ host: options.host ?? DEFAULT_HOST, port: options.port ?? 0 }, () => {
       resolve();
     });
   });

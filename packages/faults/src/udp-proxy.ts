@@ -21,6 +21,7 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { DEFAULT_HOST } from '@netlab/ground';
 import { type FaultCounters, addCounters, createFaultCounters, snapshotCounters } from './counters.js';
 import { type DatagramFaults, createDatagramFaults } from './datagram-faults.js';
 import { type DatagramImpairmentOptions, resolveDatagramImpairments } from './datagram-impairments.js';
@@ -41,7 +42,7 @@ export const DEFAULT_MAX_CLIENTS = 256;
 export const DEFAULT_CLIENT_IDLE_MS = 60_000;
 
 export interface UdpFaultProxyOptions {
-  /** Host to listen on. Default `'127.0.0.1'`. */
+  /** Host to listen on. Default `DEFAULT_HOST` of `@netlab/ground` (`'127.0.0.1'`). */
   readonly host?: string;
   /** Port to listen on; 0 picks a free one (read it back from `proxy.port`). Default 0. */
   readonly port?: number;
@@ -92,7 +93,7 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
   const maxClients = checkInteger('maxClients', options.maxClients ?? DEFAULT_MAX_CLIENTS, 1);
   const clientIdleMs = checkInteger('clientIdleMs', options.clientIdleMs ?? DEFAULT_CLIENT_IDLE_MS, 1);
   checkInteger('upstreamPort', options.upstreamPort, 1, 65535);
-  const listenHost = options.host ?? '127.0.0.1';
+  const listenHost = options.host ?? DEFAULT_HOST;
   const upstreamAddress = formatAddress(options.upstreamHost, options.upstreamPort);
   // Decisions are observed only while someone uses them (a listener, or toxics to count).
   const observing = (): boolean => hub.wantsFaults || board.list().length > 0;

@@ -22,7 +22,7 @@ import {
 import { assembleAudit } from './audit.js';
 import { createBankKey, generateBankKeySecret } from './bank-key.js';
 import { DEMO_ACCOUNTS } from './demo-accounts.js';
-import { assertIntegerOption } from './errors.js';
+import { AtmError, assertIntegerOption } from './errors.js';
 import type { AccountSummary, AtmLedger, LedgerAudit, LedgerOptions } from './ledger.js';
 import type { AccountRow, JournalEntry, SessionRow, WithdrawalRow } from './ledger-core.js';
 import { resolveLimits } from './limits.js';
@@ -114,7 +114,7 @@ export async function createMemoryAtmLedger(options: MemoryLedgerOptions = {}): 
         write(changes) {
           if (changes.account !== undefined) {
             const account = readAccount(tx, accountKey(changes.account.card));
-            if (account === undefined) throw new Error('account vanished inside the transaction');
+            if (account === undefined) throw new AtmError('ERR_CORRUPT_LEDGER', 'account vanished inside the transaction');
             tx.set(accountKey(account.card), json({ ...account, balance: changes.account.balance, pinTries: changes.account.pinTries }));
           }
           const purge = changes.purgeExpiredSessionsOf;

@@ -82,19 +82,9 @@ interface Member {
   readonly ctx: SessionContext<string>;
 }
 
-/** UTF-8 length of a string without encoding it. */
+/** UTF-8 length of a string without encoding it (a lone surrogate counts as the 3 bytes of U+FFFD, as it is sent). */
 function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
+  return Buffer.byteLength(text, 'utf8');
 }
 
 /**

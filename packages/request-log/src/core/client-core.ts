@@ -72,11 +72,11 @@ export interface ClientCoreOptions {
   readonly maxInFlight?: number;
   /** Calls waiting for a window slot. Default {@link DEFAULT_MAX_QUEUED}. */
   readonly maxQueued?: number;
-  /** Default {@link DEFAULT_INITIAL_RETRANSMIT_MS}. */
+  /** Delay before the first retransmission of a request, ms. Default {@link DEFAULT_INITIAL_RETRANSMIT_MS}. */
   readonly initialRetransmitMs?: number;
-  /** Default {@link DEFAULT_MAX_RETRANSMIT_MS}. */
+  /** Largest delay between two retransmissions, ms (the backoff stops growing there). Default {@link DEFAULT_MAX_RETRANSMIT_MS}. */
   readonly maxRetransmitMs?: number;
-  /** Default {@link DEFAULT_BACKOFF_FACTOR}. */
+  /** Growth of the delay per retransmission (≥ 1; the ground floor's backoff formula). Default {@link DEFAULT_BACKOFF_FACTOR}. */
   readonly backoffFactor?: number;
   /** Fraction (0 to 1) of each delay that is randomised. Default {@link DEFAULT_JITTER}. */
   readonly jitter?: number;

@@ -102,6 +102,15 @@ function preparedStatement(types: string, text: string): PreparedStatement {
 const preparedOn = new WeakMap<pg.ClientBase, Set<string>>();
 
 /** Creates the tables if needed and returns the store (see the module comment). */
+/** What one transaction of `execute` runs: the effect, the decision's inputs, and the failure of an earlier, rolled-back try. */
+interface TransactionAttempt {
+  readonly effect: PostgresEffect;
+  readonly now: number;
+  readonly maxInFlight: number;
+  /** The recorded failure body when the effect already threw in a rolled-back transaction. */
+  readonly failure: string | undefined;
+}
+
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const schema = options.schema ?? DEFAULT_PG_SCHEMA;
   const prefix = options.tablePrefix ?? DEFAULT_PG_TABLE_PREFIX;
@@ -184,18 +193,12 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   }
 
   /**
-   * One transaction for `request` on `client` (see the module comment). With `failure` set, the
-   * effect already threw in an earlier, rolled-back transaction: if the request is still to run,
-   * that failure is recorded instead of running the effect again.
+   * One transaction for `request` on `client` (see the module comment). With `attempt.failure`
+   * set, the effect already threw in an earlier, rolled-back transaction: if the request is still
+   * to run, that failure is recorded instead of running the effect again.
    */
-  async function transact(
-    client: pg.PoolClient,
-    request: LoggedRequest,
-    effect: PostgresEffect,
-    now: number,
-    maxInFlight: number,
-    failure: string | undefined,
-  ): Promise<StoreOutcome> {
+  async function transact(client: pg.PoolClient, request: LoggedRequest, attempt: TransactionAttempt): Promise<StoreOutcome> {
+    const { effect, now, maxInFlight, failure } = attempt;
     const id = pg.escapeLiteral(request.clientId);
     const results = (await client.query(
       `BEGIN; SET LOCAL lock_timeout = ${lockTimeoutMs};
@@ -225,7 +228,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
             // Roll everything back (the effect's writes with it) and record the failure in a new
             // transaction, which decides again: meanwhile a replica may have run the request.
             await client.query('ROLLBACK');
-            return await transact(client, request, effect, now, maxInFlight, failureBody(error));
+            return await transact(client, request, { ...attempt, failure: failureBody(error) });
           }
         } else {
           reply = failure;
@@ -263,7 +266,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       let broken: Error | undefined;
       try {
         await prepare(client);
-        return await transact(client, request, effect, now, maxInFlight, undefined);
+        return await transact(client, request, { effect, now, maxInFlight, failure: undefined });
       } catch (error) {
         // Someone deallocated our statements (DISCARD ALL on a shared pool): prepare them again next time.
         if (sqlState(error) === '26000') preparedOn.delete(client);
