@@ -12,7 +12,8 @@
  *   late datagrams are covered by retransmission and by ignoring replies that resolve nothing.
  */
 import dgram from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
+import { type WireFlow, processWireTap, wireEndpoint } from '@netlab/ground';
 import {
   type ReplyEnvelope,
   type RequestEnvelope,
@@ -169,20 +170,40 @@ export function createAtmLink(options: LinkOptions): AtmLink {
     const socket = dgram.createSocket(first !== undefined && isIPv6(first.host) ? 'udp6' : 'udp4');
     // Port unreachable (server down) and other socket errors: retransmission covers them.
     socket.on('error', () => undefined);
-    socket.on('message', (datagram) => {
+    // This socket is not a transport's, so it reports to the process tap (`--trace`) itself: a flow per server address.
+    const tap = processWireTap();
+    const flows = new Map<string, WireFlow>();
+    const flowFor = (host: string, port: number): WireFlow | undefined => {
+      if (tap === undefined) return undefined;
+      const addr = isIP(host) === 0 ? '127.0.0.1' : host;
+      const key = `${addr}|${port}`;
+      let flow = flows.get(key);
+      if (flow === undefined && flows.size < 64) {
+        const local = socket.address();
+        const localAddr = local.address === '0.0.0.0' ? '127.0.0.1' : local.address === '::' ? '::1' : local.address;
+        flow = tap.flow({ transport: 'udp', local: wireEndpoint(localAddr, local.port), remote: wireEndpoint(addr, port), initiator: 'local' });
+        flows.set(key, flow);
+      }
+      return flow;
+    };
+    socket.on('message', (datagram, rinfo) => {
       let reply: ReplyEnvelope;
       try {
         reply = codec.decode(datagram);
       } catch {
+        flowFor(rinfo.address, rinfo.port)?.data('in', datagram);
         return; // a corrupted or foreign datagram: ignored, the request is retransmitted
       }
+      flowFor(rinfo.address, rinfo.port)?.data('in', datagram, [reply]);
       receive(reply);
     });
     socket.bind(0);
     transmit = (request) => {
       const endpoint = options.endpoints[active];
       if (endpoint === undefined) return false;
-      socket.send(codec.encode(request), endpoint.port, endpoint.host, () => undefined);
+      const bytes = codec.encode(request);
+      flowFor(endpoint.host, endpoint.port)?.data('out', bytes, [request]);
+      socket.send(bytes, endpoint.port, endpoint.host, () => undefined);
       return true;
     };
     closeTransport = () =>
