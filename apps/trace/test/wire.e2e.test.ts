@@ -125,6 +125,28 @@ describe('servers and clients with --trace, --pcap and --hex', () => {
   });
 });
 
+describe('--trace - and files that cannot be written', () => {
+  it('writes the records to stderr with --trace -, between the log lines', TIMEOUT, async () => {
+    const server = await start(['udp-hello', 'server', '--port', '0', '--trace', '-']);
+    const client = await runTs(NETLAB, ['udp-hello', 'client', '--port', String(server.port), 'hi there']);
+    expect(client.code).toBe(0);
+    await stop(server);
+    const lines = server.process.stderr().split('\n');
+    const trace = parseTrace(lines.filter((line) => line.startsWith('{')).join('\n'));
+    expect(trace.map((record) => (record.kind === 'data' ? `${record.dir} ${Buffer.from(record.bytes, 'base64').toString()}` : record.kind))).toEqual(['in hi there', expect.stringMatching(/^out /)]);
+    expect(lines.some((line) => line.startsWith('udp-hello: '))).toBe(true);
+  });
+
+  it('refuses a trace or pcap file it cannot create with one error line, before connecting', TIMEOUT, async () => {
+    const missing = join(dir, 'no-such-dir', 'run.jsonl');
+    for (const flag of ['--trace', '--pcap']) {
+      const result = await runTs(NETLAB, ['echo', 'client', '--port', '1', flag, missing]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`error: cannot ${flag === '--trace' ? 'open trace' : 'write pcap'} file ${missing}: ENOENT\n`);
+    }
+  });
+});
+
 describe('netlab proxy with --trace and --pcap', () => {
   it('shows a datagram it dropped on the client side and not on the server side, with the seed', TIMEOUT, async () => {
     const proxyPcap = join(dir, 'proxy.pcapng');
