@@ -125,6 +125,28 @@ describe('servers and clients with --trace, --pcap and --hex', () => {
   });
 });
 
+describe('the ATM over UDP (its own datagram link, not a transport client)', () => {
+  it('records the client\'s request-log envelopes and what the server received; tshark reads the capture', TIMEOUT, async () => {
+    const serverTrace = join(dir, 'atm-server.jsonl');
+    const clientTrace = join(dir, 'atm-client.jsonl');
+    const clientPcap = join(dir, 'atm-client.pcapng');
+    const server = await start(['atm', 'server', '--port', '0', '--transport', 'udp', '--store', 'memory', '--pin-cost', '4', '--trace', serverTrace]);
+    const client = await runTs(NETLAB, ['atm', 'client', '--port', String(server.port), '--transport', 'udp', '--card', '123456789', '--retransmit', '50', '--trace', clientTrace, '--pcap', clientPcap, 'balance'], {
+      env: { NETLAB_ATM_PIN: '1234' },
+    });
+    expect(client).toMatchObject({ code: 0, stdout: 'OK balance 1000.00\n' });
+    await stop(server);
+    const sent = records(clientTrace).filter((record) => record.kind === 'data' && record.dir === 'out');
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    for (const record of sent) expect(record).toMatchObject({ role: 'client', label: 'atm', transport: 'udp', to: { addr: '127.0.0.1', port: server.port } });
+    const received = records(serverTrace).filter((record) => record.kind === 'data' && record.dir === 'in');
+    expect(received.length).toBeGreaterThanOrEqual(sent.length);
+    if (!HAS_TSHARK) return;
+    expect(expertProblems(clientPcap)).toEqual([]);
+    expect(tshark(['-r', clientPcap, '-Y', 'udp', '-T', 'fields', '-e', 'udp.dstport']).trim().split('\n')).toContain(String(server.port));
+  });
+});
+
 describe('--trace - and files that cannot be written', () => {
   it('writes the records to stderr with --trace -, between the log lines', TIMEOUT, async () => {
     const server = await start(['udp-hello', 'server', '--port', '0', '--trace', '-']);
