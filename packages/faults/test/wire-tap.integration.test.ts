@@ -7,6 +7,7 @@ import net from 'node:net';
 import type { WireFault, WireFlowOptions, WireTap } from '@netlab/ground';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTcpFaultProxy } from '../src/tcp-proxy.js';
+import { parseToxic } from '../src/toxics.js';
 import { createUdpFaultProxy } from '../src/udp-proxy.js';
 import { toWireFault } from '../src/wire-fault.js';
 
@@ -81,7 +82,7 @@ describe('the fault proxies with a tap', () => {
     cleanups.push(() => new Promise<void>((resolve) => upstream.close(() => { resolve(); })));
     const recording = recordingTap();
     // drop_first: the first client → server datagram is dropped, the rest pass.
-    const proxy = await createUdpFaultProxy({ upstreamHost: '127.0.0.1', upstreamPort: upstream.address().port, seed: 11, tap: recording.tap, toxics: [{ type: 'drop_first', stream: 'upstream', attributes: { count: 1 } }] });
+    const proxy = await createUdpFaultProxy({ upstreamHost: '127.0.0.1', upstreamPort: upstream.address().port, seed: 11, tap: recording.tap, toxics: [parseToxic({ type: 'drop_first', stream: 'upstream', attributes: { count: 1 } }, 'udp')] });
     cleanups.push(() => proxy.close());
     const client = dgram.createSocket('udp4');
     const replies: string[] = [];
