@@ -7,13 +7,16 @@
  *    and `JSON.stringify`-ing it, and against tracing off (`flow?.data(...)` on undefined), into a
  *    sink that accepts and discards; then the fast path into a real file stream.
  * 2. An echo exchange through a TCP relay on loopback, untraced against traced to a file: the
- *    relay records both legs (the fault proxy's shape). The transport-level "traced echo server
- *    within 2x" figure needs the transports wired, which happens after the merge.
+ *    relay records both legs (the fault proxy's shape).
+ * 3. The real thing (issue 12's goal: a traced echo server within 2x of an untraced one): two
+ *    `netlab echo server` processes (the clone's launcher), one with `--trace FILE`, the other
+ *    without, driven by the same lock-step client, interleaved.
  *
  * Run: pnpm bench trace   (NETLAB_BENCH_RECORDS, NETLAB_BENCH_EXCHANGES, NETLAB_BENCH_SLICES change the sizes)
  */
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +24,7 @@ import { createLineCodec } from '@netlab/codec';
 import { createEchoService } from '@netlab/service-text';
 import { type FlowTracer, type TraceSink, type Tracer, createTraceWriter, createTracer } from '@netlab/trace';
 import { createTcpServer } from '@netlab/transport-tcp';
-import { fmt, table } from './harness.js';
+import { fmt, table, verdict } from './harness.js';
 
 const SLICES = Number(process.env.NETLAB_BENCH_SLICES ?? 9);
 const RECORDS = Number(process.env.NETLAB_BENCH_RECORDS ?? 200_000);
@@ -214,4 +217,59 @@ await plain.close();
 await traced.close();
 await traceWriter.close();
 await echo.close({ graceMs: 100 });
+
+// --- 3. netlab echo server --trace FILE against netlab echo server ---------------------------
+const LAUNCHER = join(import.meta.dirname, '..', 'netlab');
+
+/** Starts `netlab echo server --port 0 ...extra` and resolves with its port once it prints the startup line. */
+async function startEchoProcess(extra: readonly string[]): Promise<{ port: number; stop(): Promise<void> }> {
+  const child = spawn(LAUNCHER, ['echo', 'server', '--port', '0', ...extra], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error('netlab echo server did not start within 60 s'));
+    }, 60_000);
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      out += text;
+      const match = /listening on tcp:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`netlab echo server exited early: ${out}`));
+    });
+  });
+  return {
+    port,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+const serverTrace = join(dir, 'server.jsonl');
+const untracedServer = await startEchoProcess([]);
+const tracedServer = await startEchoProcess(['--trace', serverTrace]);
+const servers = await interleaved({
+  untraced: () => exchange(untracedServer.port),
+  traced: () => exchange(tracedServer.port),
+});
+await untracedServer.stop();
+await tracedServer.stop();
+const serverVs = ratios(servers.traced, servers.untraced);
+table(
+  `netlab echo server processes, ${EXCHANGES} lock-step exchanges per slice, ${SLICES} interleaved slices`,
+  ['variant', 'exchanges/s (median)', 'ms per slice (range)', 'traced / untraced time (median, range)'],
+  [
+    ['netlab echo server', fmt((EXCHANGES * 1000) / median(servers.untraced)), range(servers.untraced, 0), ''],
+    ['netlab echo server --trace FILE', fmt((EXCHANGES * 1000) / median(servers.traced)), range(servers.traced, 0), `${verdict(median(serverVs), 2, false)} (${range(serverVs, 2)})`],
+  ],
+);
+const { size } = statSync(serverTrace);
+console.log(`
+--trace file written by the traced server: ${fmt(size)} bytes (${fmt((SLICES + 1) * EXCHANGES * 2)} data records expected)`);
 rmSync(dir, { recursive: true, force: true });

@@ -190,8 +190,8 @@ try {
   });
   record(piped.code === 0 && piped.stderr === '', 'a closed stdout pipe exits quietly with 0 (netlab … | head -1)', piped.stderr);
 
-  const tour = await runBounded(netlab, ['demo', '--only', 'codec,echo,udp-datetime,atm,check'], { cwd: project, env: { ...npmEnv, NO_COLOR: '1' }, timeoutMs: 180_000 });
-  record(tour.code === 0 && tour.stdout.includes('tour complete: 5 parts ran'), 'netlab demo --only codec,echo,udp-datetime,atm,check (real servers, the fault proxy, a chaos run and netlab check grading a buggy server, from the bundle)', tour.code === 0 ? '' : `${tour.stdout.split('\n').slice(-15).join('\n')}\n${tour.stderr}`);
+  const tour = await runBounded(netlab, ['demo', '--only', 'codec,echo,udp-datetime,atm,check,trace'], { cwd: project, env: { ...npmEnv, NO_COLOR: '1' }, timeoutMs: 240_000 });
+  record(tour.code === 0 && tour.stdout.includes('tour complete: 6 parts ran'), 'netlab demo --only codec,echo,udp-datetime,atm,check,trace (real servers, the fault proxy, a chaos run, netlab check grading a buggy server and a traced run written as pcapng, from the bundle)', tour.code === 0 ? '' : `${tour.stdout.split('\n').slice(-15).join('\n')}\n${tour.stderr}`);
 } catch (error) {
   record(false, 'install test aborted', `${error.message}\n${[error.stdout, error.stderr].filter(Boolean).join('\n')}`);
 } finally {

@@ -11,6 +11,7 @@
  * The whole interface is documented in docs/check.md.
  */
 import { Command } from '@netlab/cli-kit';
+import { addTraceOptions } from '@netlab/exercise-kit';
 import { runCheck, type CheckCliOptions } from './run-check.js';
 
 export { checkTourPart as tourPart } from './tour.js';
@@ -45,7 +46,7 @@ Case ids, the suite file format and grading recipes: docs/check.md`;
 
 /** Builds `check`. */
 export function createCommand(): Command {
-  return new CheckCommand('check')
+  const command = new CheckCommand('check')
     .description('Grade a server or client of an exercise over real sockets: per-case results, faults, text/JSON/JUnit/TAP/Gradescope reports.')
     .argument('[exercise]', 'the exercise (greeting, echo, text-case, prime-palindrome, knock-knock, udp-hello, udp-datetime, calculator, chat)')
     .option('--server <host:port>', 'check a server that is already running')
@@ -58,9 +59,10 @@ export function createCommand(): Command {
     .option('--only <ids>', 'comma-separated case ids or id prefixes (echo.framing)')
     .option('--list', 'list the cases (id, points, title) and exit')
     .option('--time-scale <factor>', 'multiply every timeout by this (slow or loaded machines)', '1')
-    .option('--no-faults', 'skip the cases that need the fault proxy')
-    .addHelpText('after', HELP)
-    .action(async (exercise: string | undefined, options: CheckCliOptions) => {
-      process.exitCode = await runCheck(exercise, options);
-    });
+    .option('--no-faults', 'skip the cases that need the fault proxy');
+  // --trace records what check's probes send and receive (a note at each case's start and verdict); no --pcap, --hex.
+  addTraceOptions(command, { role: 'check', label: 'check', pcap: false });
+  return command.addHelpText('after', HELP).action(async (exercise: string | undefined, options: CheckCliOptions) => {
+    process.exitCode = await runCheck(exercise, options);
+  });
 }

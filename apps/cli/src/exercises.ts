@@ -11,7 +11,7 @@ import { createCommand as primePalindrome, tourPart as primePalindromeTour } fro
 import { createCommand as proxy } from '@netlab/app-proxy';
 import { createCommand as textCase, tourPart as textCaseTour } from '@netlab/app-text-case';
 import { createCommand as udpDatetime, tourPart as udpDatetimeTour } from '@netlab/app-udp-datetime';
-import { createCommand as trace } from '@netlab/app-trace';
+import { createCommand as trace, tourPart as traceTour } from '@netlab/app-trace';
 import { createCommand as udpHello, tourPart as udpHelloTour } from '@netlab/app-udp-hello';
 import { codecTourPart } from './codec-tour.js';
 
@@ -38,5 +38,5 @@ export const EXERCISES: readonly Exercise[] = [
   { name: 'atm', command: atm, tour: atmTour },
   { name: 'proxy', command: proxy },
   { name: 'check', command: check, tour: checkTour },
-  { name: 'trace', command: trace },
+  { name: 'trace', command: trace, tour: traceTour },
 ];

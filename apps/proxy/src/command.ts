@@ -40,6 +40,7 @@ import {
   parseScenario,
   runTimeline,
 } from '@netlab/faults';
+import { addTraceOptions, currentTracer } from '@netlab/exercise-kit';
 import { IMPAIRMENT_FLAGS, type Protocol, camel } from './flags.js';
 
 type Values = Readonly<Record<string, unknown>>;
@@ -103,6 +104,8 @@ export function createCommand(): Command {
     .option('--upstream <host:port>', 'the real server to forward to')
     .option('--name <name>', `the proxy's name in the API and in JSON lines (default ${DEFAULT_PROXY_NAME})`);
   addServerOptions(command);
+  // The flag proxy's both legs and every fault decision (with the seed); proxies from --config or the API are not traced.
+  addTraceOptions(command, { role: 'proxy', label: 'proxy', hex: true });
   for (const flag of IMPAIRMENT_FLAGS) {
     const spec = flag.arg === undefined ? `--${flag.name}` : `--${flag.name} <${flag.arg.toLowerCase()}>`;
     const tags = [flag.protocol === 'both' ? 'tcp+udp' : flag.protocol, ...(flag.perDirection ? ['up/down'] : [])];
@@ -304,16 +307,20 @@ async function run(values: Values, serve: boolean): Promise<void> {
       if (upstream.port === 0) throw new CliError('ERR_USAGE', `invalid --upstream "${String(values.upstream)}": the port must not be 0`);
       checkProtocol(values, protocol);
       const name = typeof values.name === 'string' ? values.name : DEFAULT_PROXY_NAME;
+      const tracer = currentTracer();
+      const tap = tracer === undefined ? {} : { tap: tracer };
       await registry.createWith({ name, protocol, listen: formatAddress(listen.host, listen.port), upstream: formatAddress(upstream.host, upstream.port), seed }, (common): Promise<FaultProxy> =>
         protocol === 'udp'
           ? createUdpFaultProxy({
               ...common,
+              ...tap,
               up: udpImpairments(values, 'up'),
               down: udpImpairments(values, 'down'),
               ...defined<{ maxClients?: number; clientIdleMs?: number }>({ maxClients: num(values.maxClients), clientIdleMs: num(values.clientIdle) }),
             })
           : createTcpFaultProxy({
               ...common,
+              ...tap,
               up: tcpImpairments(values, 'up'),
               down: tcpImpairments(values, 'down'),
               ...defined<{ resetPeer?: number; resetPeerAfterMs?: number; maxConnections?: number }>({

@@ -106,6 +106,8 @@ function statsCommand(): Command {
 }
 
 /** Builds the `trace` command (standalone or under `netlab`). */
+export { traceTourPart as tourPart } from './tour.js';
+
 export function createCommand(): Command {
   const command = new Command('trace').description('Views of a netlab trace: a pcapng for Wireshark, a sequence diagram, statistics.');
   command.addCommand(pcapCommand());

@@ -11,6 +11,7 @@
  * out of time, the checker broke); `skip` when a need is unmet (`--no-faults`, or a restart
  * case without `--server-cmd`).
  */
+import { processWireTap } from '@netlab/ground';
 import { createPrng } from '@netlab/faults';
 import { createTcpFaultProxy, createUdpFaultProxy } from '@netlab/faults';
 import {
@@ -56,6 +57,11 @@ export interface RunOptions {
   readonly onCaseStart?: (id: string, index: number, total: number) => void;
   /** Called after each case. */
   readonly onCaseEnd?: (result: CaseResult, index: number, total: number) => void;
+}
+
+/** With a process wire tap (`netlab check --trace`), each case's start and verdict are notes in the trace, between its probes' records. */
+function traceNote(text: string): void {
+  processWireTap()?.note(text.length > 4000 ? `${text.slice(0, 4000)}…` : text);
 }
 
 interface Selectable {
@@ -160,6 +166,7 @@ async function runCases<C extends AnyCase>(
   const results: CaseResult[] = [];
   for (const [index, c] of selected.entries()) {
     options.onCaseStart?.(c.id, index, selected.length);
+    traceNote(`case ${c.id}: ${c.title}`);
     const started = Date.now();
     const skip = unmetNeed(c.needs, have);
     let status: CaseResult['status'] = 'skip';
@@ -185,6 +192,7 @@ async function runCases<C extends AnyCase>(
     }
     const result: CaseResult = { id: c.id, title: c.title, group: c.group, points: c.points, status, message, durationMs: Date.now() - started };
     results.push(result);
+    traceNote(`case ${c.id}: ${status}${message === '' ? '' : ` (${message})`}`);
     options.onCaseEnd?.(result, index, selected.length);
   }
   return results;

@@ -11,6 +11,7 @@
  * came back (escaped, truncated): `a: sent "hi\n"; expected "hi"; got "HI"`.
  */
 import net from 'node:net';
+import { type WireFlow, type WireTap, processWireTap, wireEndpoint } from '@netlab/ground';
 import { CaseFailure, CheckError } from './errors.js';
 import { showBytes, showExpectation } from './escape.js';
 
@@ -30,6 +31,8 @@ export interface TcpProbeOptions {
   readonly connectTimeoutMs?: number;
   /** Unread bytes kept. Default {@link DEFAULT_PROBE_MAX_BUFFERED_BYTES}. */
   readonly maxBufferedBytes?: number;
+  /** Records the probe's connection (`netlab check --trace`). Default: the process tap (`@netlab/ground`), if set. */
+  readonly tap?: WireTap;
 }
 
 export interface ExpectOptions {
@@ -79,22 +82,36 @@ class Probe implements TcpProbe {
   private sentSinceExpect: Buffer[] = [];
   private endReason: string | undefined;
   private readonly waiters = new Set<() => void>();
+  private readonly flow: WireFlow | undefined;
 
-  constructor(socket: net.Socket, options: TcpProbeOptions) {
+  constructor(socket: net.Socket, options: TcpProbeOptions, initiator: 'local' | 'remote') {
     this.socket = socket;
+    const tap = options.tap ?? processWireTap();
+    this.flow = tap?.flow({
+      transport: 'tcp',
+      local: wireEndpoint(socket.localAddress, socket.localPort),
+      remote: wireEndpoint(socket.remoteAddress, socket.remotePort),
+      initiator,
+    });
+    this.flow?.open();
+    const flow = this.flow;
     this.name = options.name ?? 'client';
     this.timeoutMs = options.timeoutMs;
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_PROBE_MAX_BUFFERED_BYTES;
     socket.on('data', (chunk: Buffer) => {
+      flow?.data('in', chunk);
       this.take(chunk);
     });
     socket.on('end', () => {
+      flow?.end('in');
       this.finish('the server closed the connection');
     });
     socket.on('close', () => {
+      flow?.close();
       this.finish('the connection closed');
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ECONNRESET') flow?.reset('in');
       this.finish(error.code === 'ECONNRESET' ? 'the server reset the connection (ECONNRESET)' : `the connection failed (${error.code ?? error.message})`);
     });
   }
@@ -149,6 +166,7 @@ class Probe implements TcpProbe {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
     this.sentSinceExpect.push(bytes);
     if (this.endReason !== undefined) throw new CaseFailure(`${this.name}: could not send ${showBytes(bytes)}: ${this.endReason}`);
+    this.flow?.data('out', bytes);
     await new Promise<void>((resolve) => {
       this.socket.write(bytes, () => {
         resolve();
@@ -260,6 +278,7 @@ class Probe implements TcpProbe {
 
   end(): void {
     this.socket.end();
+    this.flow?.end('out');
   }
 
   destroy(): void {
@@ -279,7 +298,7 @@ function decodeStrict(bytes: Uint8Array): string | undefined {
 /** Wraps a connected socket (e.g. one a scripted server accepted) in the probe interface. */
 export function wrapSocket(socket: net.Socket, options: Omit<TcpProbeOptions, 'host' | 'port'>): TcpProbe {
   socket.setNoDelay(true);
-  return new Probe(socket, { ...options, host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 });
+  return new Probe(socket, { ...options, host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 }, 'remote');
 }
 
 /** Connects a probe; a refused or timed-out connect is `ERR_TARGET_UNREACHABLE`. */
@@ -299,7 +318,7 @@ export function connectTcpProbe(options: TcpProbeOptions): Promise<TcpProbe> {
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.off('error', onError);
-      resolve(new Probe(socket, options));
+      resolve(new Probe(socket, options, 'local'));
     });
   });
 }

@@ -6,6 +6,8 @@
  * At most `maxQueuedDatagrams` unread replies are kept; older ones are dropped first.
  */
 import dgram from 'node:dgram';
+import { isIP } from 'node:net';
+import { type WireFlow, type WireTap, processWireTap, wireEndpoint } from '@netlab/ground';
 import { CaseFailure } from './errors.js';
 import { showBytes, showExpectation } from './escape.js';
 
@@ -21,6 +23,8 @@ export interface UdpProbeOptions {
   readonly timeoutMs: number;
   /** Unread datagrams kept. Default {@link DEFAULT_PROBE_MAX_QUEUED_DATAGRAMS}. */
   readonly maxQueuedDatagrams?: number;
+  /** Records every datagram (`netlab check --trace`). Default: the process tap (`@netlab/ground`), if set. */
+  readonly tap?: WireTap;
 }
 
 export interface UdpProbe {
@@ -57,14 +61,22 @@ class Probe implements UdpProbe {
   private readonly queue: Buffer[] = [];
   private readonly waiters = new Set<() => void>();
   private lastSent: Buffer | undefined;
+  private readonly flow: WireFlow | undefined;
 
   constructor(
     private readonly socket: dgram.Socket,
     private readonly options: UdpProbeOptions,
   ) {
     this.name = options.name ?? 'client';
+    const tap = options.tap ?? processWireTap();
+    const local = socket.address();
+    // The probe sends to the target's address as given; a name (`localhost`) is recorded as the loopback it binds to.
+    const remote = isIP(options.host) === 0 ? local.address : options.host;
+    this.flow = tap?.flow({ transport: 'udp', local: wireEndpoint(local.address, local.port), remote: wireEndpoint(remote, options.port), initiator: 'local' });
+    const flow = this.flow;
     const max = options.maxQueuedDatagrams ?? DEFAULT_PROBE_MAX_QUEUED_DATAGRAMS;
     socket.on('message', (message: Buffer) => {
+      flow?.data('in', message);
       this.queue.push(message);
       if (this.queue.length > max) this.queue.shift();
       for (const waiter of [...this.waiters]) waiter();
@@ -76,6 +88,7 @@ class Probe implements UdpProbe {
   send(data: string | Uint8Array): Promise<void> {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
     this.lastSent = bytes;
+    this.flow?.data('out', bytes);
     return new Promise((resolve) => {
       this.socket.send(bytes, this.options.port, this.options.host, () => {
         resolve();

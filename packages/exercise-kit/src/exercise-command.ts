@@ -10,6 +10,7 @@
 import { CliError, Command, parseHost, parsePort } from '@netlab/cli-kit';
 import { DEFAULT_HOST } from '@netlab/ground';
 import { setPayloadLogging } from './payload-log.js';
+import { addTraceOptions } from './trace-options.js';
 
 /** Servers and clients talk to loopback unless told otherwise. */
 export { DEFAULT_HOST };
@@ -62,11 +63,11 @@ export interface RoleCommandOptions {
 
 /**
  * Builds `server` with `--host` (default 127.0.0.1), `--port` (default the exercise's; 0 = any
- * free port) and `--verbose` (log each message received and sent); action options are
- * {@link ServerAddressOptions}.
+ * free port), `--verbose` (log each message received and sent), `--trace FILE` and `--pcap FILE`
+ * (`trace-options.ts`); action options are {@link ServerAddressOptions}.
  */
 export function createServerCommand(options: RoleCommandOptions): Command {
-  return new Command('server')
+  const command = new Command('server')
     .description(options.description ?? `Run the ${options.exercise} server; prints "${options.exercise} listening on …" when ready.`)
     .option('--host <host>', 'address to listen on (::1 for IPv6, 0.0.0.0 for every interface)', parseHost, DEFAULT_HOST)
     .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, options.defaultPort)
@@ -74,6 +75,7 @@ export function createServerCommand(options: RoleCommandOptions): Command {
     .hook('preAction', (command) => {
       if (command.opts<{ verbose?: boolean }>().verbose === true) setPayloadLogging(true);
     });
+  return addTraceOptions(command, { role: 'server', label: options.exercise });
 }
 
 /** Parses a port a client connects to: 1 to 65535. */
@@ -83,10 +85,14 @@ export function parseServerPort(value: string): number {
   return port;
 }
 
-/** Builds `client` with `--host` (default 127.0.0.1) and `--port` (default the exercise's). */
+/**
+ * Builds `client` with `--host` (default 127.0.0.1), `--port` (default the exercise's),
+ * `--trace FILE`, `--pcap FILE` and `--hex` (`trace-options.ts`).
+ */
 export function createClientCommand(options: RoleCommandOptions): Command {
-  return new Command('client')
+  const command = new Command('client')
     .description(options.description ?? `Run the ${options.exercise} client: interactive on a terminal, one input per line when piped.`)
     .option('--host <host>', 'server address', parseHost, DEFAULT_HOST)
     .option('--port <port>', 'server port', parseServerPort, options.defaultPort);
+  return addTraceOptions(command, { role: 'client', label: options.exercise, hex: true });
 }

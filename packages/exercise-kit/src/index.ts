@@ -1,6 +1,8 @@
 export { formatHostPort, innerMessage, toClientError, toListenError } from './errors.js';
 export { DEFAULT_HOST, createClientCommand, createExerciseCommand, createServerCommand, parseServerPort } from './exercise-command.js';
 export type { AddressOptions, ExerciseCommandOptions, RoleCommandOptions, ServerAddressOptions } from './exercise-command.js';
+export { MAX_PCAP_TRACE_BYTES, TRACE_FILE_BUFFER_BYTES, addTraceOptions, currentTracer, startTracing } from './trace-options.js';
+export type { TraceFlags, TraceOptionsConfig, TraceSession } from './trace-options.js';
 export { MAX_LOGGED_PAYLOAD_CHARS, formatPayload, isPayloadLogging, logPayloads, setPayloadLogging } from './payload-log.js';
 export { DEFAULT_SHUTDOWN_GRACE_MS, peerLabel } from './running-server.js';
 export type { RunningServer, ServeCommonOptions } from './running-server.js';

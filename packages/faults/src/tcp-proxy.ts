@@ -18,7 +18,7 @@
  *   a connection whose held bytes reach `highWaterMark` stops being read (nothing is lost).
  */
 import net from 'node:net';
-import { DEFAULT_HOST } from '@netlab/ground';
+import { DEFAULT_HOST, type WireFlow, type WireTap, wireEndpoint } from '@netlab/ground';
 import { type Direction, type FaultCounters, addCounters, createFaultCounters, snapshotCounters } from './counters.js';
 import { FaultError } from './errors.js';
 import { createEventHub } from './event-hub.js';
@@ -32,6 +32,7 @@ import { assertNotSelf } from './self-upstream.js';
 import { DEFAULT_SEED, type StreamFaults, createStreamFaults } from './stream-faults.js';
 import { type StreamImpairmentOptions, resolveStreamImpairments } from './stream-impairments.js';
 import { checkInteger, checkNumber, checkProbability } from './validate.js';
+import { toWireFault } from './wire-fault.js';
 
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
@@ -70,6 +71,12 @@ export interface TcpFaultProxyOptions {
   readonly toxics?: readonly Toxic[];
   /** Bounds of hold mode. Default: 1000 units, 4 MiB. */
   readonly hold?: Pick<HoldQueueOptions, 'maxUnits' | 'maxBytes'>;
+  /**
+   * Records both legs of every connection or client (`side: 'client'` and `'server'`, the same
+   * flow id) and every fault decision with the seed, on the leg where the traffic arrived
+   * (`netlab proxy --trace`, `--pcap`). A `@netlab/trace` tracer or any `WireTap`. Default: none.
+   */
+  readonly tap?: WireTap;
 }
 
 interface Connection {
@@ -101,7 +108,8 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
   const upstreamAddress = formatAddress(options.upstreamHost, options.upstreamPort);
   // Decisions are observed only while someone uses them (a listener, or toxics to count):
   // with neither, the models build no decision objects at all.
-  const observing = (): boolean => hub.wantsFaults || board.list().length > 0;
+  const tap = options.tap;
+  const observing = (): boolean => hub.wantsFaults || board.list().length > 0 || tap !== undefined;
   const syncObservers = (): void => {
     const on = observing();
     for (const conn of open) conn.observe(on);
@@ -144,6 +152,23 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
     let connected = false;
     let finished = false;
     let socketsClosed = 0;
+    // The two legs as the tap sees them: client side now, server side once the upstream connects.
+    const flows: { up: WireFlow | undefined; down: WireFlow | undefined } = { up: undefined, down: undefined };
+    if (tap !== undefined) {
+      flows.up = tap.flow({
+        transport: 'tcp',
+        side: 'client',
+        id: String(id),
+        local: wireEndpoint(client.localAddress, client.localPort),
+        remote: wireEndpoint(client.remoteAddress, client.remotePort),
+        initiator: 'remote',
+      });
+      flows.up.open();
+    }
+    /** The leg where traffic of `direction` arrives (up: the client side) and the one it leaves by. */
+    const arrivalFlow = (direction: Direction): WireFlow | undefined => (direction === 'up' ? flows.up : flows.down);
+    const departureFlow = (direction: Direction): WireFlow | undefined => (direction === 'up' ? flows.down : flows.up);
+    const resetLegs = { client: false, server: false };
     emit({ type: 'open', id, peer });
 
     const reset = (): void => {
@@ -151,6 +176,8 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
       finished = true;
       holdQueue.discard(id);
       stopFaults();
+      if (!resetLegs.client) flows.up?.reset('out');
+      if (!resetLegs.server) flows.down?.reset('out');
       client.resetAndDestroy();
       upstream.resetAndDestroy();
     };
@@ -173,6 +200,7 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
         emit({ type: 'data', id, peer, direction, time: Date.now(), ...endpoints[direction], bytes: Uint8Array.from(bytes), offset: offsets[direction] });
       }
       offsets[direction] += bytes.length;
+      departureFlow(direction)?.data('out', bytes);
       return to.write(bytes);
     };
     const faultsFor = (direction: Direction, to: net.Socket, from: net.Socket): StreamFaults => {
@@ -203,8 +231,12 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
             return !full;
           },
           end: () => {
-            const outcome = holdQueue.offer({ id, direction, kind: 'end', length: 0, deliver: () => to.end() }, false);
-            if (outcome === 'passed') to.end();
+            const endTo = (): void => {
+              to.end();
+              departureFlow(direction)?.end('out');
+            };
+            const outcome = holdQueue.offer({ id, direction, kind: 'end', length: 0, deliver: endTo }, false);
+            if (outcome === 'passed') endTo();
           },
           close: closeByFault,
           reset: () => {
@@ -220,6 +252,7 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
       (decision: FaultDecision): void => {
         const now = Date.now();
         const toxics = board.record(link, direction, decision, now);
+        arrivalFlow(direction)?.fault('in', toWireFault(decision, seed));
         if (hub.wantsFaults) emit({ type: 'fault', id, peer, direction, time: now, seed, toxics, decision });
       };
     const observers = { up: observerFor('up'), down: observerFor('down') };
@@ -249,6 +282,7 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
     const pipe = (from: net.Socket, to: net.Socket, faults: StreamFaults, direction: Direction): void => {
       from.on('data', (chunk: Buffer) => {
         if (finished) return;
+        arrivalFlow(direction)?.data('in', chunk);
         if (!seenData[direction]) {
           seenData[direction] = true;
           const now = Date.now();
@@ -257,8 +291,9 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
             faults.counters.received++;
             faults.counters.dropped++;
             faults.counters.reset++;
+            const decision: FaultDecision = { decision: 'reset', cause: 'drop_first', offset: 0, length: chunk.length };
+            arrivalFlow(direction)?.fault('in', toWireFault(decision, seed));
             if (hub.wantsFaults) {
-              const decision: FaultDecision = { decision: 'reset', cause: 'drop_first', offset: 0, length: chunk.length };
               emit({ type: 'fault', id, peer, direction, time: now, seed, toxics: [dropper], decision });
             }
             emit({ type: 'reset', id, peer });
@@ -275,6 +310,7 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
         }
       });
       from.on('end', () => {
+        arrivalFlow(direction)?.end('in');
         if (!finished) faults.end();
       });
       to.on('drain', () => {
@@ -293,18 +329,28 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
       open.delete(conn);
       addCounters(totals.up, conn.up.counters);
       addCounters(totals.down, conn.down.counters);
+      flows.up?.close();
+      flows.down?.close();
       emit({ type: 'close', id, peer });
     };
     client.on('close', onClose);
     upstream.on('close', onClose);
-    client.on('error', () => {
+    client.on('error', (error: NodeJS.ErrnoException) => {
       // The client went away abruptly: pass the abruptness on.
+      if (error.code === 'ECONNRESET' && !finished) {
+        resetLegs.client = true;
+        flows.up?.reset('in');
+      }
       if (!finished) reset();
     });
     upstream.setTimeout(connectTimeoutMs, () => {
       upstream.destroy(Object.assign(new Error(`no answer within ${connectTimeoutMs} ms`), { code: 'ETIMEDOUT' }));
     });
     upstream.on('error', (error: NodeJS.ErrnoException) => {
+      if (connected && error.code === 'ECONNRESET' && !finished) {
+        resetLegs.server = true;
+        flows.down?.reset('in');
+      }
       if (!connected) {
         upstreamErrors++;
         const what = error.code === 'ECONNREFUSED' ? 'refused the connection' : `is unreachable (${error.code ?? error.message})`;
@@ -322,6 +368,17 @@ export async function createTcpFaultProxy(options: TcpFaultProxyOptions): Promis
     });
     upstream.once('connect', () => {
       connected = true;
+      if (tap !== undefined) {
+        flows.down = tap.flow({
+          transport: 'tcp',
+          side: 'server',
+          id: String(id),
+          local: wireEndpoint(upstream.localAddress, upstream.localPort),
+          remote: wireEndpoint(upstream.remoteAddress, upstream.remotePort),
+          initiator: 'local',
+        });
+        flows.down.open();
+      }
       upstream.setTimeout(0);
       upstream.setNoDelay(true);
       client.setNoDelay(true);

@@ -21,7 +21,7 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { DEFAULT_HOST } from '@netlab/ground';
+import { DEFAULT_HOST, type WireFlow, type WireTap, wireEndpoint } from '@netlab/ground';
 import { type FaultCounters, addCounters, createFaultCounters, snapshotCounters } from './counters.js';
 import { type DatagramFaults, createDatagramFaults } from './datagram-faults.js';
 import { type DatagramImpairmentOptions, resolveDatagramImpairments } from './datagram-impairments.js';
@@ -37,6 +37,7 @@ import { createPrng } from './prng.js';
 import { assertNotSelf } from './self-upstream.js';
 import { DEFAULT_SEED } from './stream-faults.js';
 import { checkInteger } from './validate.js';
+import { toWireFault } from './wire-fault.js';
 
 export const DEFAULT_MAX_CLIENTS = 256;
 export const DEFAULT_CLIENT_IDLE_MS = 60_000;
@@ -66,6 +67,12 @@ export interface UdpFaultProxyOptions {
   readonly toxics?: readonly Toxic[];
   /** Bounds of hold mode. Default: 1000 datagrams, 4 MiB. */
   readonly hold?: Pick<HoldQueueOptions, 'maxUnits' | 'maxBytes'>;
+  /**
+   * Records both legs of every client (`side: 'client'` and `'server'`, the same flow id) and
+   * every fault decision with the seed, on the leg where the datagram arrived (`netlab proxy
+   * --trace`, `--pcap`). A `@netlab/trace` tracer or any `WireTap`. Default: none.
+   */
+  readonly tap?: WireTap;
 }
 
 interface Client {
@@ -77,6 +84,8 @@ interface Client {
   readonly link: LinkToxics;
   /** Attaches (true) or detaches the decision observers. */
   readonly observe: (on: boolean) => void;
+  /** The tap's flows: `up` = the client side (where client datagrams arrive), `down` = the server side. */
+  readonly flows: { up: WireFlow | undefined; down: WireFlow | undefined };
   lastSeen: number;
 }
 
@@ -96,7 +105,8 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
   const listenHost = options.host ?? DEFAULT_HOST;
   const upstreamAddress = formatAddress(options.upstreamHost, options.upstreamPort);
   // Decisions are observed only while someone uses them (a listener, or toxics to count).
-  const observing = (): boolean => hub.wantsFaults || board.list().length > 0;
+  const tap = options.tap;
+  const observing = (): boolean => hub.wantsFaults || board.list().length > 0 || tap !== undefined;
   const syncObservers = (): void => {
     const on = observing();
     for (const client of clients.values()) client.observe(on);
@@ -134,6 +144,8 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
     peers.delete(client.id);
     client.up.close();
     client.down.close();
+    client.flows.up?.close();
+    client.flows.down?.close();
     addCounters(totals.up, client.up.counters);
     addCounters(totals.down, client.down.counters);
     client.socket.close();
@@ -150,8 +162,9 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
     const counters = client[direction].counters;
     counters.received++;
     counters.dropped++;
+    const decision: FaultDecision = { decision: 'dropped', cause: 'drop_first', length: datagram.length };
+    client.flows[direction]?.fault('in', toWireFault(decision, seed));
     if (hub.wantsFaults) {
-      const decision: FaultDecision = { decision: 'dropped', cause: 'drop_first', length: datagram.length };
       emit({ type: 'fault', id: client.id, peer: client.peer, direction, time: now, seed, toxics: [dropper], decision });
     }
   };
@@ -163,6 +176,18 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
     const link = board.forLink(prng);
     peers.set(id, peer);
     const numbers = { up: 0, down: 0 };
+    const bound = listener.address();
+    const flows: Client['flows'] = {
+      up: tap?.flow({
+        transport: 'udp',
+        side: 'client',
+        id: String(id),
+        local: wireEndpoint(bound.address === '0.0.0.0' ? '127.0.0.1' : bound.address === '::' ? '::1' : bound.address, bound.port),
+        remote: wireEndpoint(address, port),
+        initiator: 'remote',
+      }),
+      down: undefined,
+    };
     const endpoints = { up: { from: peer, to: upstreamAddress }, down: { from: upstreamAddress, to: peer } };
     /** Hands a datagram on, through hold mode and the data events. */
     const out = (direction: Direction, datagram: Uint8Array, send: (datagram: Uint8Array) => void): void => {
@@ -189,6 +214,7 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
       socket,
       lastSeen: performance.now(),
       link,
+      flows,
       observe: (on) => {
         for (const direction of ['up', 'down'] as const) {
           client[direction].observe(
@@ -196,6 +222,7 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
               ? (decision: FaultDecision) => {
                   const now = Date.now();
                   const toxics = board.record(link, direction, decision, now);
+                  flows[direction]?.fault('in', toWireFault(decision, seed));
                   if (hub.wantsFaults) emit({ type: 'fault', id, peer, direction, time: now, seed, toxics, decision });
                 }
               : undefined,
@@ -207,7 +234,10 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
         prng: prng.fork('up'),
         deliver: (datagram) => {
           out('up', datagram, (bytes) => {
-            if (pending === undefined) socket.send(bytes);
+            if (pending === undefined) {
+              flows.down?.data('out', bytes);
+              socket.send(bytes);
+            }
             else if (pending.length < upLimit) pending.push(bytes);
             else client.up.counters.overflowed++;
           });
@@ -218,14 +248,18 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
         prng: prng.fork('down'),
         deliver: (datagram) => {
           out('down', datagram, (bytes) => {
-            if (!closed) listener.send(bytes, port, address);
+            if (closed) return;
+            flows.up?.data('out', bytes);
+            listener.send(bytes, port, address);
           });
         },
       }),
     };
     client.observe(observing());
     socket.on('message', (datagram) => {
-      if (clients.get(key) === client) send(client, 'down', datagram);
+      if (clients.get(key) !== client) return;
+      flows.down?.data('in', datagram);
+      send(client, 'down', datagram);
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       upstreamErrors++;
@@ -245,7 +279,17 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
     socket.connect(options.upstreamPort, options.upstreamHost, () => {
       const ready = pending ?? [];
       pending = undefined;
-      if (clients.get(key) === client) for (const datagram of ready) socket.send(datagram);
+      if (tap !== undefined) {
+        const local = socket.address();
+        const remote = socket.remoteAddress();
+        flows.down = tap.flow({ transport: 'udp', side: 'server', id: String(id), local: wireEndpoint(local.address, local.port), remote: wireEndpoint(remote.address, remote.port), initiator: 'local' });
+      }
+      if (clients.get(key) === client) {
+        for (const datagram of ready) {
+          flows.down?.data('out', datagram);
+          socket.send(datagram);
+        }
+      }
     });
     if (clients.size >= maxClients) {
       const [oldestKey, oldest] = clients.entries().next().value ?? [];
@@ -270,6 +314,7 @@ export async function createUdpFaultProxy(options: UdpFaultProxyOptions): Promis
       clients.set(key, client);
     }
     client.lastSeen = performance.now();
+    client.flows.up?.data('in', datagram);
     send(client, 'up', datagram);
   });
 

@@ -22,3 +22,5 @@ export { createPrng } from './prng.js';
 export type { Prng } from './prng.js';
 export { resolveNetServerOptions, startOnce, withinGrace } from './server-lifecycle.js';
 export type { ErrorEmitter, NetServer, NetServerOptions, ServerCloseOptions } from './server-lifecycle.js';
+export { processWireTap, setProcessWireTap, wireEndpoint } from './wire-tap.js';
+export type { WireDirection, WireEndpoint, WireFault, WireFlow, WireFlowOptions, WireTap } from './wire-tap.js';

@@ -3,7 +3,7 @@
  * `createTcpServer`), and what a connection reports when it closes.
  */
 import type { Decoder } from '@netlab/codec';
-import type { Clock } from '@netlab/ground';
+import type { Clock, WireTap } from '@netlab/ground';
 import type { CloseReason, Peer, SessionDriverOptions } from '@netlab/service';
 import type { TcpError } from './errors.js';
 import type { IdleList } from './idle-list.js';
@@ -44,6 +44,8 @@ export interface ConnectionServer<In, Out> {
   readonly idleTimeoutMs: number;
   readonly clock: Clock;
   readonly stats: MutableTcpServerStats;
+  /** Where connections report their events and bytes; undefined = not traced (nothing is built). */
+  readonly tap: WireTap | undefined;
   onLog(peer: Peer, message: string): void;
   onError(peer: Peer, error: TcpError): void;
   onClosed(connection: ServerConnection<In, Out>, reason: CloseReason, stats: TcpConnectionStats): void;

@@ -21,6 +21,7 @@
  *   write that cannot happen: a room losing many members at once sends to many dead sockets).
  */
 import type { Socket } from 'node:net';
+import type { WireFlow } from '@netlab/ground';
 import type { CloseMode } from '@netlab/service';
 import { TcpError } from './errors.js';
 import type { MutableTcpServerStats } from './tcp-server-stats.js';
@@ -41,6 +42,8 @@ export interface OutputConfig<Out> {
 /** The connection an output queue belongs to. */
 export interface OutputOwner {
   readonly peerId: string;
+  /** The connection's wire-tap flow, when traced: every write is recorded with its messages. */
+  readonly flow: WireFlow | undefined;
   /** A message could not be queued (encoding failed, the cap was hit): end the connection. */
   outputFailed(error: TcpError, mode: CloseMode): void;
   /** The socket's buffer filled up: reading should pause until it drains. */
@@ -53,6 +56,8 @@ export class OutputQueue<Out> {
   private pendingFirst: Uint8Array | undefined;
   private pendingRest: Uint8Array[] | undefined;
   private pendingBytes = 0;
+  /** The messages waiting to be written, kept only for a traced connection. */
+  private pendingMessages: Out[] | undefined;
   /** True while this queue is in the server's end-of-turn flush list. */
   private scheduled = false;
   private state: OutputState = 'open';
@@ -92,6 +97,7 @@ export class OutputQueue<Out> {
       return false;
     }
     this.queue(bytes);
+    if (this.owner.flow !== undefined) (this.pendingMessages ??= []).push(message);
     const coalesceBytes = this.config.coalesceBytes;
     if (!batched && coalesceBytes === 0) {
       this.flush();
@@ -111,6 +117,7 @@ export class OutputQueue<Out> {
     if (first === undefined) return;
     const rest = this.pendingRest;
     const bytes = this.pendingBytes;
+    const messages = this.pendingMessages;
     this.discard();
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) return;
@@ -125,6 +132,10 @@ export class OutputQueue<Out> {
     stats.bytesOut += chunk.length;
     stats.writes += 1;
     socket.write(chunk);
+    const flow = this.owner.flow;
+    if (flow !== undefined) {
+      flow.data('out', chunk, messages);
+    }
     if (socket.writableNeedDrain) this.owner.outputBlocked();
   }
 
@@ -133,6 +144,7 @@ export class OutputQueue<Out> {
     this.pendingFirst = undefined;
     this.pendingRest = undefined;
     this.pendingBytes = 0;
+    this.pendingMessages = undefined;
   }
 
   private queue(bytes: Uint8Array): void {

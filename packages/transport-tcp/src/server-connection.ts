@@ -29,6 +29,7 @@
  */
 import type { Socket } from 'node:net';
 import { type Decoder, isCodecError, isFlushable } from '@netlab/codec';
+import { type WireFlow, wireEndpoint } from '@netlab/ground';
 import { type CloseMode, type CloseReason, type Peer, SessionDriver, type SessionFailure, type SessionHost } from '@netlab/service';
 import { type ConnectionServer, MAX_LINGER_PERIODS } from './connection-server.js';
 import { TcpError, deadlineError, fromSocketError, sessionFailureError } from './errors.js';
@@ -77,6 +78,8 @@ export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, O
   private awaitingFirst = true;
   private bytesIn = 0;
   private messagesIn = 0;
+  /** The wire tap's record of this connection; undefined when not traced. */
+  flow: WireFlow | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -111,6 +114,16 @@ export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, O
     const list = server.firstMessage ?? server.idle;
     this.awaitingFirst = server.firstMessage !== undefined;
     list?.touch(this, this.openedAt);
+    const tap = server.tap;
+    if (tap !== undefined) {
+      this.flow = tap.flow({
+        transport: 'tcp',
+        local: wireEndpoint(socket.localAddress, socket.localPort),
+        remote: wireEndpoint(socket.remoteAddress, socket.remotePort),
+        initiator: 'remote',
+      });
+      this.flow.open();
+    }
     this.driver.open();
   }
 
@@ -136,11 +149,14 @@ export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, O
     server.stats.bytesIn += chunk.length;
     this.lastByteAt = now;
     const before = this.messagesIn;
+    const onMessage = (this.onMessage ??= (message: In): void => {
+      this.messagesIn += 1;
+      driver.deliver(message);
+    });
+    const flow = this.flow;
     try {
-      this.decoder.pushEach(chunk, (this.onMessage ??= (message: In): void => {
-        this.messagesIn += 1;
-        driver.deliver(message);
-      }));
+      if (flow === undefined) this.decoder.pushEach(chunk, onMessage);
+      else this.tracedPush(flow, chunk, onMessage);
     } catch (error) {
       if (!isCodecError(error)) throw error;
       this.noteMessages(before, now);
@@ -155,6 +171,7 @@ export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, O
   onEnd(): void {
     const driver = this.driver;
     if (driver.phase === 'closed') return;
+    this.flow?.end('in');
     const before = this.messagesIn;
     let last: In[];
     try {
@@ -172,7 +189,8 @@ export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, O
     driver.endOfInput();
   }
 
-  onSocketError(error: Error & { syscall?: string }): void {
+  onSocketError(error: Error & { syscall?: string; code?: string }): void {
+    if (error.code === 'ECONNRESET') this.flow?.reset('in');
     const tcpError = fromSocketError(error, this.peer.address, this.peer.port, error.syscall === 'write' ? 'write' : 'read');
     if (this.driver.phase === 'closed') this.socket.destroy();
     else this.driver.fail(tcpError, 'destroy');
@@ -183,6 +201,7 @@ export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, O
     if (this.lingerTimer !== undefined) clock.clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     this.driver.abort({ kind: 'remote' }, 'destroy');
+    this.flow?.close();
     const output = this.output;
     this.server.onClosed(this, this.driver.reason ?? { kind: 'remote' }, {
       bytesIn: this.bytesIn,
@@ -239,6 +258,7 @@ export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, O
     }
     this.output?.flush();
     socket.end();
+    this.flow?.end('out');
     // Read and discard whatever the peer still sends, so our FIN is not turned into a RST.
     socket.resume();
     this.linger();
@@ -304,6 +324,19 @@ export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, O
     }
     server.idle?.touch(this, now);
     server.stats.messagesIn += this.messagesIn - before;
+  }
+
+  /** Decodes `chunk` and records it with the messages it completes (only for a traced connection). */
+  private tracedPush(flow: WireFlow, chunk: Buffer, onMessage: (message: In) => void): void {
+    const messages: In[] = [];
+    try {
+      this.decoder.pushEach(chunk, (message) => {
+        messages.push(message);
+        onMessage(message);
+      });
+    } finally {
+      flow.data('in', chunk, messages);
+    }
   }
 
   private armQuiet(delay: number): void {

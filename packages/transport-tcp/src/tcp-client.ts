@@ -15,7 +15,7 @@
  */
 import { type Socket, connect } from 'node:net';
 import { type CodecError, type Decoder, type StreamCodec, isCodecError } from '@netlab/codec';
-import { type Clock, DEFAULT_HOST, MAX_TIMER_MS, formatHostPort, systemClock } from '@netlab/ground';
+import { type Clock, DEFAULT_HOST, MAX_TIMER_MS, type WireFlow, type WireTap, formatHostPort, processWireTap, systemClock, wireEndpoint } from '@netlab/ground';
 import { ReplyLine } from './reply-line.js';
 import { TcpError, assertIntegerOption, fromSocketError } from './errors.js';
 import { type TcpAddress, addressOf } from './tcp-address.js';
@@ -54,6 +54,8 @@ export interface ConnectTcpOptions<In, Out> {
   readonly noDelay?: boolean;
   /** Clock for timeouts. Default {@link systemClock}. */
   readonly clock?: Clock;
+  /** Reports the connection's events and bytes (`--trace`). Default: the process tap (`@netlab/ground`), if set. */
+  readonly tap?: WireTap;
 }
 
 export interface RequestOptions {
@@ -116,6 +118,7 @@ class Client<In, Out> implements TcpClient<In, Out> {
     private readonly codec: StreamCodec<In, Out>,
     private readonly options: Required<Pick<ConnectTcpOptions<In, Out>, 'requestTimeoutMs' | 'maxPendingRequests' | 'maxQueuedMessages' | 'maxOutputBytes' | 'clock'>>,
     private readonly where: string,
+    private readonly flow: WireFlow | undefined,
   ) {
     this.decoder = codec.createDecoder();
     this.line = new ReplyLine(options.clock, where);
@@ -130,7 +133,8 @@ class Client<In, Out> implements TcpClient<In, Out> {
     socket.on('end', () => {
       this.onEnd();
     });
-    socket.on('error', (error: Error & { syscall?: string }) => {
+    socket.on('error', (error: Error & { syscall?: string; code?: string }) => {
+      if (error.code === 'ECONNRESET') this.flow?.reset('in');
       this.fail(fromSocketError(error, this.remoteAddress.host, this.remoteAddress.port, error.syscall === 'write' ? 'write' : 'read'));
     });
     socket.on('close', () => {
@@ -165,6 +169,7 @@ class Client<In, Out> implements TcpClient<In, Out> {
     }
     this.counters.bytesOut += bytes.length;
     this.counters.messagesOut += 1;
+    this.flow?.data('out', bytes, [message]);
     return this.socket.write(bytes);
   }
 
@@ -213,6 +218,7 @@ class Client<In, Out> implements TcpClient<In, Out> {
     if (this.ended || this.isClosed) return;
     this.ended = true;
     this.socket.end();
+    this.flow?.end('out');
   }
 
   async close(options: RequestOptions = {}): Promise<void> {
@@ -280,15 +286,31 @@ class Client<In, Out> implements TcpClient<In, Out> {
   private onData(chunk: Buffer): void {
     if (this.isClosed) return;
     this.counters.bytesIn += chunk.length;
+    const flow = this.flow;
     try {
-      this.decoder.pushEach(chunk, this.onMessage);
+      if (flow === undefined) this.decoder.pushEach(chunk, this.onMessage);
+      else this.tracedPush(flow, chunk);
     } catch (error) {
       if (!isCodecError(error)) throw error;
       this.fail(this.malformed(error));
     }
   }
 
+  /** Decodes `chunk` and records it with the messages it completes (traced clients only). */
+  private tracedPush(flow: WireFlow, chunk: Buffer): void {
+    const messages: In[] = [];
+    try {
+      this.decoder.pushEach(chunk, (message) => {
+        messages.push(message);
+        this.deliver(message);
+      });
+    } finally {
+      flow.data('in', chunk, messages);
+    }
+  }
+
   private onEnd(): void {
+    this.flow?.end('in');
     try {
       for (const message of this.decoder.end()) this.deliver(message);
     } catch (error) {
@@ -300,6 +322,7 @@ class Client<In, Out> implements TcpClient<In, Out> {
     if (!this.ended) {
       this.ended = true;
       this.socket.end();
+      this.flow?.end('out');
     }
   }
 
@@ -318,6 +341,7 @@ class Client<In, Out> implements TcpClient<In, Out> {
 
   private onClose(): void {
     this.isClosed = true;
+    this.flow?.close();
     this.line.rejectAll(this.closedError());
     this.resolveDone(this.error);
   }
@@ -364,7 +388,15 @@ export function connectTcp<In, Out>(options: ConnectTcpOptions<In, Out>): Promis
     socket.once('connect', () => {
       settings.clock.clearTimeout(timer);
       socket.off('error', onError);
-      resolve(new Client(socket, options.codec, settings, where));
+      const tap = options.tap ?? processWireTap();
+      const flow = tap?.flow({
+        transport: 'tcp',
+        local: wireEndpoint(socket.localAddress, socket.localPort),
+        remote: wireEndpoint(socket.remoteAddress, socket.remotePort),
+        initiator: 'local',
+      });
+      flow?.open();
+      resolve(new Client(socket, options.codec, settings, where, flow));
     });
   });
 }

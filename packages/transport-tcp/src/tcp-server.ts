@@ -6,7 +6,7 @@
  */
 import { type Server, type Socket, createServer } from 'node:net';
 import { type StreamCodec, isFlushable } from '@netlab/codec';
-import { DEFAULT_HOST, MAX_TIMER_MS, type NetServer, type NetServerOptions, type ServerCloseOptions, formatHostPort, resolveNetServerOptions, startOnce, withinGrace } from '@netlab/ground';
+import { DEFAULT_HOST, MAX_TIMER_MS, type NetServer, type NetServerOptions, type ServerCloseOptions, formatHostPort, processWireTap, resolveNetServerOptions, startOnce, withinGrace, type WireTap } from '@netlab/ground';
 import type { CloseReason, Peer, Service } from '@netlab/service';
 import { TcpError, assertIntegerOption, fromSocketError } from './errors.js';
 import { IdleList } from './idle-list.js';
@@ -102,6 +102,11 @@ export interface TcpServerOptions<In, Out> extends NetServerOptions<TcpServerEve
   readonly closeLingerMs?: number;
   /** Disable Nagle's algorithm (request/response latency). Default true. */
   readonly noDelay?: boolean;
+  /**
+   * Reports every connection's events and bytes (`--trace`, `--pcap`): a `@netlab/trace` tracer
+   * or any `WireTap`. Default: the process tap (`setProcessWireTap` of `@netlab/ground`), if set.
+   */
+  readonly tap?: WireTap;
 }
 
 /** `close()` options: `graceMs` (default {@link DEFAULT_GRACE_MS}). */
@@ -208,6 +213,7 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
     idleTimeoutMs,
     clock,
     stats,
+    tap: options.tap ?? processWireTap(),
     onLog(peer: Peer, message: string): void {
       onEvent({ type: 'log', peer, message });
     },

@@ -25,10 +25,10 @@
  */
 import type { Socket } from 'node:dgram';
 import type { DatagramCodec } from '@netlab/codec';
-import { type Clock, DEFAULT_HOST, MAX_TIMER_MS, formatHostPort, systemClock } from '@netlab/ground';
+import { type Clock, DEFAULT_HOST, MAX_TIMER_MS, type WireFlow, type WireTap, formatHostPort, processWireTap, systemClock } from '@netlab/ground';
 import { UdpError, assertIntegerOption, fromSocketError, messageOf } from './errors.js';
 import { type UdpAddress, udpAddressOf } from './udp-address.js';
-import { connectDatagramSocket } from './udp-socket.js';
+import { connectDatagramSocket, datagramFlow } from './udp-socket.js';
 
 /** Default wait for a reply before resending: 1 s. */
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 1000;
@@ -64,6 +64,8 @@ export interface UdpClientOptions<In, Out> {
   readonly maxPendingRequests?: number;
   /** Clock for timeouts. Default `systemClock` from `@netlab/ground`. */
   readonly clock?: Clock;
+  /** Reports every datagram sent and received (`--trace`). Default: the process tap (`@netlab/ground`), if set. */
+  readonly tap?: WireTap;
 }
 
 export interface UdpRequestOptions {
@@ -131,6 +133,7 @@ class Client<In, Out> implements UdpClient<In, Out> {
     private readonly options: UdpClientOptions<In, Out>,
     private readonly settings: { timeoutMs: number; retries: number; maxPendingRequests: number; clock: Clock },
     private readonly where: string,
+    private readonly flow: WireFlow | undefined,
   ) {
     this.localAddress = udpAddressOf(socket.address());
     this.remoteAddress = udpAddressOf(socket.remoteAddress());
@@ -147,7 +150,7 @@ class Client<In, Out> implements UdpClient<In, Out> {
   }
 
   send(message: Out): void {
-    this.transmit(this.encode(message));
+    this.transmit(this.encode(message), message);
   }
 
   request(message: Out, requestOptions: UdpRequestOptions = {}): Promise<In> {
@@ -206,9 +209,10 @@ class Client<In, Out> implements UdpClient<In, Out> {
     }
   }
 
-  private transmit(bytes: Uint8Array): void {
+  private transmit(bytes: Uint8Array, message: Out): void {
     if (this.closed) throw new UdpError('ERR_CONNECTION_CLOSED', `client for udp ${this.where} is closed`, { reason: 'write' });
     this.counters.datagramsOut += 1;
+    this.flow?.data('out', bytes, [message]);
     this.socket.send(bytes);
   }
 
@@ -224,7 +228,7 @@ class Client<In, Out> implements UdpClient<In, Out> {
   private attempt(pending: Pending<In, Out>): void {
     if (pending.sent > 0) this.counters.retransmissions += 1;
     pending.sent += 1;
-    this.transmit(pending.bytes);
+    this.transmit(pending.bytes, pending.message);
     pending.timer = this.settings.clock.setTimeout(() => {
       this.onTimeout(pending);
     }, pending.timeoutMs);
@@ -281,8 +285,10 @@ class Client<In, Out> implements UdpClient<In, Out> {
       message = this.options.codec.decode(datagram);
     } catch {
       this.counters.malformed += 1;
+      this.flow?.data('in', datagram);
       return;
     }
+    this.flow?.data('in', datagram, [message]);
     const correlate = this.options.correlate;
     if (correlate !== undefined) {
       const id = correlate.reply(message);
@@ -363,5 +369,5 @@ export function createUdpClient<In, Out>(options: UdpClientOptions<In, Out>): Pr
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
   const where = formatHostPort(host, options.port);
-  return connectDatagramSocket(host, options.port).then((socket) => new Client(socket, options, settings, where));
+  return connectDatagramSocket(host, options.port).then((socket) => new Client(socket, options, settings, where, datagramFlow(socket, options.tap ?? processWireTap())));
 }

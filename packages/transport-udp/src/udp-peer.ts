@@ -22,10 +22,10 @@
  */
 import type { Socket } from 'node:dgram';
 import type { DatagramCodec } from '@netlab/codec';
-import { DEFAULT_HOST, formatHostPort } from '@netlab/ground';
+import { DEFAULT_HOST, type WireFlow, type WireTap, formatHostPort, processWireTap } from '@netlab/ground';
 import { UdpError, assertIntegerOption, fromSocketError, messageOf } from './errors.js';
 import { type UdpAddress, udpAddressOf } from './udp-address.js';
-import { connectDatagramSocket } from './udp-socket.js';
+import { connectDatagramSocket, datagramFlow } from './udp-socket.js';
 
 /** Default received messages held for the iterator before new ones are dropped: 1024. */
 export const DEFAULT_PEER_MAX_QUEUED_DATAGRAMS = 1024;
@@ -41,6 +41,8 @@ export interface ConnectUdpOptions<In, Out> {
   readonly maxQueuedDatagrams?: number;
   /** Called for each datagram the codec rejected (it is dropped). Default: none. */
   readonly onMalformed?: (error: UdpError, from: UdpAddress) => void;
+  /** Reports every datagram sent and received (`--trace`). Default: the process tap (`@netlab/ground`), if set. */
+  readonly tap?: WireTap;
 }
 
 /** One message received, with where it came from. */
@@ -92,6 +94,7 @@ class Peer<In, Out> implements UdpPeer<In, Out> {
     private readonly options: ConnectUdpOptions<In, Out>,
     private readonly maxQueued: number,
     private readonly where: string,
+    private readonly flow: WireFlow | undefined,
   ) {
     this.localAddress = udpAddressOf(socket.address());
     this.remoteAddress = udpAddressOf(socket.remoteAddress());
@@ -120,6 +123,7 @@ class Peer<In, Out> implements UdpPeer<In, Out> {
       throw new UdpError('ERR_ENCODE', `cannot encode a message for udp ${this.where}: ${messageOf(error)}`, { reason: 'write', cause: error });
     }
     this.counters.datagramsOut += 1;
+    this.flow?.data('out', bytes, [message]);
     this.socket.send(bytes);
   }
 
@@ -173,9 +177,11 @@ class Peer<In, Out> implements UdpPeer<In, Out> {
       message = this.options.codec.decode(bytes);
     } catch (error) {
       this.counters.malformed += 1;
+      this.flow?.data('in', bytes);
       this.options.onMalformed?.(new UdpError('ERR_MALFORMED_INPUT', `malformed datagram from udp ${formatHostPort(from.host, from.port)}: ${messageOf(error)}`, { cause: error }), from);
       return;
     }
+    this.flow?.data('in', bytes, [message]);
     const waiter = this.waiters.shift();
     if (waiter !== undefined) {
       waiter.resolve({ done: false, value: { message, from } });
@@ -211,5 +217,5 @@ export function connectUdp<In, Out>(options: ConnectUdpOptions<In, Out>): Promis
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
   const where = formatHostPort(host, options.port);
-  return connectDatagramSocket(host, options.port).then((socket) => new Peer(socket, options, maxQueued, where));
+  return connectDatagramSocket(host, options.port).then((socket) => new Peer(socket, options, maxQueued, where, datagramFlow(socket, options.tap ?? processWireTap())));
 }

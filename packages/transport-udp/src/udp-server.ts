@@ -26,7 +26,7 @@
  */
 import { type Socket, createSocket } from 'node:dgram';
 import type { DatagramCodec } from '@netlab/codec';
-import { DEFAULT_HOST, MAX_TIMER_MS, type NetServer, type NetServerOptions, type ServerCloseOptions, formatHostPort, resolveNetServerOptions, startOnce, withinGrace } from '@netlab/ground';
+import { DEFAULT_HOST, MAX_TIMER_MS, type NetServer, type NetServerOptions, type ServerCloseOptions, formatHostPort, processWireTap, resolveNetServerOptions, startOnce, withinGrace, type WireFlow, type WireTap, wireEndpoint } from '@netlab/ground';
 import type { CloseReason, Peer, Service } from '@netlab/service';
 import { UdpError, assertIntegerOption, fromSocketError, messageOf } from './errors.js';
 import { SessionTable } from './session-table.js';
@@ -95,7 +95,15 @@ export interface UdpServerOptions<In, Out> extends NetServerOptions<UdpServerEve
   readonly busyReply?: Out;
   /** Datagrams per session waiting for a pending `receive`; more are dropped. Default {@link DEFAULT_MAX_QUEUED_DATAGRAMS}. */
   readonly maxQueuedDatagrams?: number;
+  /**
+   * Reports every datagram received and sent, one flow per peer address (`--trace`, `--pcap`).
+   * Default: the process tap (`setProcessWireTap` of `@netlab/ground`), if set.
+   */
+  readonly tap?: WireTap;
 }
+
+/** Peers a traced server keeps a flow for; the oldest is forgotten past it (a returning peer gets a new flow id). */
+export const MAX_TRACED_PEERS = 4096;
 
 /** `close()` options: `graceMs` (default {@link DEFAULT_GRACE_MS}). */
 export type UdpCloseOptions = ServerCloseOptions;
@@ -151,10 +159,32 @@ export function createUdpServer<In, Out>(options: UdpServerOptions<In, Out>): Ud
   let socketClosed = false;
   let emptied: (() => void) | undefined;
 
-  const sendBytes = (bytes: Uint8Array, peer: Peer): void => {
+  const tap = options.tap ?? processWireTap();
+  const flows = tap === undefined ? undefined : new Map<string, WireFlow>();
+  /** The peer's flow (made on its first datagram); undefined when not traced. */
+  const flowOf = (remote: string, remotePort: number): WireFlow | undefined => {
+    if (tap === undefined || flows === undefined) return undefined;
+    const key = `${remote}|${remotePort}`;
+    let flow = flows.get(key);
+    if (flow === undefined) {
+      if (flows.size >= MAX_TRACED_PEERS) {
+        const oldest = flows.keys().next();
+        if (oldest.done !== true) flows.delete(oldest.value);
+      }
+      // A wildcard bind has no one local address: name the loopback of its family (what a local capture shows).
+      const bound = address?.host ?? host;
+      const local = bound === '0.0.0.0' ? '127.0.0.1' : bound === '::' ? '::1' : bound;
+      flow = tap.flow({ transport: 'udp', local: wireEndpoint(local, address?.port ?? port), remote: wireEndpoint(remote, remotePort), initiator: 'remote' });
+      flows.set(key, flow);
+    }
+    return flow;
+  };
+
+  const sendBytes = (bytes: Uint8Array, peer: Peer, message?: Out): void => {
     if (socketClosed) return;
     counters.datagramsOut += 1;
     counters.bytesOut += bytes.length;
+    if (flows !== undefined) flowOf(peer.address, peer.port)?.data('out', bytes, message === undefined ? undefined : [message]);
     socket.send(bytes, peer.port, peer.address);
   };
 
@@ -174,7 +204,7 @@ export function createUdpServer<In, Out>(options: UdpServerOptions<In, Out>): Ud
         report(peer, new UdpError('ERR_ENCODE', `cannot encode a reply to ${peer.id}: ${messageOf(error)}`, { reason: 'write', cause: error }));
         return false;
       }
-      sendBytes(bytes, peer);
+      sendBytes(bytes, peer, message);
       return true;
     },
     onClosed(session, reason) {
@@ -267,9 +297,11 @@ export function createUdpServer<In, Out>(options: UdpServerOptions<In, Out>): Ud
     try {
       message = codec.decode(datagram);
     } catch (thrown) {
+      if (flows !== undefined) flowOf(rinfo.address, rinfo.port)?.data('in', datagram);
       malformed(thrown, session?.driver.peer ?? peerFor(rinfo.address, rinfo.port));
       return;
     }
+    if (flows !== undefined) flowOf(rinfo.address, rinfo.port)?.data('in', datagram, [message]);
     const now = clock.now();
     if (session === undefined) {
       const peer = peerFor(rinfo.address, rinfo.port);

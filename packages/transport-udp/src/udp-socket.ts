@@ -4,8 +4,16 @@
  * ECONNREFUSED. Shared by the retrying client and the plain peer.
  */
 import { type Socket, createSocket } from 'node:dgram';
-import { startOnce } from '@netlab/ground';
+import { type WireFlow, type WireTap, startOnce, wireEndpoint } from '@netlab/ground';
 import { fromSocketError } from './errors.js';
+
+/** A wire-tap flow for a connected socket (the client's view: it sends first); undefined without a tap. */
+export function datagramFlow(socket: Socket, tap: WireTap | undefined): WireFlow | undefined {
+  if (tap === undefined) return undefined;
+  const local = socket.address();
+  const remote = socket.remoteAddress();
+  return tap.flow({ transport: 'udp', local: wireEndpoint(local.address, local.port), remote: wireEndpoint(remote.address, remote.port), initiator: 'local' });
+}
 
 /** Resolves with the connected socket; rejects with `ERR_HOST_NOT_FOUND` or `ERR_SOCKET` (the socket is then closed). */
 export async function connectDatagramSocket(host: string, port: number): Promise<Socket> {
