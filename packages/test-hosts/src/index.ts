@@ -10,5 +10,5 @@ export { testHostsSupport } from './support.js';
 export type { TestHostsSupport } from './support.js';
 export { destroyNamespace, isProcessAlive, listNamespaces, listTestHostNamespaces, parseNetnsList, sweepStaleTestHosts } from './sweep.js';
 export type { SweepOptions } from './sweep.js';
-export { DEFAULT_PREFIX_LENGTH, createTestHosts, liveTestHostNames, withTestHosts } from './test-hosts.js';
+export { DEFAULT_PREFIX_LENGTH, createTestHosts, liveTestHostNames, parseNstat, withTestHosts } from './test-hosts.js';
 export type { LinkDelay, TestHost, TestHosts, TestHostsOptions } from './test-hosts.js';

@@ -72,6 +72,11 @@ export interface TestHost {
   clearLoss(): Promise<void>;
   /** What the loss rules saw and dropped so far; rejects when no loss is applied. */
   lossCounters(): Promise<LossCounters>;
+  /**
+   * The kernel's SNMP counters of this host's namespace (`nstat -asz`), e.g. `TcpRetransSegs`,
+   * `TcpExtTCPTimeouts`, `UdpInDatagrams`: absolute since the host was created. Unknown names are 0.
+   */
+  kernelCounters(names: readonly string[]): Promise<Readonly<Record<string, number>>>;
   /** Whether netem works on this host's link (this kernel may lack `sch_netem`), and why not. */
   netem(): Promise<TestHostsSupport>;
   /** Delays (and reorders) what this host sends onto the link; rejects with `ERR_NO_NETEM` without netem. */
@@ -176,6 +181,16 @@ function linkAddresses(options: TestHostsOptions): { a: string; b: string; prefi
 
 // --- the hosts -----------------------------------------------------------------------------
 
+/** `nstat` output (`#kernel`, then `Name  value  rate` lines) as counts for `names` (absent: 0). */
+export function parseNstat(output: string, names: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(names.map((counter) => [counter, 0]));
+  for (const line of output.split('\n')) {
+    const [counter, value] = line.trim().split(/\s+/);
+    if (counter !== undefined && value !== undefined && /^\d+$/.test(value) && counter in counts) counts[counter] = Number(value);
+  }
+  return counts;
+}
+
 function checkDelay(delay: LinkDelay): string[] {
   const number = (value: number, name: string, max: number): number => {
     if (!Number.isFinite(value) || value < 0 || value > max) throw new TestHostsError('ERR_INVALID_OPTION', `invalid ${name} ${String(value)}: expected 0..${String(max)}`, { details: { option: name, value } });
@@ -217,6 +232,13 @@ function createHost(name: string, side: 'a' | 'b', address: string, ifname: stri
     async lossCounters() {
       const { stdout } = await run('nft', ['-j', 'list', 'counters', 'table', 'ip', LOSS_TABLE]);
       return parseLossCounters(stdout);
+    },
+    async kernelCounters(names) {
+      for (const counter of names) {
+        if (!/^[A-Za-z0-9]{1,64}$/.test(counter)) throw new TestHostsError('ERR_INVALID_OPTION', `invalid kernel counter name "${counter}"`, { details: { option: 'names', value: counter } });
+      }
+      const { stdout } = await run('nstat', ['-asz', ...names]);
+      return parseNstat(stdout, names);
     },
     netem() {
       netemProbe ??= (async (): Promise<TestHostsSupport> => {
