@@ -109,6 +109,9 @@ describe.skipIf(!support.ok)('two test hosts (network namespaces, veth, nftables
         const client = `const c = require('node:net').connect(Number(process.argv[2]), process.argv[1]); c.pipe(process.stdout);`;
         expect(await nodeIn(hosts.b, client, [hosts.a.address, port])).toBe(`hello from ${hosts.a.address}\n`);
         expect(await nodeIn(hosts.a, client, ['127.0.0.1', port])).toBe(`hello from ${hosts.a.address}\n`);
+        // Each host's kernel counted its own side: B opened one connection, A accepted two (B's and its own).
+        expect(await hosts.b.kernelCounters(['TcpActiveOpens', 'TcpPassiveOpens'])).toEqual({ TcpActiveOpens: 1, TcpPassiveOpens: 0 });
+        expect((await hosts.a.kernelCounters(['TcpPassiveOpens'])).TcpPassiveOpens).toBe(2);
       } finally {
         server.kill('SIGKILL');
       }
