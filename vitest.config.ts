@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -6,8 +7,11 @@ import { defineConfig } from 'vitest/config';
  * - integration: real loopback sockets (`*.integration.test.ts`)
  * - e2e:         real app processes (`*.e2e.test.ts`)
  * - postgres:    against a real PostgreSQL at NETLAB_PG_URL (`*.pg.test.ts`; skipped, loudly, when unset)
+ * - hosts:       two test hosts (network namespaces, veth, nftables loss; `*.hosts.test.ts`; root only,
+ *                skipped, loudly, otherwise), one file at a time; its global setup sweeps stale hosts
+ *                before and fails the run if any host namespace outlives it
  */
-const SPECIAL = ['**/*.integration.test.ts', '**/*.e2e.test.ts', '**/*.pg.test.ts'];
+const SPECIAL = ['**/*.integration.test.ts', '**/*.e2e.test.ts', '**/*.pg.test.ts', '**/*.hosts.test.ts'];
 // Relative globs, so the same config serves `vitest run` at the root and inside one package
 // (vitest finds this file from a package directory and takes that directory as its root).
 const ROOTS = ['**/test/**'];
@@ -45,6 +49,18 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'postgres', include: ROOTS.map((r) => `${r}/*.pg.test.ts`), exclude: IGNORED, testTimeout: 60_000, fileParallelism: false },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'hosts',
+          include: ROOTS.map((r) => `${r}/*.hosts.test.ts`),
+          exclude: IGNORED,
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+          globalSetup: [fileURLToPath(new URL('./packages/test-hosts/test/global-setup.ts', import.meta.url))],
+        },
       },
     ],
   },

@@ -23,6 +23,15 @@ interface ChaosFlags {
   readonly svg?: string;
   readonly mermaid?: string;
   readonly keepStore?: boolean;
+  readonly serverHost?: string;
+  readonly serverNetns?: string;
+  readonly direct?: boolean;
+}
+
+/** A network namespace name as `ip netns` accepts it (and nothing a shell or ip would read otherwise). */
+function parseNetnsName(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(value)) throw new CliError('ERR_USAGE', `invalid --server-netns "${value}": expected letters, digits, "_", "." or "-" (at most 64)`);
+  return value;
 }
 
 function progressBar(progress: ChaosProgress): string {
@@ -50,9 +59,17 @@ export function createChaosCommand(): Command {
     .option('--svg <file>', 'write a chart of attempts, retries and errors over time')
     .option('--mermaid <file>', 'write a sequence diagram of one withdrawal whose reply was lost')
     .option('--keep-store', 'keep the temporary store / PostgreSQL schema for inspection')
-    .action(async (flags: ChaosFlags) => {
+    .option('--server-host <address>', 'address the servers bind to and the ATMs reach them at (another host on a real link; default 127.0.0.1)', parseHost)
+    .option('--server-netns <name>', 'start the servers inside this network namespace (ip netns exec; root only)', parseNetnsName)
+    .option('--direct', 'no fault proxies: the ATMs talk to the servers straight and the network supplies the loss (--loss defaults to 0 and must stay 0)')
+    .action(async (flags: ChaosFlags, command: Command) => {
       if (flags.transport !== 'tcp' && flags.transport !== 'udp') throw new CliError('ERR_USAGE', `invalid --transport "${flags.transport}": expected tcp or udp`);
       if ((flags.host === undefined) !== (flags.port === undefined)) throw new CliError('ERR_USAGE', '--host and --port go together');
+      if (flags.host !== undefined && (flags.serverHost !== undefined || flags.serverNetns !== undefined)) throw new CliError('ERR_USAGE', '--server-host and --server-netns start servers: they do not go with --host (a running server)');
+      const direct = flags.direct === true;
+      if (direct && command.getOptionValueSource('loss') === 'cli' && flags.loss > 0) {
+        throw new CliError('ERR_USAGE', `--direct takes its loss from the network (e.g. nftables on the link): --loss must be 0, not ${String(flags.loss)}`);
+      }
       const seed = flags.seed ?? Math.floor(Math.random() * 2 ** 31);
       const tty = process.stderr.isTTY;
       process.stderr.write(`atm chaos: seed ${seed}\n`);
@@ -62,7 +79,7 @@ export function createChaosCommand(): Command {
         clients: flags.clients,
         operations: flags.operations,
         kills: flags.host === undefined ? flags.kills : 0,
-        loss: flags.loss,
+        loss: direct ? 0 : flags.loss,
         seed,
         replicas: flags.replicas,
         crashAfterCommit: flags.crashAfterCommit,
@@ -70,6 +87,9 @@ export function createChaosCommand(): Command {
         ...(flags.store === undefined ? {} : { store: flags.store }),
         ...(flags.host === undefined || flags.port === undefined ? {} : { target: { host: flags.host, port: flags.port } }),
         ...(flags.keepStore === true ? { keepStore: true } : {}),
+        ...(flags.serverHost === undefined ? {} : { serverHost: flags.serverHost }),
+        ...(flags.serverNetns === undefined ? {} : { serverNetns: flags.serverNetns }),
+        ...(direct ? { direct: true } : {}),
         ...(tty
           ? {
               onProgress: (progress: ChaosProgress) => {

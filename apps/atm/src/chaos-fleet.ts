@@ -17,6 +17,8 @@ export interface ServerFleetOptions {
   readonly args: (port: number) => string[];
   /** Extra environment of every server (the bank key). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Run the servers inside this network namespace (`ip netns exec`). Default: this one. */
+  readonly netns?: string;
 }
 
 export interface ServerFleet {
@@ -45,7 +47,11 @@ export async function startServerFleet(options: ServerFleetOptions): Promise<Ser
   const servers: Server[] = [];
   let stopping = false;
   let crashes = 0;
-  const start = (port: number): Promise<StartedServer> => startServerProcess(MAIN, options.args(port), { timeoutMs: 30_000, ...(options.env === undefined ? {} : { env: options.env }) });
+  const start = (port: number): Promise<StartedServer> => startServerProcess(MAIN, options.args(port), {
+      timeoutMs: 30_000,
+      ...(options.env === undefined ? {} : { env: options.env }),
+      ...(options.netns === undefined ? {} : { netns: options.netns }),
+    });
 
   const restart = (server: Server): Promise<void> => {
     server.restarting ??= (async () => {

@@ -21,7 +21,9 @@ export function formatChaosSummary(result: ChaosResult): string[] {
     `chaos run: ${o.clients} ATMs × ${o.operations} operations over ${o.transport.toUpperCase()}${(o.replicas ?? 1) > 1 ? ` to ${o.replicas} replicas` : ''}, seed ${o.seed}`,
     ...table([
       ['store', result.storeLabel],
-      ['loss injected', `${(o.loss * 100).toFixed(0)}% each way (${o.transport === 'udp' ? 'fault proxy drops datagrams' : 'server drops requests and replies; proxy slices the stream'})`],
+      o.direct === true
+        ? ['loss injected', `none by netlab: ATMs talk to ${o.serverHost ?? '127.0.0.1'} straight${o.serverNetns === undefined ? '' : ` (servers in netns ${o.serverNetns})`}, the network loses`]
+        : ['loss injected', `${(o.loss * 100).toFixed(0)}% each way (${o.transport === 'udp' ? 'fault proxy drops datagrams' : 'server drops requests and replies; proxy slices the stream'})`],
       ['server kills', `${result.kills} SIGKILL (${result.killsUnderLoad} under load)${result.crashes > 0 ? `, ${result.crashes} crashes after commit` : ''}`],
       ['duration', `${seconds.toFixed(1)} s, ${(result.operations.done / Math.max(seconds, 0.001)).toFixed(0)} operations/s`],
       ['operations', `${result.operations.done} done, ${result.operations.failed} failed`],

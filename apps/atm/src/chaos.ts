@@ -20,6 +20,11 @@
  * random points (`slicer`) and the server drops whole requests before running them and whole
  * replies after committing them (`--drop-requests`, `--drop-replies`) at the same rate.
  *
+ * Across two hosts (`serverNetns`, `serverHost`, `direct`): the servers run in another network
+ * namespace on their own address, the ATMs (this process) reach them over a real link with no
+ * proxy, and the loss is the kernel's (nftables on the link): TCP then really retransmits, and no
+ * request or reply is dropped by the server itself.
+ *
  * With `replicas: 2` (PostgreSQL only) two servers share the store; each ATM talks to one and
  * fails over to the other when it dies, and every ATM switches once at half-time.
  */
@@ -56,6 +61,18 @@ export interface ChaosOptions {
   readonly crashAfterCommit?: number;
   /** Target a running server instead (no kills, no store check unless `store` is given). */
   readonly target?: Endpoint;
+  /**
+   * Address the servers bind to and the ATMs reach them at (another host's address on a real
+   * link, e.g. a test host of `@netlab/test-hosts`). Default 127.0.0.1.
+   */
+  readonly serverHost?: string;
+  /** Start the servers inside this Linux network namespace (`ip netns exec`; root only). Default: this one. */
+  readonly serverNetns?: string;
+  /**
+   * No fault proxies: the ATMs talk to the servers straight, and the loss is the network's
+   * (kernel loss on a real link). `loss` must then be 0. Default false.
+   */
+  readonly direct?: boolean;
   /** Stop operations after this long and fail. Default 170 s. */
   readonly maxTimeMs?: number;
   /** Keep the temporary store / PostgreSQL schema. Default false. */
@@ -129,6 +146,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     storeArg = url.toString();
   }
   if (replicas > 1 && spec?.kind !== 'postgres') throw new Error('replicas need a postgres:// store');
+  if (options.direct === true && options.loss > 0) throw new Error('with direct ATMs the network supplies the loss: the run\'s own loss must be 0');
+  const serverHost = options.serverHost ?? '127.0.0.1';
   if (options.kills > 0 && options.target === undefined && spec?.kind === 'memory') throw new Error('killing a server on a memory store loses everything: use sqlite: or postgres://');
   // A store this run creates gets a key of its own, shared by every server through the
   // environment (replicas must agree); a store the user names keeps its own key (file).
@@ -142,7 +161,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   // Read through a function: the flag changes in callbacks the compiler cannot see.
   const isFinished = (): boolean => finished;
   const serverArgs = (port: number): string[] => {
-    const args = ['server', '--transport', options.transport, '--port', String(port), '--store', storeArg ?? 'memory', '--seed', String(prng.int(2 ** 31))];
+    const args = ['server', '--transport', options.transport, '--host', serverHost, '--port', String(port), '--store', storeArg ?? 'memory', '--seed', String(prng.int(2 ** 31))];
     if (options.transport === 'tcp' && options.loss > 0) args.push('--drop-requests', String(options.loss), '--drop-replies', String(options.loss));
     if ((options.crashAfterCommit ?? 0) > 0) args.push('--crash-after-commit', String(options.crashAfterCommit));
     return args;
@@ -151,12 +170,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   try {
     let endpoints: Endpoint[];
     if (options.target === undefined) {
-      fleet = await startServerFleet({ servers: replicas, args: serverArgs, ...(bankKeyEnv === undefined ? {} : { env: { NETLAB_ATM_BANK_KEY: bankKeyEnv } }) });
-      endpoints = fleet.ports.map((port) => ({ host: '127.0.0.1', port }));
+      fleet = await startServerFleet({
+        servers: replicas,
+        args: serverArgs,
+        ...(bankKeyEnv === undefined ? {} : { env: { NETLAB_ATM_BANK_KEY: bankKeyEnv } }),
+        ...(options.serverNetns === undefined ? {} : { netns: options.serverNetns }),
+      });
+      endpoints = fleet.ports.map((port) => ({ host: serverHost, port }));
     } else {
       endpoints = [options.target];
     }
-    for (const [index, upstream] of endpoints.entries()) {
+    for (const [index, upstream] of (options.direct === true ? [] : endpoints).entries()) {
       const seed = options.seed + index;
       proxies.push(
         options.transport === 'udp'
@@ -164,7 +188,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
           : await createTcpFaultProxy({ upstreamHost: upstream.host, upstreamPort: upstream.port, seed, up: { slicer: true }, down: { slicer: true } }),
       );
     }
-    const proxied = proxies.map((proxy) => ({ host: proxy.host, port: proxy.port }));
+    const proxied = options.direct === true ? endpoints : proxies.map((proxy) => ({ host: proxy.host, port: proxy.port }));
 
     // --- the ATMs ---
     const total = options.clients * options.operations;

@@ -82,6 +82,12 @@ export interface SpawnOptions {
   readonly cwd?: string;
   /** Extra environment variables (merged over `process.env`; NO_COLOR is set unless given). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Run inside this Linux network namespace (`ip netns exec NAME node …`; root only), e.g. a test
+   * host of `@netlab/test-hosts`. `ip netns exec` execs node in place, so the pid (and a SIGKILL)
+   * is node's own. Default: this process's namespace.
+   */
+  readonly netns?: string;
 }
 
 /** A running CLI process with its output collected. */
@@ -101,7 +107,8 @@ export interface CliProcess {
 
 /** Spawns `target` with `args` (see {@link nodeArgs}); stdin, stdout and stderr are pipes. */
 export function spawnCli(target: CliTarget, args: readonly string[], options: SpawnOptions = {}): CliProcess {
-  const child = spawn(process.execPath, nodeArgs(target, args), {
+  const argv = nodeArgs(target, args);
+  const child = spawn(options.netns === undefined ? process.execPath : 'ip', options.netns === undefined ? argv : ['netns', 'exec', options.netns, process.execPath, ...argv], {
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],

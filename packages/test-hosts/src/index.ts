@@ -1,0 +1,14 @@
+export { TEST_HOSTS_ERROR_CODES, TestHostsError, isTestHostsError } from './errors.js';
+export type { TestHostsErrorCode, TestHostsErrorOptions } from './errors.js';
+export { DEFAULT_TEST_HOSTS_PREFIX, TEST_HOSTS_PREFIX_ENV, checkPrefix, formatHostName, parseHostName, resolvePrefix } from './names.js';
+export type { HostName } from './names.js';
+export { LOSS_RESOLUTION, LOSS_TABLE, lossRuleset, parseLossCounters } from './loss-rules.js';
+export type { LinkLoss, LossCounters } from './loss-rules.js';
+export { DEFAULT_COMMAND_TIMEOUT_MS, MAX_COMMAND_OUTPUT_BYTES, runCommand, runCommandSync } from './run-command.js';
+export type { CommandResult, RunCommandOptions } from './run-command.js';
+export { testHostsSupport } from './support.js';
+export type { TestHostsSupport } from './support.js';
+export { destroyNamespace, isProcessAlive, listNamespaces, listTestHostNamespaces, parseNetnsList, sweepStaleTestHosts } from './sweep.js';
+export type { SweepOptions } from './sweep.js';
+export { DEFAULT_PREFIX_LENGTH, createTestHosts, liveTestHostNames, parseNstat, withTestHosts } from './test-hosts.js';
+export type { LinkDelay, TestHost, TestHosts, TestHostsOptions } from './test-hosts.js';
