@@ -314,7 +314,7 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
       onEvent({ type: 'rejected', peer, error });
     };
     const timer = clock.setTimeout(() => {
-      failed(new TcpError('ERR_TLS_HANDSHAKE_TIMEOUT', `closed ${peer.id}: no TLS handshake within ${serverTls.handshakeTimeoutMs} ms (a plain-text client on the TLS port?)`, {
+      failed(new TcpError('ERR_TLS_HANDSHAKE_TIMEOUT', `no TLS handshake within ${serverTls.handshakeTimeoutMs} ms (a plain-text client on the TLS port?)`, {
         reason: 'open',
         details: { handshakeTimeoutMs: serverTls.handshakeTimeoutMs },
       }));
@@ -326,11 +326,14 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
       failed(new TcpError('ERR_TLS_HANDSHAKE', `${where} closed the connection during the TLS handshake`, { reason: 'open' }));
     };
     secure.on('error', onError);
+    // A peer that gives up mid-handshake (a client refusing our certificate) may only half-close.
+    secure.on('end', onClose);
     secure.on('close', onClose);
     secure.once('secure', () => {
       if (!handshaking.delete(secure)) return;
       clock.clearTimeout(timer);
       secure.off('error', onError);
+      secure.off('end', onClose);
       secure.off('close', onClose);
       accept(secure, peer);
     });

@@ -84,6 +84,16 @@ describe('TLS server and client', () => {
     expect((error as Error).message).toMatch(/not signed by a CA this client trusts/);
   });
 
+  it('reports a client that refused the certificate at once, not after the handshake deadline', async () => {
+    const events: TcpServerEvent[] = [];
+    const { server, port } = await serve(loopback, { handshakeTimeoutMs: 60_000 }, events);
+    expect(isTcpError(await failure(port, {}), 'ERR_TLS_UNKNOWN_CA')).toBe(true);
+    await until(() => server.stats().tlsHandshakeFailures === 1, 5000, 'the server saw the handshake fail');
+    const rejected = events.find((event) => event.type === 'rejected');
+    expect(rejected?.type === 'rejected' && rejected.error.code).toMatch(/^ERR_TLS_HANDSHAKE$/);
+    expect(server.stats().connectionsAccepted).toBe(0);
+  });
+
   it('refuses a certificate signed by another CA with ERR_TLS_UNKNOWN_CA', async () => {
     const { port } = await serve();
     const error = await failure(port, { ca: otherName.cert });
