@@ -94,7 +94,7 @@ export function startLoopbackCapture(port: number, file: string, timeoutMs = 30_
     }, timeoutMs);
     child.stderr.setEncoding('utf8').on('data', (text: string) => {
       stderr += text;
-      if (/Capturing on/.test(stderr)) {
+      if (stderr.includes('Capturing on')) {
         clearTimeout(timer);
         resolve(capture);
       }
