@@ -15,13 +15,25 @@ export function hasTool(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 
-/** Runs `command` with `input` on stdin; rejects (after SIGKILL) when it takes longer than `timeoutMs`. */
-export function runTool(command: string, args: readonly string[], options: { readonly input?: string; readonly timeoutMs?: number } = {}): Promise<ToolResult> {
+/**
+ * Runs `command` with `input` on stdin; rejects (after SIGKILL) when it takes longer than
+ * `timeoutMs`. With `until`, the tool is ended (SIGTERM) as soon as its stdout contains that text:
+ * for tools that never exit by themselves (`openssl s_client` against a server that keeps the
+ * connection open).
+ */
+export function runTool(
+  command: string,
+  args: readonly string[],
+  options: { readonly input?: string; readonly timeoutMs?: number; readonly until?: string } = {},
+): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      stdout += text;
+      if (options.until !== undefined && stdout.includes(options.until)) child.kill('SIGTERM');
+    });
     child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
     const timeoutMs = options.timeoutMs ?? 30_000;
     const timer = setTimeout(() => {
