@@ -21,7 +21,7 @@ import {
   isRequestLogError,
 } from '@netlab/request-log';
 import { type AtmChannel, type AtmRequest, createAtmChannels } from '@netlab/service-atm';
-import { type ReconnectingTcpClient, createReconnectingTcpClient } from '@netlab/transport-tcp';
+import { type ReconnectingTcpClient, type TcpClientTlsOptions, type TcpError, createReconnectingTcpClient } from '@netlab/transport-tcp';
 
 export interface Endpoint {
   readonly host: string;
@@ -65,6 +65,8 @@ export interface LinkOptions {
   /** Random source for jitter and backoff. Default `Math.random`. */
   readonly random?: () => number;
   readonly onEvent?: (event: LinkEvent) => void;
+  /** TCP only: speak TLS with these options (`--tls` flags). Default: plain TCP. */
+  readonly tls?: TcpClientTlsOptions;
 }
 
 /** A channel of the link; `call` runs one operation exactly once and rejects with `ERR_OUTCOME_UNKNOWN` after every round gave up. */
@@ -78,6 +80,8 @@ export interface AtmLink {
   /** Switches to the next endpoint and resends what is outstanding. */
   failover(): void;
   stats(): LinkStats;
+  /** The last failure to connect over TCP (a refused certificate says why here), or undefined. */
+  connectError(): TcpError | undefined;
   close(): Promise<void>;
 }
 
@@ -95,6 +99,7 @@ export function createAtmLink(options: LinkOptions): AtmLink {
   /** Sends one envelope; false when there was no connection to send it on (not counted as an attempt). */
   let transmit: (request: RequestEnvelope) => boolean = () => false;
   let closeTransport: () => Promise<void> = () => Promise.resolve();
+  let lastConnectError: TcpError | undefined;
 
   const channels = createAtmChannels({
     send(request) {
@@ -142,7 +147,10 @@ export function createAtmLink(options: LinkOptions): AtmLink {
         host: endpoint.host,
         port: endpoint.port,
         backoff: { initialDelayMs: 50, maxDelayMs: 500, random },
+        ...(options.tls === undefined ? {} : { tls: options.tls }),
         onEvent: (event) => {
+          if (event.type === 'retry' || event.type === 'gave-up') lastConnectError = event.error;
+          if (event.type === 'connected') lastConnectError = undefined;
           if (index !== active) return;
           if (event.type === 'connected') channels.resend();
           else if (event.type === 'disconnected' && options.endpoints.length > 1) switchTo(active + 1);
@@ -228,6 +236,7 @@ export function createAtmLink(options: LinkOptions): AtmLink {
       if (options.endpoints.length > 1) switchTo(active + 1);
     },
     stats: () => ({ ...counters }),
+    connectError: () => lastConnectError,
     async close() {
       channels.close();
       await closeTransport();

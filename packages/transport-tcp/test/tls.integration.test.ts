@@ -10,6 +10,7 @@ import {
   type TcpServerEvent,
   type TcpServerTlsOptions,
   connectTcp,
+  createReconnectingTcpClient,
   createSelfSignedCertificate,
   createTcpServer,
   isTcpError,
@@ -243,5 +244,17 @@ describe('TLS server and client', () => {
     socket.on('error', () => undefined);
     await within(new Promise<void>((resolve) => socket.once('close', () => { resolve(); })), 15_000, 'closed');
     expect(received).not.toContain('secret greeting');
+  });
+});
+
+describe('TLS with the reconnecting client', () => {
+  it('gives up at once on a certificate it refuses, with that error, instead of retrying', async () => {
+    const { port } = await serve();
+    const events: string[] = [];
+    const client = createReconnectingTcpClient({ codec, port, tls: {}, maxAttempts: 50, onEvent: (event) => events.push(event.type) });
+    const error: unknown = await client.connection({ timeoutMs: 10_000 }).catch((e: unknown) => e);
+    expect(isTcpError(error, 'ERR_TLS_UNKNOWN_CA')).toBe(true);
+    expect(events).toEqual(['gave-up']);
+    await client.close();
   });
 });
