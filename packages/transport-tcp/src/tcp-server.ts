@@ -305,7 +305,8 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
     }
     const secure = new TLSSocket(socket, { isServer: true, secureContext: serverTls.context, requestCert: false, rejectUnauthorized: false });
     handshaking.add(secure);
-    const where = formatHostPort(peer.address, peer.port);
+    // The server's log already names the peer ("refused 127.0.0.1:40312: …").
+    const where = 'the client';
     const failed = (error: TcpError): void => {
       if (!handshaking.delete(secure)) return;
       clock.clearTimeout(timer);
@@ -323,7 +324,7 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
       failed(fromTlsError(error, where, 'server'));
     };
     const onClose = (): void => {
-      failed(new TcpError('ERR_TLS_HANDSHAKE', `${where} closed the connection during the TLS handshake`, { reason: 'open' }));
+      failed(new TcpError('ERR_TLS_HANDSHAKE', 'the client closed the connection during the TLS handshake (did it refuse our certificate?)', { reason: 'open' }));
     };
     secure.on('error', onError);
     // A peer that gives up mid-handshake (a client refusing our certificate) may only half-close.

@@ -133,7 +133,7 @@ function classify(code: string | undefined, message: string, where: string, side
   if (code !== undefined && NOT_TLS.has(code)) {
     return side === 'client'
       ? { code: 'ERR_TLS_NOT_TLS', message: `${where} does not speak TLS (it answered in plain text; drop --tls or check the port)` }
-      : { code: 'ERR_TLS_NOT_TLS', message: `${where} does not speak TLS (a plain-text client on the TLS port)` };
+      : { code: 'ERR_TLS_NOT_TLS', message: `${where} does not speak TLS (plain text on the TLS port)` };
   }
   if (code === 'ECONNRESET' || /socket disconnected before secure TLS connection/i.test(message)) {
     return { code: 'ERR_TLS_HANDSHAKE', message: `${where} closed the connection during the TLS handshake (a plain-text ${side === 'client' ? 'server' : 'client'}, or it refused our certificate or version)` };
