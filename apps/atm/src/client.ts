@@ -17,6 +17,7 @@
 import { Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { CliError, formatUrl } from '@netlab/cli-kit';
+import type { TcpClientTlsOptions } from '@netlab/transport-tcp';
 import { type AtmClient, type AtmReply, createAtmClient, formatAmount, isAtmError, isValidCardNumber, isValidPin, parseAmount } from '@netlab/service-atm';
 import { type ClientLink as AtmLink, type LinkStats, createClientLink as createAtmLink, observedLoss } from '@netlab/request-log/link';
 
@@ -30,6 +31,8 @@ export interface ClientCommonOptions {
   readonly timeoutMs: number;
   /** First retransmission delay, ms. */
   readonly retransmitMs: number;
+  /** TCP only: speak TLS (`--tls` flags, resolved). Default: plain TCP. */
+  readonly tls?: TcpClientTlsOptions;
 }
 
 export interface ScriptedClientOptions extends ClientCommonOptions {
@@ -57,6 +60,7 @@ function openLink(options: ClientCommonOptions, onResend: (op: string, attempt: 
     maxRetransmitMs: Math.max(options.retransmitMs, 2_000),
     giveUpAfterMs: options.timeoutMs,
     unknownRetries: 1,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
     onEvent: (event) => {
       if (event.type === 'send' && event.attempt > 1) onResend(event.op, event.attempt);
     },
@@ -94,6 +98,9 @@ export async function runScriptedClient(options: ScriptedClientOptions, note: (l
       login = await atm.login(options.card, options.pin);
     } catch (error) {
       const stats = link.stats();
+      // A refused TLS handshake is the reason there was no answer: say it, with its code.
+      const refused = link.connectError();
+      if (stats.replies === 0 && refused?.code.startsWith('ERR_TLS_') === true) return { line: `ERROR ${refused.message} (${refused.code})`, exitCode: 1 };
       return { line: `ERROR ${stats.replies === 0 ? `no answer from ${where} (is the server running?)` : describeFailure(error, where)}`, exitCode: 1 };
     }
     if (login.code !== 'APPROVED') return declined(login);

@@ -4,7 +4,17 @@
  */
 import { resolve } from 'node:path';
 import { CliError, type Command, parseDuration, parseInteger, parseProbability } from '@netlab/cli-kit';
-import { type AddressOptions, createClientCommand, createExerciseCommand, createServerCommand } from '@netlab/exercise-kit';
+import {
+  type AddressOptions,
+  type ClientTlsFlags,
+  type ServerTlsFlags,
+  addClientTlsOptions,
+  addServerTlsOptions,
+  createClientCommand,
+  createExerciseCommand,
+  createServerCommand,
+  resolveClientTls,
+} from '@netlab/exercise-kit';
 import { createChaosCommand } from './chaos-command.js';
 import { type ScriptedOperation, resolvePin, runInteractiveClient, runScriptedClient } from './client.js';
 import { runAtmServer } from './server.js';
@@ -29,7 +39,7 @@ const parseRate = (value: string): { burst: number; perSecond: number } => {
   return { burst, perSecond };
 };
 
-interface ServerFlags extends AddressOptions {
+interface ServerFlags extends AddressOptions, ServerTlsFlags {
   readonly transport: 'tcp' | 'udp';
   readonly store: string;
   readonly dropRequests: number;
@@ -43,7 +53,7 @@ interface ServerFlags extends AddressOptions {
   readonly unauthenticatedRate?: { readonly burst: number; readonly perSecond: number };
 }
 
-interface ClientFlags extends AddressOptions {
+interface ClientFlags extends AddressOptions, ClientTlsFlags {
   readonly transport: 'tcp' | 'udp';
   readonly card?: string;
   readonly pin?: string;
@@ -72,6 +82,14 @@ Examples:
   netlab atm client --card 123456789          (interactive menu)
   netlab atm chaos --clients 8 --operations 200 --kills 10 --loss 20%`;
 
+/** The TLS flags when any is given: TCP only (`ERR_USAGE` with `--transport udp`; DTLS is not offered). */
+function tlsFlagsFor<Flags extends ServerTlsFlags | ClientTlsFlags>(transport: 'tcp' | 'udp', flags: Flags): Flags | undefined {
+  const given = Object.entries(flags).some(([name, value]) => name.startsWith('tls') && value !== undefined && value !== false);
+  if (!given) return undefined;
+  if (transport === 'udp') throw new CliError('ERR_USAGE', 'TLS is for --transport tcp (the UDP ATM has no TLS)');
+  return flags;
+}
+
 /** Builds `atm` with its `server`, `client` and `chaos` subcommands. */
 export function createCommand(): Command {
   const command = createExerciseCommand({
@@ -83,7 +101,7 @@ export function createCommand(): Command {
   });
 
   command.addCommand(
-    createServerCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT })
+    addServerTlsOptions(createServerCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT }))
       .option('--transport <tcp|udp>', 'transport', parseTransport, 'tcp')
       .option('--store <spec>', 'sqlite:PATH, memory or postgres://… (see atm --help)', defaultStoreSpec())
       .option('--drop-requests <p>', 'fault: drop this share of requests before they run (0.2 or 20%)', (v) => parseProbability(v, '--drop-requests'), 0)
@@ -96,10 +114,12 @@ export function createCommand(): Command {
       .option('--no-group-commit', 'one transaction per request (benchmark baseline)')
       .addOption(command.createOption('--pin-cost <n>', 'scrypt cost (log2 N) of the seeded PINs').argParser((v) => parseInteger(v, '--pin-cost', 4, 20)).hideHelp())
       .action(async (flags: ServerFlags) => {
+        const tls = tlsFlagsFor(flags.transport, flags);
         await runAtmServer({
           host: flags.host,
           port: flags.port,
           transport: flags.transport,
+          ...(tls === undefined ? {} : { tls }),
           store: parseStoreSpec(flags.store),
           ...(flags.store === defaultStoreSpec() ? { createStoreDirectory: true } : {}),
           ...(flags.bankKey === undefined ? {} : { bankKeyFile: resolve(flags.bankKey) }),
@@ -116,7 +136,9 @@ export function createCommand(): Command {
   );
 
   command.addCommand(
-    createClientCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT, description: 'The ATM: scripted with an operation (balance | withdraw AMOUNT | deposit AMOUNT), else the interactive menu.' })
+    addClientTlsOptions(
+      createClientCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT, description: 'The ATM: scripted with an operation (balance | withdraw AMOUNT | deposit AMOUNT), else the interactive menu.' }),
+    )
       .argument('[operation]', 'balance, withdraw or deposit (omit for the interactive menu)')
       .argument('[amount]', 'for withdraw and deposit: currency units, at most two decimals')
       .allowUnknownOption()
@@ -131,7 +153,16 @@ export function createCommand(): Command {
         for (const word of [operation, amount]) {
           if (word?.startsWith('--') === true) throw new CliError('ERR_USAGE', `unknown option '${word}'`);
         }
-        const common = { host: flags.host, port: flags.port, transport: flags.transport, timeoutMs: Math.max(1, flags.timeout), retransmitMs: Math.max(1, flags.retransmit) };
+        const tlsFlags = tlsFlagsFor(flags.transport, flags);
+        const tls = tlsFlags === undefined ? undefined : resolveClientTls(tlsFlags, (line) => process.stderr.write(`${line}\n`));
+        const common = {
+          host: flags.host,
+          port: flags.port,
+          transport: flags.transport,
+          timeoutMs: Math.max(1, flags.timeout),
+          retransmitMs: Math.max(1, flags.retransmit),
+          ...(tls === undefined ? {} : { tls }),
+        };
         if (operation === undefined) {
           const pin = await resolvePin(flags.pin, false);
           await runInteractiveClient({ ...common, ...(flags.card === undefined ? {} : { card: flags.card }), ...(pin === undefined ? {} : { pin }) });

@@ -22,7 +22,7 @@ import { createPrng } from '@netlab/faults';
 import { DEFAULT_LEASE_MS, type ReplyEnvelope, type RequestEnvelope, createRequestLog, createServerDatagramCodec, createServerStreamCodec } from '@netlab/request-log';
 import type { Service } from '@netlab/service';
 import { type LedgerLimits, type RateLimit, createAtmService } from '@netlab/service-atm';
-import { type RunningServer, serveTcp, serveUdp } from '@netlab/exercise-kit';
+import { type RunningServer, type ServerTlsFlags, serveTcp, serveUdp } from '@netlab/exercise-kit';
 import { probeListen } from './port-probe.js';
 import { type StoreSpec, openLedger } from './store-spec.js';
 
@@ -30,6 +30,8 @@ export interface AtmServerOptions {
   readonly host: string;
   readonly port: number;
   readonly transport: 'tcp' | 'udp';
+  /** TCP only: the `--tls` flags. Default: plain TCP. */
+  readonly tls?: ServerTlsFlags;
   readonly store: StoreSpec;
   /** `--bank-key FILE`. Default: the store's default key file. */
   readonly bankKeyFile?: string;
@@ -141,7 +143,7 @@ export async function runAtmServer(options: AtmServerOptions): Promise<RunningSe
   let server: RunningServer;
   try {
     server = options.transport === 'tcp'
-      ? await serveTcp({ ...common, codec: createServerStreamCodec(), service })
+      ? await serveTcp({ ...common, codec: createServerStreamCodec(), service, ...(options.tls === undefined ? {} : { tls: options.tls }) })
       : await serveUdp({ ...common, codec: createServerDatagramCodec(), service, udp: { sessions: 'per-peer' } });
   } catch (error) {
     await requestLog.close();

@@ -18,7 +18,7 @@
 import { CliError } from '@netlab/cli-kit';
 import { DEFAULT_LINGER_MS, createLineInput, createTextLineCodec, formatHostPort, toClientError } from '@netlab/exercise-kit';
 import { checkName, parseExpression } from '@netlab/service-calculator';
-import { connectTcp, isTcpError } from '@netlab/transport-tcp';
+import { type TcpClientTlsOptions, connectTcp, isTcpError } from '@netlab/transport-tcp';
 
 export interface CalculatorClientOptions {
   /** Server port. Required. */
@@ -32,6 +32,8 @@ export interface CalculatorClientOptions {
   readonly output?: NodeJS.WritableStream;
   /** Where warnings go. Default: stderr. */
   readonly warn?: (line: string) => void;
+  /** Speak TLS (`resolveClientTls` of the `--tls` flags). Default: plain TCP. */
+  readonly tls?: TcpClientTlsOptions;
 }
 
 const sleep = (ms: number): Promise<void> =>
@@ -55,7 +57,7 @@ export async function runCalculatorClient(options: CalculatorClientOptions): Pro
   if (nameProblem !== undefined) throw new CliError('ERR_USAGE', `invalid --name ${JSON.stringify(options.name)}: ${nameProblem}`);
   let client;
   try {
-    client = await connectTcp({ codec: createTextLineCodec(), host, port, connectTimeoutMs: 5000, requestTimeoutMs: 10_000 });
+    client = await connectTcp({ codec: createTextLineCodec(), host, port, connectTimeoutMs: 5000, requestTimeoutMs: 10_000, ...(options.tls === undefined ? {} : { tls: options.tls }) });
   } catch (error) {
     throw toClientError(error, host, port);
   }

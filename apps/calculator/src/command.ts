@@ -7,7 +7,7 @@
  * ended`; SIGINT/SIGTERM stop it with exit 0. Client: see calculator-client.ts.
  */
 import type { Command } from '@netlab/cli-kit';
-import { type AddressOptions, createClientCommand, createExerciseCommand, createServerCommand, createTextLineCodec, serveTcp } from '@netlab/exercise-kit';
+import { type AddressOptions, type ClientTlsFlags, type ServerTlsFlags, addClientTlsOptions, addServerTlsOptions, resolveClientTls, createClientCommand, createExerciseCommand, createServerCommand, createTextLineCodec, serveTcp } from '@netlab/exercise-kit';
 import { createCalculatorService } from '@netlab/service-calculator';
 import { runCalculatorClient } from './calculator-client.js';
 
@@ -36,15 +36,16 @@ export function createCommand(): Command {
     helpText: HELP,
   });
   command.addCommand(
-    createServerCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT }).action(async (options: AddressOptions) => {
-      await serveTcp({ exercise: EXERCISE, host: options.host, port: options.port, codec: createTextLineCodec(), service: createCalculatorService() });
+    addServerTlsOptions(createServerCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT })).action(async (options: AddressOptions & ServerTlsFlags) => {
+      await serveTcp({ exercise: EXERCISE, host: options.host, port: options.port, tls: options, codec: createTextLineCodec(), service: createCalculatorService() });
     }),
   );
   command.addCommand(
-    createClientCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT })
+    addClientTlsOptions(createClientCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT }))
       .option('--name <name>', 'your name, sent first (default: the first input line)')
-      .action(async (options: AddressOptions & { readonly name?: string }) => {
-        await runCalculatorClient({ host: options.host, port: options.port, ...(options.name === undefined ? {} : { name: options.name }) });
+      .action(async (options: AddressOptions & ClientTlsFlags & { readonly name?: string }) => {
+        const tls = resolveClientTls(options, (line) => process.stderr.write(`${line}\n`));
+        await runCalculatorClient({ host: options.host, port: options.port, ...(options.name === undefined ? {} : { name: options.name }), ...(tls === undefined ? {} : { tls }) });
       }),
   );
   return command;

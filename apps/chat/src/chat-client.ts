@@ -24,7 +24,7 @@
  */
 import { CliError, useColor } from '@netlab/cli-kit';
 import { type LineInput, createLineInput, createTextLineCodec, formatHostPort, toClientError } from '@netlab/exercise-kit';
-import { connectTcp } from '@netlab/transport-tcp';
+import { type TcpClientTlsOptions, connectTcp } from '@netlab/transport-tcp';
 import { styleText } from 'node:util';
 import { type ChatTerminal, createChatTerminal } from './chat-terminal.js';
 import { type Paint, colorChatLine } from './name-colors.js';
@@ -47,6 +47,8 @@ export interface ChatClientOptions {
   readonly lingerMs?: number;
   /** Connect timeout in ms. Default 5000. */
   readonly connectTimeoutMs?: number;
+  /** Speak TLS (`resolveClientTls` of the `--tls` flags). Default: plain TCP. */
+  readonly tls?: TcpClientTlsOptions;
   /** Keyboard / script input. Default `process.stdin`. */
   readonly input?: NodeJS.ReadableStream & { readonly isTTY?: boolean };
   /** Where lines are printed. Default `process.stdout`. */
@@ -98,6 +100,7 @@ export async function runChatClient(options: ChatClientOptions): Promise<void> {
       connectTimeoutMs: options.connectTimeoutMs ?? 5000,
       // Members read at their own pace: the room may push many lines while nobody types.
       maxQueuedMessages: 4096,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
     });
   } catch (error) {
     throw toClientError(error, host, port);

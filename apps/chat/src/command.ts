@@ -7,7 +7,7 @@
  * on stderr; SIGINT/SIGTERM stop it with exit 0. Client: see chat-client.ts.
  */
 import { CliError, type Command, durationOption, parseInteger } from '@netlab/cli-kit';
-import { type AddressOptions, createClientCommand, createExerciseCommand, createServerCommand, serveTcp } from '@netlab/exercise-kit';
+import { type AddressOptions, type ClientTlsFlags, type ServerTlsFlags, addClientTlsOptions, addServerTlsOptions, resolveClientTls, createClientCommand, createExerciseCommand, createServerCommand, serveTcp } from '@netlab/exercise-kit';
 import { DEFAULT_FLOOD_BURST, DEFAULT_FLOOD_RATE, DEFAULT_MAX_MEMBERS, DEFAULT_MAX_MESSAGE_BYTES } from '@netlab/service-chat';
 import { DEFAULT_CHAT_LINGER_MS, runChatClient } from './chat-client.js';
 import { DEFAULT_CHAT_IDLE_TIMEOUT_MS, DEFAULT_MAX_LINE_BYTES, DEFAULT_SEND_QUEUE_BYTES, createChatRoom } from './chat-room.js';
@@ -18,7 +18,7 @@ export const EXERCISE = 'chat';
 /** The documented default port of the chat exercise. */
 export const DEFAULT_PORT = 7109;
 
-interface ServerOptions extends AddressOptions {
+interface ServerOptions extends AddressOptions, ServerTlsFlags {
   readonly maxMembers: number;
   readonly floodRate: number;
   readonly floodBurst: number;
@@ -28,7 +28,7 @@ interface ServerOptions extends AddressOptions {
   readonly idleTimeout: number;
 }
 
-interface ClientOptions extends AddressOptions {
+interface ClientOptions extends AddressOptions, ClientTlsFlags {
   readonly name?: string;
   readonly linger: number;
 }
@@ -60,7 +60,7 @@ export function createCommand(): Command {
     helpText: HELP,
   });
   command.addCommand(
-    createServerCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT })
+    addServerTlsOptions(createServerCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT }))
       .option('--max-members <n>', 'members at once ("ERROR room full" past it)', (v) => parseInteger(v, '--max-members', 1, 100_000), DEFAULT_MAX_MEMBERS)
       .option('--flood-rate <lines/s>', 'lines per second a member may sustain (token bucket refill)', parseRate, DEFAULT_FLOOD_RATE)
       .option('--flood-burst <lines>', 'lines a member may send at once (bucket size)', (v) => parseInteger(v, '--flood-burst', 1, 1_000_000_000), DEFAULT_FLOOD_BURST)
@@ -78,15 +78,17 @@ export function createCommand(): Command {
           sendQueueBytes: options.sendQueueBytes,
           idleTimeoutMs: options.idleTimeout,
         });
-        await serveTcp({ exercise: EXERCISE, host: options.host, port: options.port, codec: room.codec, service: room.service, tcp: room.tcp });
+        await serveTcp({ exercise: EXERCISE, host: options.host, port: options.port, tls: options, codec: room.codec, service: room.service, tcp: room.tcp });
       }),
   );
   command.addCommand(
-    createClientCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT })
+    addClientTlsOptions(createClientCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT }))
       .option('--name <name>', 'log in with this name (default: asked for, or the first piped line)')
       .addOption(durationOption('--linger <duration>', 'piped: keep printing this long after the input ended, then quit', DEFAULT_CHAT_LINGER_MS))
       .action(async (options: ClientOptions) => {
+        const tls = resolveClientTls(options, (line) => process.stderr.write(`${line}\n`));
         await runChatClient({
+          ...(tls === undefined ? {} : { tls }),
           host: options.host,
           port: options.port,
           lingerMs: options.linger,

@@ -5,6 +5,10 @@
 import type { Command } from '@netlab/cli-kit';
 import {
   type AddressOptions,
+  type ClientTlsFlags,
+  type ServerTlsFlags,
+  addClientTlsOptions,
+  addServerTlsOptions,
   createClientCommand,
   createExerciseCommand,
   createServerCommand,
@@ -30,13 +34,13 @@ export function createCommand(): Command {
     helpText: `Examples:\n  netlab echo server --port 0\n  printf 'hello\\nbye\\n' | netlab echo client --port ${DEFAULT_PORT}\n  nc 127.0.0.1 ${DEFAULT_PORT}`,
   });
   command.addCommand(
-    createServerCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT }).action(async (options: AddressOptions) => {
-      await serveTcp({ exercise: EXERCISE, host: options.host, port: options.port, codec: createTextLineCodec(), service: createEchoService() });
+    addServerTlsOptions(createServerCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT })).action(async (options: AddressOptions & ServerTlsFlags) => {
+      await serveTcp({ exercise: EXERCISE, host: options.host, port: options.port, tls: options, codec: createTextLineCodec(), service: createEchoService() });
     }),
   );
   command.addCommand(
-    createClientCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT }).action(async (options: AddressOptions) => {
-      await runTcpLineClient({ host: options.host, port: options.port, mode: 'lockstep' });
+    addClientTlsOptions(createClientCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT })).action(async (options: AddressOptions & ClientTlsFlags) => {
+      await runTcpLineClient({ host: options.host, port: options.port, tls: options, mode: 'lockstep' });
     }),
   );
   return command;

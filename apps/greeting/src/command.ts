@@ -6,6 +6,10 @@
 import type { Command } from '@netlab/cli-kit';
 import {
   type AddressOptions,
+  type ClientTlsFlags,
+  type ServerTlsFlags,
+  addClientTlsOptions,
+  addServerTlsOptions,
   createClientCommand,
   createExerciseCommand,
   createServerCommand,
@@ -31,17 +35,19 @@ export function createCommand(): Command {
     helpText: `Examples:\n  netlab greeting server --port 0\n  netlab greeting client --port ${DEFAULT_PORT}\n  nc 127.0.0.1 ${DEFAULT_PORT}`,
   });
   command.addCommand(
-    createServerCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT }).action(async (options: AddressOptions) => {
-      await serveTcp({ exercise: EXERCISE, host: options.host, port: options.port, codec: createTextLineCodec(), service: createGreetingService() });
+    addServerTlsOptions(createServerCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT })).action(async (options: AddressOptions & ServerTlsFlags) => {
+      await serveTcp({ exercise: EXERCISE, host: options.host, port: options.port, tls: options, codec: createTextLineCodec(), service: createGreetingService() });
     }),
   );
   command.addCommand(
-    createClientCommand({
-      exercise: EXERCISE,
-      defaultPort: DEFAULT_PORT,
-      description: 'Connect, print what the server says, exit when it hangs up (reads no input).',
-    }).action(async (options: AddressOptions) => {
-      await runTcpLineClient({ host: options.host, port: options.port, mode: 'receive' });
+    addClientTlsOptions(
+      createClientCommand({
+        exercise: EXERCISE,
+        defaultPort: DEFAULT_PORT,
+        description: 'Connect, print what the server says, exit when it hangs up (reads no input).',
+      }),
+    ).action(async (options: AddressOptions & ClientTlsFlags) => {
+      await runTcpLineClient({ host: options.host, port: options.port, tls: options, mode: 'receive' });
     }),
   );
   return command;

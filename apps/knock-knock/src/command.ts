@@ -8,6 +8,10 @@ import { readFile } from 'node:fs/promises';
 import { CliError, type Command } from '@netlab/cli-kit';
 import {
   type AddressOptions,
+  type ClientTlsFlags,
+  type ServerTlsFlags,
+  addClientTlsOptions,
+  addServerTlsOptions,
   createClientCommand,
   createExerciseCommand,
   createServerCommand,
@@ -52,16 +56,16 @@ export function createCommand(): Command {
     helpText: `Examples:\n  netlab knock-knock server --port 0\n  netlab knock-knock client --port ${DEFAULT_PORT}\n  printf "Who's there?\\nTurnip who?\\nn\\n" | netlab knock-knock client --port ${DEFAULT_PORT}`,
   });
   command.addCommand(
-    createServerCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT })
+    addServerTlsOptions(createServerCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT }))
       .option('--jokes <file>', 'a JSON joke file, [{ "clue": …, "answer": … }] (default: the tutorial\'s five jokes)')
-      .action(async (options: AddressOptions & { jokes?: string }) => {
+      .action(async (options: AddressOptions & ServerTlsFlags & { jokes?: string }) => {
         const service = options.jokes === undefined ? createKnockKnockService() : createKnockKnockService({ jokes: await loadJokes(options.jokes) });
-        await serveTcp({ exercise: EXERCISE, host: options.host, port: options.port, codec: createTextLineCodec(), service });
+        await serveTcp({ exercise: EXERCISE, host: options.host, port: options.port, tls: options, codec: createTextLineCodec(), service });
       }),
   );
   command.addCommand(
-    createClientCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT }).action(async (options: AddressOptions) => {
-      await runTcpLineClient({ host: options.host, port: options.port, mode: 'lockstep', banner: 1 });
+    addClientTlsOptions(createClientCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT })).action(async (options: AddressOptions & ClientTlsFlags) => {
+      await runTcpLineClient({ host: options.host, port: options.port, tls: options, mode: 'lockstep', banner: 1 });
     }),
   );
   return command;

@@ -7,6 +7,10 @@
 import type { Command } from '@netlab/cli-kit';
 import {
   type AddressOptions,
+  type ClientTlsFlags,
+  type ServerTlsFlags,
+  addClientTlsOptions,
+  addServerTlsOptions,
   createClientCommand,
   createExerciseCommand,
   createServerCommand,
@@ -32,13 +36,13 @@ export function createCommand(): Command {
     helpText: `Examples:\n  netlab prime-palindrome server --port 0\n  printf '18446744073709551557 prime\\npalindrome 12321\\n' | netlab prime-palindrome client --port ${DEFAULT_PORT}`,
   });
   command.addCommand(
-    createServerCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT }).action(async (options: AddressOptions) => {
-      await serveTcp({ exercise: EXERCISE, host: options.host, port: options.port, codec: createTextLineCodec(), service: createPrimePalindromeService() });
+    addServerTlsOptions(createServerCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT })).action(async (options: AddressOptions & ServerTlsFlags) => {
+      await serveTcp({ exercise: EXERCISE, host: options.host, port: options.port, tls: options, codec: createTextLineCodec(), service: createPrimePalindromeService() });
     }),
   );
   command.addCommand(
-    createClientCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT }).action(async (options: AddressOptions) => {
-      await runTcpLineClient({ host: options.host, port: options.port, mode: 'lockstep' });
+    addClientTlsOptions(createClientCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT })).action(async (options: AddressOptions & ClientTlsFlags) => {
+      await runTcpLineClient({ host: options.host, port: options.port, tls: options, mode: 'lockstep' });
     }),
   );
   return command;

@@ -9,6 +9,10 @@
 import type { Command } from '@netlab/cli-kit';
 import {
   type AddressOptions,
+  type ClientTlsFlags,
+  type ServerTlsFlags,
+  addClientTlsOptions,
+  addServerTlsOptions,
   createClientCommand,
   createExerciseCommand,
   createServerCommand,
@@ -37,23 +41,24 @@ export function createCommand(): Command {
     defaultPort: DEFAULT_PORT,
     helpText: `Examples:\n  netlab text-case server --port 0 --to lower\n  echo 'straße' | netlab text-case client --port ${DEFAULT_PORT}`,
   });
-  const server = createServerCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT });
+  const server = addServerTlsOptions(createServerCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT }));
   command.addCommand(
     server
       .addOption(server.createOption('--to <case>', 'convert to upper or lower case').choices(['upper', 'lower']).default(DEFAULT_TEXT_CASE))
-      .action(async (options: AddressOptions & { to: TextCase }) => {
+      .action(async (options: AddressOptions & ServerTlsFlags & { to: TextCase }) => {
         await serveTcp({
           exercise: EXERCISE,
           host: options.host,
           port: options.port,
+          tls: options,
           codec: createTextLineCodec({ maxLineBytes: MAX_LINE_BYTES, maxReplyBytes: MAX_REPLY_BYTES }),
           service: createTextCaseService({ to: options.to }),
         });
       }),
   );
   command.addCommand(
-    createClientCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT }).action(async (options: AddressOptions) => {
-      await runTcpLineClient({ host: options.host, port: options.port, mode: 'lockstep', maxLineBytes: MAX_LINE_BYTES, maxReplyBytes: MAX_REPLY_BYTES });
+    addClientTlsOptions(createClientCommand({ exercise: EXERCISE, defaultPort: DEFAULT_PORT })).action(async (options: AddressOptions & ClientTlsFlags) => {
+      await runTcpLineClient({ host: options.host, port: options.port, tls: options, mode: 'lockstep', maxLineBytes: MAX_LINE_BYTES, maxReplyBytes: MAX_REPLY_BYTES });
     }),
   );
   return command;

@@ -37,3 +37,5 @@ export {
   tsEntryArgs,
 } from './cli-process.js';
 export type { CliEntry, CliProcess, CliTarget, RunResult, SpawnOptions, StartedServer } from './cli-process.js';
+export { addClientTlsOptions, addServerTlsOptions, describeServerTls, resolveClientTls, resolveServerTls } from './tls-options.js';
+export type { ClientTlsFlags, ResolvedServerTls, ServerTlsFlags } from './tls-options.js';

@@ -66,10 +66,11 @@ export interface ListenableServer {
 }
 
 /**
- * Binds `server`, installs the signal handlers, then prints the startup line: the lifecycle both
- * `serveTcp` and `serveUdp` keep. Rejects with `ERR_LISTEN` when the address cannot be bound.
+ * Binds `server`, installs the signal handlers, then prints the startup line (with `note` after
+ * the URL: the TLS certificate): the lifecycle both `serveTcp` and `serveUdp` keep. Rejects with
+ * `ERR_LISTEN` when the address cannot be bound.
  */
-export async function announce(transport: 'tcp' | 'udp', server: ListenableServer, options: ServeCommonOptions): Promise<RunningServer> {
+export async function announce(transport: 'tcp' | 'udp', server: ListenableServer, options: ServeCommonOptions, note = ''): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_HOST;
   const port = options.port ?? 0;
   const log = options.log ?? writeStderr;
@@ -92,6 +93,6 @@ export async function announce(transport: 'tcp' | 'udp', server: ListenableServe
     });
   }
   // Announce only once a signal can no longer kill the process mid-way: scripts send one right after the line.
-  (options.write ?? writeStdout)(`${options.exercise} listening on ${url}`);
+  (options.write ?? writeStdout)(`${options.exercise} listening on ${url}${note}`);
   return { transport, host: address.host, port: address.port, url, close };
 }

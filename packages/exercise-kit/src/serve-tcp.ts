@@ -6,6 +6,7 @@ import { innerMessage } from './errors.js';
 import { isPayloadLogging, logPayloads } from './payload-log.js';
 import { type RunningServer, type ServeCommonOptions, announce, peerLabel, writeStderr } from './running-server.js';
 import { isTextLineCodec } from './text-codecs.js';
+import { type ServerTlsFlags, describeServerTls, resolveServerTls } from './tls-options.js';
 
 /**
  * What a text line server says where the protocol has a way to say it: a connection refused for
@@ -28,6 +29,8 @@ export interface ServeTcpOptions<In, Out> extends ServeCommonOptions {
   readonly service: Service<In, Out>;
   /** Extra `@netlab/transport-tcp` options (limits, timeouts). Default: the transport's defaults. */
   readonly tcp?: TcpTuning<In, Out>;
+  /** The `--tls` flags (`tls-options.ts`): serve TLS and name the certificate on the startup line. Default: plain TCP. */
+  readonly tls?: ServerTlsFlags;
 }
 
 function describe(exercise: string, event: TcpServerEvent): string | undefined {
@@ -70,10 +73,13 @@ export async function serveTcp<In, Out>(options: ServeTcpOptions<In, Out>): Prom
     if (line !== undefined) log(line);
   };
   const verbose = options.verbose ?? isPayloadLogging();
+  const tls = options.tls === undefined ? undefined : resolveServerTls(options.tls, host);
+  const secure = tls === undefined ? {} : { tls: tls.options };
   const server = isTextLines(options)
     ? createTcpServer<string, string>({
         ...LINE_SERVER_TUNING,
         ...options.tcp,
+        ...secure,
         codec: options.codec,
         service: verbose ? logPayloads(options.service, options.exercise, log) : options.service,
         host,
@@ -82,11 +88,12 @@ export async function serveTcp<In, Out>(options: ServeTcpOptions<In, Out>): Prom
       })
     : createTcpServer<In, Out>({
         ...options.tcp,
+        ...secure,
         codec: options.codec,
         service: verbose ? logPayloads(options.service, options.exercise, log) : options.service,
         host,
         port,
         onEvent,
       });
-  return announce('tcp', server, options);
+  return announce('tcp', server, options, tls === undefined ? '' : describeServerTls(tls));
 }

@@ -24,6 +24,7 @@ import { formatHostPort, toClientError } from './errors.js';
 import { type LineInput, type LineInputOptions, createLineInput } from './line-input.js';
 import { createTextLineCodec } from './text-codecs.js';
 import { writeStderr } from './running-server.js';
+import { type ClientTlsFlags, resolveClientTls } from './tls-options.js';
 
 export type LineClientMode = 'lockstep' | 'stream' | 'receive';
 
@@ -57,6 +58,8 @@ export interface TcpLineClientOptions {
   readonly io?: Omit<LineInputOptions, 'maxLineBytes'>;
   /** Notes for a person (server closed the connection); only in interactive mode. Default: stderr. */
   readonly log?: (line: string) => void;
+  /** The `--tls` flags (`tls-options.ts`). Default: plain TCP. */
+  readonly tls?: ClientTlsFlags;
 }
 
 export interface LineClientResult {
@@ -85,6 +88,7 @@ export async function runTcpLineClient(options: TcpLineClientOptions): Promise<L
   const log = options.log ?? writeStderr;
   // The client reads what the server writes and vice versa: the caps swap sides.
   const codec = createTextLineCodec({ maxLineBytes: options.maxReplyBytes ?? maxLineBytes, maxReplyBytes: maxLineBytes });
+  const tls = options.tls === undefined ? undefined : resolveClientTls(options.tls, writeStderr);
   let client;
   try {
     client = await connectTcp({
@@ -93,6 +97,7 @@ export async function runTcpLineClient(options: TcpLineClientOptions): Promise<L
       port,
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CLIENT_CONNECT_TIMEOUT_MS,
       requestTimeoutMs: replyTimeoutMs,
+      ...(tls === undefined ? {} : { tls }),
     });
   } catch (error) {
     throw toClientError(error, host, port);

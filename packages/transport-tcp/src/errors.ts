@@ -21,6 +21,24 @@ export const TCP_ERROR_CODES = {
   ERR_IDLE_TIMEOUT: 'idle timeout',
   /** The peer sent no complete message within `firstMessageTimeoutMs` of connecting. */
   ERR_FIRST_MESSAGE_TIMEOUT: 'no first message in time',
+  /** The `tls` option cannot be used: a certificate or key that does not parse, a key that does not match, a bad fingerprint. */
+  ERR_TLS_CONFIG: 'invalid TLS configuration',
+  /** The server's certificate chain does not lead to a trusted CA (self-signed, or signed by a CA the client was not given). */
+  ERR_TLS_UNKNOWN_CA: 'certificate signed by an unknown CA',
+  /** The server's certificate does not name the host the client asked for (`subjectAltName`). */
+  ERR_TLS_NAME_MISMATCH: 'certificate name mismatch',
+  /** The server's certificate has expired. */
+  ERR_TLS_CERT_EXPIRED: 'certificate expired',
+  /** The server's certificate is not valid yet (a clock behind, or a certificate from the future). */
+  ERR_TLS_CERT_NOT_YET_VALID: 'certificate not yet valid',
+  /** The server's certificate is not the one pinned with `fingerprint256`. */
+  ERR_TLS_FINGERPRINT_MISMATCH: 'certificate fingerprint mismatch',
+  /** The peer does not speak TLS (plain text where a TLS record was expected). */
+  ERR_TLS_NOT_TLS: 'peer does not speak TLS',
+  /** The TLS handshake did not finish within its deadline. */
+  ERR_TLS_HANDSHAKE_TIMEOUT: 'TLS handshake timed out',
+  /** Any other TLS handshake failure (no common version or cipher, an alert from the peer, the peer closed mid-handshake); the OpenSSL reason is in the message and `cause`. */
+  ERR_TLS_HANDSHAKE: 'TLS handshake failed',
 } as const;
 
 export type TcpErrorCode = keyof typeof TCP_ERROR_CODES;

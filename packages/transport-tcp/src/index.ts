@@ -34,3 +34,13 @@ export {
 export type { ConnectTcpOptions, RequestOptions, TcpClient, TcpClientStats } from './tcp-client.js';
 export { DEFAULT_MAX_RECONNECT_ATTEMPTS, createReconnectingTcpClient } from './reconnecting-tcp-client.js';
 export type { ReconnectEvent, ReconnectingTcpClient, ReconnectingTcpClientOptions } from './reconnecting-tcp-client.js';
+export {
+  DEFAULT_MAX_TLS_HANDSHAKES,
+  DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_TLS_MIN_VERSION,
+  certificateFingerprint,
+  normalizeFingerprint,
+} from './tls.js';
+export type { TcpClientTlsOptions, TcpServerTlsOptions, TlsVersion } from './tls.js';
+export { DEFAULT_CERTIFICATE_NAMES, DEFAULT_CERTIFICATE_VALID_DAYS, createSelfSignedCertificate } from './self-signed-certificate.js';
+export type { SelfSignedCertificate, SelfSignedCertificateOptions } from './self-signed-certificate.js';

@@ -79,6 +79,10 @@ export function createReconnectingTcpClient<In, Out>(options: ReconnectingTcpCli
       sleepTimer = clock.setTimeout(resolve, ms);
     });
 
+  // A certificate the client refuses (or a server that does not speak TLS) will not change by
+  // retrying: give up at once instead of hammering the server for `maxAttempts`.
+  const permanent: ReadonlySet<string> = new Set(['ERR_TLS_CONFIG', 'ERR_TLS_UNKNOWN_CA', 'ERR_TLS_NAME_MISMATCH', 'ERR_TLS_CERT_EXPIRED', 'ERR_TLS_CERT_NOT_YET_VALID', 'ERR_TLS_FINGERPRINT_MISMATCH', 'ERR_TLS_NOT_TLS']);
+
   const run = async (): Promise<void> => {
     let failures = 0;
     let connects = 0;
@@ -101,8 +105,10 @@ export function createReconnectingTcpClient<In, Out>(options: ReconnectingTcpCli
       } catch (error) {
         lastError = error instanceof TcpError ? error : new TcpError('ERR_SOCKET', String(error), { reason: 'open', cause: error });
         failures += 1;
-        if (failures >= maxAttempts) {
-          gaveUp = new TcpError(lastError.code, `gave up on ${where} after ${failures} attempts: ${lastError.message}`, { reason: 'open', cause: lastError });
+        if (failures >= maxAttempts || permanent.has(lastError.code)) {
+          gaveUp = permanent.has(lastError.code)
+            ? lastError
+            : new TcpError(lastError.code, `gave up on ${where} after ${failures} attempts: ${lastError.message}`, { reason: 'open', cause: lastError });
           onEvent({ type: 'gave-up', error: gaveUp });
           settleWaiters(undefined, gaveUp);
           return;

@@ -14,11 +14,13 @@
  * `maxOutputBytes` in user space.
  */
 import { type Socket, connect } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { type CodecError, type Decoder, type StreamCodec, isCodecError } from '@netlab/codec';
 import { type Clock, DEFAULT_HOST, MAX_TIMER_MS, type WireFlow, type WireTap, formatHostPort, processWireTap, systemClock, wireEndpoint } from '@netlab/ground';
 import { ReplyLine } from './reply-line.js';
 import { TcpError, assertIntegerOption, fromSocketError } from './errors.js';
 import { type TcpAddress, addressOf } from './tcp-address.js';
+import { type TcpClientTlsOptions, checkPeer, clientConnectOptions, fromTlsError, normalizeFingerprint } from './tls.js';
 
 /** Default connect timeout: 5 s. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
@@ -56,6 +58,12 @@ export interface ConnectTcpOptions<In, Out> {
   readonly clock?: Clock;
   /** Reports the connection's events and bytes (`--trace`). Default: the process tap (`@netlab/ground`), if set. */
   readonly tap?: WireTap;
+  /**
+   * Speak TLS, verifying the server's certificate (see {@link TcpClientTlsOptions}; `{}` trusts
+   * Node's bundled roots). The handshake counts against `connectTimeoutMs`; a failed one rejects
+   * with an `ERR_TLS_*` code saying why. Default: plain TCP.
+   */
+  readonly tls?: TcpClientTlsOptions;
 }
 
 export interface RequestOptions {
@@ -373,19 +381,35 @@ export function connectTcp<In, Out>(options: ConnectTcpOptions<In, Out>): Promis
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
   const where = formatHostPort(host, port);
+  const tls = options.tls;
+  if (tls?.fingerprint256 !== undefined) {
+    try {
+      normalizeFingerprint(tls.fingerprint256);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, noDelay: options.noDelay ?? true });
+    const noDelay = options.noDelay ?? true;
+    const secure = tls === undefined ? undefined : connectTls({ host, port, ...clientConnectOptions(tls, host) });
+    const socket: Socket = secure ?? connect({ host, port, noDelay });
+    // With TLS, "connected" (TCP) comes before "ready" (handshake done): a failure in between is the handshake's.
+    let connected = false;
     const timer = settings.clock.setTimeout(() => {
       socket.destroy();
-      reject(new TcpError('ERR_CONNECT_TIMEOUT', `no answer from ${where} within ${connectTimeoutMs} ms`, { reason: 'open', details: { host, port, connectTimeoutMs } }));
+      reject(
+        connected
+          ? new TcpError('ERR_TLS_HANDSHAKE_TIMEOUT', `no TLS handshake from ${where} within ${connectTimeoutMs} ms (is it a TLS server?)`, { reason: 'open', details: { host, port, connectTimeoutMs } })
+          : new TcpError('ERR_CONNECT_TIMEOUT', `no answer from ${where} within ${connectTimeoutMs} ms`, { reason: 'open', details: { host, port, connectTimeoutMs } }),
+      );
     }, connectTimeoutMs);
     const onError = (error: Error): void => {
       settings.clock.clearTimeout(timer);
       socket.destroy();
-      reject(fromSocketError(error, host, port, 'open'));
+      reject(connected ? fromTlsError(error, where, 'client') : fromSocketError(error, host, port, 'open'));
     };
     socket.once('error', onError);
-    socket.once('connect', () => {
+    const ready = (): void => {
       settings.clock.clearTimeout(timer);
       socket.off('error', onError);
       const tap = options.tap ?? processWireTap();
@@ -397,6 +421,22 @@ export function connectTcp<In, Out>(options: ConnectTcpOptions<In, Out>): Promis
       });
       flow?.open();
       resolve(new Client(socket, options.codec, settings, where, flow));
+    };
+    if (secure === undefined || tls === undefined) {
+      socket.once('connect', ready);
+      return;
+    }
+    socket.once('connect', () => {
+      connected = true;
+      secure.setNoDelay(noDelay);
+    });
+    secure.once('secureConnect', () => {
+      const refused = checkPeer(secure, tls, where);
+      if (refused === undefined) {
+        ready();
+        return;
+      }
+      onError(refused);
     });
   });
 }

@@ -24,6 +24,8 @@ export interface MutableTcpServerStats {
   firstMessageTimeouts: number;
   /** Connections ended for output past `maxOutputBytes` ("SendQ exceeded"). */
   outputOverflows: number;
+  /** TLS handshakes that failed or timed out (servers with `tls` only). */
+  tlsHandshakeFailures: number;
 }
 
 /** Server-wide counters (a snapshot). */
@@ -46,5 +48,6 @@ export function createTcpServerStats(): MutableTcpServerStats {
     idleTimeouts: 0,
     firstMessageTimeouts: 0,
     outputOverflows: 0,
+    tlsHandshakeFailures: 0,
   };
 }

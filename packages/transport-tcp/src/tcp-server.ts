@@ -5,6 +5,7 @@
  * for the sending half (coalescing, the SendQ cap).
  */
 import { type Server, type Socket, createServer } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { type StreamCodec, isFlushable } from '@netlab/codec';
 import { DEFAULT_HOST, MAX_TIMER_MS, type NetServer, type NetServerOptions, type ServerCloseOptions, formatHostPort, processWireTap, resolveNetServerOptions, startOnce, withinGrace, type WireTap } from '@netlab/ground';
 import type { CloseReason, Peer, Service } from '@netlab/service';
@@ -15,6 +16,7 @@ import type { ConnectionServer, TcpConnectionStats } from './connection-server.j
 import { ServerConnection } from './server-connection.js';
 import { type TcpAddress, addressOf } from './tcp-address.js';
 import { type TcpServerStats, createTcpServerStats } from './tcp-server-stats.js';
+import { type ServerTls, type TcpServerTlsOptions, createServerTls, fromTlsError } from './tls.js';
 
 export { DEFAULT_HOST };
 /** Default simultaneous connections: 1024. */
@@ -107,6 +109,14 @@ export interface TcpServerOptions<In, Out> extends NetServerOptions<TcpServerEve
    * or any `WireTap`. Default: the process tap (`setProcessWireTap` of `@netlab/ground`), if set.
    */
   readonly tap?: WireTap;
+  /**
+   * Serve TLS with this certificate and key: each connection's handshake runs first (under its
+   * own deadline and cap, see {@link TcpServerTlsOptions}); a failed one is reported as a
+   * `rejected` event with an `ERR_TLS_*` code and counted in `stats().tlsHandshakeFailures`.
+   * Everything after the handshake (limits, backpressure, deadlines, codes) is as without TLS;
+   * byte counters count the plain text. Default: plain TCP.
+   */
+  readonly tls?: TcpServerTlsOptions;
 }
 
 /** `close()` options: `graceMs` (default {@link DEFAULT_GRACE_MS}). */
@@ -120,6 +130,8 @@ export type TcpCloseOptions = ServerCloseOptions;
 export interface TcpServer extends NetServer<TcpAddress, TcpServerStats> {
   /** Connections currently served. */
   readonly connections: number;
+  /** SHA-256 fingerprint (colon hex) of the TLS certificate served; undefined without TLS. */
+  readonly fingerprint256: string | undefined;
 }
 
 let nextConnectionId = 1;
@@ -144,6 +156,11 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
   assertIntegerOption('firstMessageTimeoutMs', firstMessageTimeoutMs, 0, MAX_TIMER_MS);
   assertIntegerOption('quietFlushMs', quietFlushMs, 0, MAX_TIMER_MS);
   assertIntegerOption('closeLingerMs', closeLingerMs, 0, MAX_TIMER_MS);
+  const tls: ServerTls | undefined = options.tls === undefined ? undefined : createServerTls(options.tls);
+  if (tls !== undefined) {
+    assertIntegerOption('tls.handshakeTimeoutMs', tls.handshakeTimeoutMs, 1, MAX_TIMER_MS);
+    assertIntegerOption('tls.maxHandshakes', tls.maxHandshakes, 1, 1_000_000);
+  }
   const codec = options.codec;
   const busyReply = options.busyReply === undefined ? undefined : codec.encode(options.busyReply);
   const overflowReply = options.overflowReply === undefined ? undefined : codec.encode(options.overflowReply);
@@ -256,8 +273,7 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
     onEvent({ type: 'rejected', peer, error });
   };
 
-  const server: Server = createServer({ allowHalfOpen: true, noDelay: options.noDelay ?? true }, (socket) => {
-    const peer = peerOf(socket);
+  const accept = (socket: Socket, peer: Peer): void => {
     if (closing !== undefined) {
       reject(socket, peer, new TcpError('ERR_SERVER_CLOSED', `refused ${peer.id}: the server is shutting down`, { reason: 'open' }), undefined);
       return;
@@ -276,6 +292,64 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
     stats.connectionsActive = connections.size;
     onEvent({ type: 'connection', peer });
     connection.start();
+  };
+
+  // TLS handshakes in progress: bounded by `maxHandshakes`, each under its deadline, destroyed on close.
+  const handshaking = new Set<TLSSocket>();
+  const handshake = (socket: Socket, peer: Peer, serverTls: ServerTls): void => {
+    if (closing !== undefined || handshaking.size >= serverTls.maxHandshakes) {
+      stats.connectionsRejected += 1;
+      socket.destroy();
+      const error = closing !== undefined
+        ? new TcpError('ERR_SERVER_CLOSED', `refused ${peer.id}: the server is shutting down`, { reason: 'open' })
+        : new TcpError('ERR_TOO_MANY_CONNECTIONS', `refused ${peer.id}: ${serverTls.maxHandshakes} TLS handshakes already in progress (tls.maxHandshakes)`, {
+            reason: 'open',
+            details: { maxHandshakes: serverTls.maxHandshakes },
+          });
+      onEvent({ type: 'rejected', peer, error });
+      return;
+    }
+    const secure = new TLSSocket(socket, { isServer: true, secureContext: serverTls.context, requestCert: false, rejectUnauthorized: false });
+    handshaking.add(secure);
+    // The server's log already names the peer ("refused 127.0.0.1:40312: …").
+    const where = 'the client';
+    const failed = (error: TcpError): void => {
+      if (!handshaking.delete(secure)) return;
+      clock.clearTimeout(timer);
+      stats.tlsHandshakeFailures += 1;
+      secure.destroy();
+      onEvent({ type: 'rejected', peer, error });
+    };
+    const timer = clock.setTimeout(() => {
+      failed(new TcpError('ERR_TLS_HANDSHAKE_TIMEOUT', `no TLS handshake within ${serverTls.handshakeTimeoutMs} ms (a plain-text client on the TLS port?)`, {
+        reason: 'open',
+        details: { handshakeTimeoutMs: serverTls.handshakeTimeoutMs },
+      }));
+    }, serverTls.handshakeTimeoutMs);
+    const onError = (error: Error): void => {
+      failed(fromTlsError(error, where, 'server'));
+    };
+    const onClose = (): void => {
+      failed(new TcpError('ERR_TLS_HANDSHAKE', 'the client closed the connection during the TLS handshake (did it refuse our certificate?)', { reason: 'open' }));
+    };
+    secure.on('error', onError);
+    // A peer that gives up mid-handshake (a client refusing our certificate) may only half-close.
+    secure.on('end', onClose);
+    secure.on('close', onClose);
+    secure.once('secure', () => {
+      if (!handshaking.delete(secure)) return;
+      clock.clearTimeout(timer);
+      secure.off('error', onError);
+      secure.off('end', onClose);
+      secure.off('close', onClose);
+      accept(secure, peer);
+    });
+  };
+
+  const server: Server = createServer({ allowHalfOpen: true, noDelay: options.noDelay ?? true }, (socket) => {
+    const peer = peerOf(socket);
+    if (tls === undefined) accept(socket, peer);
+    else handshake(socket, peer, tls);
   });
   server.on('error', (error) => {
     // Accept failures (EMFILE...) after listening: report, keep serving the connections we have.
@@ -291,6 +365,7 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
     get connections() {
       return connections.size;
     },
+    fingerprint256: tls?.fingerprint256,
     stats: () => ({ ...stats }),
     listen() {
       if (closing !== undefined) return Promise.reject(new TcpError('ERR_SERVER_CLOSED', 'the server is closed', { reason: 'open' }));
@@ -325,6 +400,8 @@ export function createTcpServer<In, Out>(options: TcpServerOptions<In, Out>): Tc
           emptied = resolve;
           if (connections.size === 0) resolve();
         });
+        for (const secure of [...handshaking]) secure.destroy();
+        handshaking.clear();
         for (const connection of [...connections]) connection.drain();
         await withinGrace(allClosed, graceMs, clock);
         for (const connection of [...connections]) connection.forceClose();

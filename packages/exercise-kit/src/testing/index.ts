@@ -7,3 +7,6 @@ export { cliContractTests } from './cli-contract.js';
 export type { CliContractOptions } from './cli-contract.js';
 export { runCliProcess, runTs, spawnCli, spawnTs, startServerProcess } from '../cli-process.js';
 export type { CliEntry, CliProcess, CliTarget, RunResult, SpawnOptions, StartedServer } from '../cli-process.js';
+export { hasTool, runTool, startLoopbackCapture } from './tools.js';
+export type { LiveCapture, ToolResult } from './tools.js';
+export { writeSelfSignedCertificate } from './certificates.js';

@@ -23,6 +23,7 @@ import type { JsonValue } from '../core/canonical-json.js';
 import type { ReplyEnvelope, RequestEnvelope } from '../core/messages.js';
 import { RequestLogError, assertIntegerOption, isRequestLogError } from '../errors.js';
 import type { LinkEndpoint, LinkTransport, LinkTransportHooks } from './link-transport.js';
+import type { TcpClientTlsOptions, TcpError } from '@netlab/transport-tcp';
 import { createTcpLinkTransport } from './tcp-link-transport.js';
 import { createUdpLinkTransport } from './udp-link-transport.js';
 
@@ -69,6 +70,8 @@ export interface ClientLinkOptions extends Omit<ClientChannelsOptions, 'send'> {
   readonly reconnect?: { readonly initialDelayMs?: number; readonly maxDelayMs?: number };
   /** Called for every {@link LinkEvent}. Default: none. */
   readonly onEvent?: (event: LinkEvent) => void;
+  /** TCP only: speak TLS with these options (`--tls` flags of the netlab clients). Default: plain TCP. */
+  readonly tls?: TcpClientTlsOptions;
 }
 
 /** A channel of the link: `call` runs one operation exactly once, retrying unknown outcomes (see the module comment). */
@@ -88,6 +91,8 @@ export interface ClientLink {
   /** Switches to the next endpoint and resends what is outstanding (no-op with one endpoint). */
   failover(): void;
   stats(): LinkStats;
+  /** The last failure to connect over TCP (a refused TLS certificate says why here), or undefined. */
+  connectError(): TcpError | undefined;
   /** Closes every channel (outstanding calls reject with `ERR_CLOSED`) and the transport. */
   close(): Promise<void>;
 }
@@ -160,6 +165,7 @@ export function createClientLink(options: ClientLinkOptions): ClientLink {
           endpoints,
           hooks,
           clock,
+          ...(options.tls === undefined ? {} : { tls: options.tls }),
           reconnect: {
             initialDelayMs: reconnect?.initialDelayMs ?? DEFAULT_RECONNECT_INITIAL_MS,
             maxDelayMs: reconnect?.maxDelayMs ?? DEFAULT_RECONNECT_MAX_MS,
@@ -203,6 +209,7 @@ export function createClientLink(options: ClientLinkOptions): ClientLink {
       if (endpoints.length > 1) switchTo(active + 1);
     },
     stats: () => ({ ...counters }),
+    connectError: () => wire.connectError?.(),
     async close() {
       channels.close();
       await wire.close();

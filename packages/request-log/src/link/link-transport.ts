@@ -4,6 +4,7 @@
  * keep one connection or socket per endpoint, made at once and kept for the link's life, so a
  * failover is a change of index, not a new connect.
  */
+import type { TcpError } from '@netlab/transport-tcp';
 import type { ReplyEnvelope, RequestEnvelope } from '../core/messages.js';
 
 /** Where a server (or a replica) listens. */
@@ -24,6 +25,8 @@ export interface LinkTransportHooks {
 export interface LinkTransport {
   /** Sends one envelope to endpoint `index`; false when it cannot carry one now (not sent). */
   send(index: number, request: RequestEnvelope): boolean;
+  /** The last failure to connect (TCP: a refused TLS certificate says why here), or undefined. */
+  connectError?(): TcpError | undefined;
   /** Closes every connection or socket. */
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@
  * names; what arrives on any connection is fed back (a late reply from a replica the link left
  * still resolves its request).
  */
-import { type ReconnectingTcpClient, createReconnectingTcpClient } from '@netlab/transport-tcp';
+import { type ReconnectingTcpClient, type TcpClientTlsOptions, type TcpError, createReconnectingTcpClient } from '@netlab/transport-tcp';
 import type { BackoffOptions, Clock } from '@netlab/ground';
 import type { ReplyEnvelope, RequestEnvelope } from '../core/messages.js';
 import { createClientStreamCodec } from '../wire-codec.js';
@@ -15,10 +15,13 @@ export interface TcpLinkTransportOptions {
   readonly hooks: LinkTransportHooks;
   readonly reconnect: BackoffOptions;
   readonly clock: Clock;
+  /** Speak TLS with these options (`--tls` flags). Default: plain TCP. */
+  readonly tls?: TcpClientTlsOptions;
 }
 
 export function createTcpLinkTransport(options: TcpLinkTransportOptions): LinkTransport {
   const { hooks } = options;
+  let lastConnectError: TcpError | undefined;
   const connections: ReconnectingTcpClient<ReplyEnvelope, RequestEnvelope>[] = options.endpoints.map((endpoint, index) =>
     createReconnectingTcpClient({
       codec: createClientStreamCodec(),
@@ -26,7 +29,10 @@ export function createTcpLinkTransport(options: TcpLinkTransportOptions): LinkTr
       port: endpoint.port,
       backoff: options.reconnect,
       clock: options.clock,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
       onEvent: (event) => {
+        if (event.type === 'retry' || event.type === 'gave-up') lastConnectError = event.error;
+        if (event.type === 'connected') lastConnectError = undefined;
         if (event.type === 'connected') hooks.ready(index);
         else if (event.type === 'disconnected') hooks.lost(index);
       },
@@ -44,6 +50,7 @@ export function createTcpLinkTransport(options: TcpLinkTransportOptions): LinkTr
       connection.send(request);
       return true;
     },
+    connectError: () => lastConnectError,
     async close() {
       await Promise.all(connections.map((connection) => connection.close()));
     },
