@@ -9,10 +9,9 @@ function servers(count: number): { hub: MemoryRoomHub; services: SharedChatServi
   const hub = createMemoryRoomHub();
   const services: SharedChatService[] = [];
   for (let i = 0; i < count; i++) {
-    let service: SharedChatService | undefined;
-    const bus = hub.bus(`s${i}`, (event) => service?.apply(event));
-    service = createSharedChatService({ bus, floodBurst: 1000, floodRate: 1000 });
-    services.push(service);
+    const index = services.length;
+    const bus = hub.bus(`s${i}`, (event) => services[index]?.apply(event));
+    services.push(createSharedChatService({ bus, floodBurst: 1000, floodRate: 1000 }));
   }
   const join = async (server: number, name: string): Promise<Conn> => {
     const service = services[server];
@@ -125,8 +124,9 @@ describe('shared chat room', () => {
 
   it('counts room full per server', async () => {
     const hub = createMemoryRoomHub();
-    let service: SharedChatService | undefined;
-    service = createSharedChatService({ bus: hub.bus('s0', (e) => service?.apply(e)), maxMembers: 1 });
+    const ref: { service?: SharedChatService } = {};
+    const service = createSharedChatService({ bus: hub.bus('s0', (e) => ref.service?.apply(e)), maxMembers: 1 });
+    ref.service = service;
     await connectLocal(service).send('one');
     const two = connectLocal(service);
     await two.send('two');
