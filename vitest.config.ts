@@ -6,8 +6,9 @@ import { defineConfig } from 'vitest/config';
  * - integration: real loopback sockets (`*.integration.test.ts`)
  * - e2e:         real app processes (`*.e2e.test.ts`)
  * - postgres:    against a real PostgreSQL at NETLAB_PG_URL (`*.pg.test.ts`; skipped, loudly, when unset)
+ * - redis:       against a real Redis at NETLAB_REDIS_URL (`*.redis.test.ts`; skipped, loudly, when unset)
  */
-const SPECIAL = ['**/*.integration.test.ts', '**/*.e2e.test.ts', '**/*.pg.test.ts'];
+const SPECIAL = ['**/*.integration.test.ts', '**/*.e2e.test.ts', '**/*.pg.test.ts', '**/*.redis.test.ts'];
 // Relative globs, so the same config serves `vitest run` at the root and inside one package
 // (vitest finds this file from a package directory and takes that directory as its root).
 const ROOTS = ['**/test/**'];
@@ -45,6 +46,10 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'postgres', include: ROOTS.map((r) => `${r}/*.pg.test.ts`), exclude: IGNORED, testTimeout: 60_000, fileParallelism: false },
+      },
+      {
+        extends: true,
+        test: { name: 'redis', include: ROOTS.map((r) => `${r}/*.redis.test.ts`), exclude: IGNORED, testTimeout: 120_000, hookTimeout: 30_000, fileParallelism: false },
       },
     ],
   },

@@ -137,19 +137,29 @@ export async function startRedisRoom(options: RedisRoomOptions): Promise<RedisRo
     retryStrategy: (times) => Math.min(50 * 2 ** times, 1000),
     connectTimeout: 5000,
   };
+  const state = { closed: false };
+  // A function, not the field: the read loop awaits, and close() flips the field meanwhile.
+  const stopped = (): boolean => state.closed;
   const commands = new Redis(options.url, { ...base, connectionName: `netlab-chat-${serverId}` });
   const reader = new Redis(options.url, { ...base, connectionName: `netlab-chat-${serverId}-reader` });
-  let lastError = '';
   for (const [label, client] of [
     ['redis', commands],
     ['redis reader', reader],
   ] as const) {
+    // One line per outage and connection, however many retries it takes.
+    let lost = false;
+    let lastError = '';
     client.on('error', (error: Error) => {
       if (error.message !== lastError) log(`${label}: ${error.message}`);
       lastError = error.message;
     });
+    client.on('close', () => {
+      if (!lost && !state.closed) log(`${label}: connection lost, reconnecting`);
+      lost = true;
+    });
     client.on('ready', () => {
-      if (lastError !== '') log(`${label}: connected again`);
+      if (lost) log(`${label}: connected again`);
+      lost = false;
       lastError = '';
     });
   }
@@ -187,9 +197,6 @@ export async function startRedisRoom(options: RedisRoomOptions): Promise<RedisRo
   };
 
   let recovering: Promise<void> | undefined;
-  const state = { closed: false };
-  // A function, not the field: the read loop awaits, and close() flips the field meanwhile.
-  const stopped = (): boolean => state.closed;
   // A write: runs the script; on a lost lease recovers once and tries again; waits until applied.
   const write = async (script: string, args: readonly (string | number)[]): Promise<Reply> => {
     let reply: Reply;
