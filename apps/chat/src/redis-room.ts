@@ -137,7 +137,8 @@ export async function startRedisRoom(options: RedisRoomOptions): Promise<RedisRo
     retryStrategy: (times) => Math.min(50 * 2 ** times, 1000),
     connectTimeout: 5000,
   };
-  const state = { closed: false };
+  const state = { closed: false, started: false };
+  let firstError: string | undefined;
   // A function, not the field: the read loop awaits, and close() flips the field meanwhile.
   const stopped = (): boolean => state.closed;
   const commands = new Redis(options.url, { ...base, connectionName: `netlab-chat-${serverId}` });
@@ -150,11 +151,12 @@ export async function startRedisRoom(options: RedisRoomOptions): Promise<RedisRo
     let lost = false;
     let lastError = '';
     client.on('error', (error: Error) => {
-      if (error.message !== lastError) log(`${label}: ${error.message}`);
+      firstError ??= error.message;
+      if (state.started && error.message !== lastError) log(`${label}: ${error.message}`);
       lastError = error.message;
     });
     client.on('close', () => {
-      if (!lost && !state.closed) log(`${label}: connection lost, reconnecting`);
+      if (!lost && state.started && !state.closed) log(`${label}: connection lost, reconnecting`);
       lost = true;
     });
     client.on('ready', () => {
@@ -168,8 +170,9 @@ export async function startRedisRoom(options: RedisRoomOptions): Promise<RedisRo
   } catch (error) {
     commands.disconnect();
     reader.disconnect();
-    throw new CliError('ERR_CONNECT', `cannot reach redis at ${options.url}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CliError('ERR_CONNECT', `cannot reach redis at ${options.url}: ${firstError ?? (error instanceof Error ? error.message : String(error))}`);
   }
+  state.started = true;
 
   let calls = 0;
   const run = async (script: string, args: readonly (string | number)[]): Promise<Reply> =>
