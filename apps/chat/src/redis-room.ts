@@ -137,7 +137,7 @@ export async function startRedisRoom(options: RedisRoomOptions): Promise<RedisRo
     retryStrategy: (times) => Math.min(50 * 2 ** times, 1000),
     connectTimeout: 5000,
   };
-  const state = { closed: false, started: false };
+  const state = { closed: false, started: false, needsSync: false };
   let firstError: string | undefined;
   // A function, not the field: the read loop awaits, and close() flips the field meanwhile.
   const stopped = (): boolean => state.closed;
@@ -221,7 +221,13 @@ export async function startRedisRoom(options: RedisRoomOptions): Promise<RedisRo
     serverId,
     join: async (name, sid): Promise<JoinResult> => ((await write(JOIN, [chatNameKey(name), name, sid]))[0] === 'ok' ? 'ok' : 'taken'),
     leave: async (name, sid, quit): Promise<void> => {
-      await write(LEAVE, [chatNameKey(name), sid, quit ? 1 : 0]);
+      try {
+        await write(LEAVE, [chatNameKey(name), sid, quit ? 1 : 0]);
+      } catch (error) {
+        // The name may still be held for a session that is gone: the next heartbeat syncs.
+        state.needsSync = true;
+        throw error;
+      }
     },
     rename: async (old, name, sid): Promise<RenameResult> => {
       const status = (await write(RENAME, [chatNameKey(old), chatNameKey(name), name, sid]))[0];
@@ -301,19 +307,27 @@ export async function startRedisRoom(options: RedisRoomOptions): Promise<RedisRo
   };
   const reading = readLoop();
 
+  // Makes the names Redis holds for this server exactly its members now (see SYNC).
+  const sync = async (): Promise<{ kept: number; dropped: number }> => {
+    state.needsSync = false;
+    const members = service.members();
+    const reply = await run(
+      SYNC,
+      members.flatMap((m) => [chatNameKey(m.name), m.name, m.sid]),
+    );
+    if (reply[0] !== 'ok') throw unavailable('this server has no lease on the room');
+    const conflicts = reply.slice(1).map(String);
+    for (const sid of conflicts) service.drop(sid, 'another member took your name while the room was unavailable');
+    return { kept: members.length - conflicts.length, dropped: conflicts.length };
+  };
+
   const recover = (): Promise<void> => {
     recovering ??= (async () => {
       try {
         const tail = String((await run(REGISTER, [leaseMs]))[1] ?? '0-0');
         await applied(tail);
-        const members = service.members();
-        const reply = await run(
-          SYNC,
-          members.flatMap((m) => [chatNameKey(m.name), m.name, m.sid]),
-        );
-        const conflicts = reply.slice(1).map(String);
-        for (const sid of conflicts) service.drop(sid, 'another member took your name while the room was unavailable');
-        log(`room lease taken again: ${members.length - conflicts.length} members kept, ${conflicts.length} dropped`);
+        const { kept, dropped } = await sync();
+        log(`room lease taken again: ${kept} members kept, ${dropped} dropped`);
       } finally {
         recovering = undefined;
       }
@@ -330,7 +344,13 @@ export async function startRedisRoom(options: RedisRoomOptions): Promise<RedisRo
         if (reply[0] === 'nolease') {
           log('room lease lost; taking it again');
           await recover();
-        } else if (Number(reply[1]) > 0) log(`reaped ${String(reply[1])} names of servers whose lease expired`);
+          return;
+        }
+        if (Number(reply[1]) > 0) log(`reaped ${String(reply[1])} names of servers whose lease expired`);
+        if (state.needsSync) {
+          const { dropped } = await sync();
+          log(`names synced after failed releases${dropped > 0 ? `: ${dropped} dropped` : ''}`);
+        }
       })
       .catch(() => undefined)
       .finally(() => {
