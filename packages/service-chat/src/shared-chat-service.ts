@@ -228,11 +228,18 @@ export function createSharedChatService(options: SharedChatServiceOptions): Shar
     for (const member of [...members.values()]) member.session.ctx.send(line);
   };
 
+  // A claim of this server whose session closed while the claim was in flight: nobody would ever
+  // release that name, so release it now (the room sees the join, then the leave).
+  const release = (event: RoomEvent & { readonly name: string }): void => {
+    bus.leave(event.name, event.sid, false).catch(() => undefined);
+  };
+
   const apply = (event: RoomEvent): void => {
     switch (event.type) {
       case 'join': {
         const session = mine(event);
-        if (session !== undefined && !session.leaving && session.me === undefined) {
+        if (event.server === bus.serverId && (session === undefined || session.leaving)) release(event);
+        else if (session !== undefined && session.me === undefined) {
           const member: Member = { name: event.name, session };
           session.me = member;
           members.set(session.sid, member);
@@ -262,6 +269,7 @@ export function createSharedChatService(options: SharedChatServiceOptions): Shar
       }
       case 'nick': {
         const session = mine(event);
+        if (event.server === bus.serverId && session?.me === undefined) release(event);
         const member = session?.me;
         if (member !== undefined) {
           byName.delete(chatNameKey(member.name));

@@ -122,6 +122,20 @@ describe('shared chat room', () => {
     expect(services[0]?.memberCount).toBe(0);
   });
 
+  it('releases a name whose session closed while its claim was in flight', async () => {
+    const hub = createMemoryRoomHub();
+    const ref: { service?: SharedChatService } = {};
+    const bus = hub.bus('s0', (e) => ref.service?.apply(e));
+    ref.service = createSharedChatService({ bus });
+    const other = connectLocal(createSharedChatService({ bus: hub.bus('s1', () => undefined) }));
+    // The claim lands for a session this server no longer has (it closed meanwhile).
+    expect(await bus.join('ghost', 'gone-session')).toBe('ok');
+    expect(hub.log.map((e) => `${e.type} ${e.name}`)).toEqual(['join ghost', 'leave ghost']);
+    // The name is free again: another server's member gets it.
+    await other.send('ghost');
+    expect(hub.log.at(-1)).toMatchObject({ type: 'join', name: 'ghost', server: 's1' });
+  });
+
   it('counts room full per server', async () => {
     const hub = createMemoryRoomHub();
     const ref: { service?: SharedChatService } = {};
