@@ -10,8 +10,9 @@ import { defineConfig } from 'vitest/config';
  * - hosts:       two test hosts (network namespaces, veth, nftables loss; `*.hosts.test.ts`; root only,
  *                skipped, loudly, otherwise), one file at a time; its global setup sweeps stale hosts
  *                before and fails the run if any host namespace outlives it
+ * - redis:       against a real Redis at NETLAB_REDIS_URL (`*.redis.test.ts`; skipped, loudly, when unset)
  */
-const SPECIAL = ['**/*.integration.test.ts', '**/*.e2e.test.ts', '**/*.pg.test.ts', '**/*.hosts.test.ts'];
+const SPECIAL = ['**/*.integration.test.ts', '**/*.e2e.test.ts', '**/*.pg.test.ts', '**/*.hosts.test.ts', '**/*.redis.test.ts'];
 // Relative globs, so the same config serves `vitest run` at the root and inside one package
 // (vitest finds this file from a package directory and takes that directory as its root).
 const ROOTS = ['**/test/**'];
@@ -61,6 +62,10 @@ export default defineConfig({
           fileParallelism: false,
           globalSetup: [fileURLToPath(new URL('./packages/test-hosts/test/global-setup.ts', import.meta.url))],
         },
+      },
+      {
+        extends: true,
+        test: { name: 'redis', include: ROOTS.map((r) => `${r}/*.redis.test.ts`), exclude: IGNORED, testTimeout: 120_000, hookTimeout: 30_000, fileParallelism: false },
       },
     ],
   },

@@ -6,7 +6,7 @@
  * every connection and its close reason (e.g. `SendQ exceeded` for a member that stopped reading)
  * on stderr; SIGINT/SIGTERM stop it with exit 0. Client: see chat-client.ts.
  */
-import { CliError, type Command, durationOption, parseInteger } from '@netlab/cli-kit';
+import { CliError, type Command, durationOption, onShutdown, parseInteger } from '@netlab/cli-kit';
 import { type AddressOptions, type ClientTlsFlags, type ServerTlsFlags, addClientTlsOptions, addServerTlsOptions, resolveClientTls, createClientCommand, createExerciseCommand, createServerCommand, serveTcp } from '@netlab/exercise-kit';
 import { DEFAULT_FLOOD_BURST, DEFAULT_FLOOD_RATE, DEFAULT_MAX_MEMBERS, DEFAULT_MAX_MESSAGE_BYTES } from '@netlab/service-chat';
 import { DEFAULT_CHAT_LINGER_MS, runChatClient } from './chat-client.js';
@@ -26,6 +26,10 @@ interface ServerOptions extends AddressOptions, ServerTlsFlags {
   readonly maxLineBytes: number;
   readonly sendQueueBytes: number;
   readonly idleTimeout: number;
+  readonly redis?: string;
+  readonly room?: string;
+  readonly redisLease: number;
+  readonly redisLogMax: number;
 }
 
 interface ClientOptions extends AddressOptions, ClientTlsFlags {
@@ -50,6 +54,48 @@ every line from the room is printed. At the end of input the client listens --li
 then sends quit and exits 0 once the server has closed. A refused name or a lost server:
 one error line, exit 1.`;
 
+/** `chat server --redis`: the same server, its room shared through Redis (loaded only when asked for). */
+async function serveRedisRoom(options: ServerOptions, url: string): Promise<void> {
+  if (options.redisLease < 300) throw new CliError('ERR_USAGE', `invalid --redis-lease: expected at least 300ms, got ${options.redisLease} ms`);
+  const { startRedisRoom } = await import('./redis-room.js');
+  const log = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+  const shared = await startRedisRoom({
+    url,
+    ...(options.room === undefined ? {} : { room: options.room }),
+    leaseMs: options.redisLease,
+    logMax: options.redisLogMax,
+    maxMembers: options.maxMembers,
+    floodRate: options.floodRate,
+    floodBurst: options.floodBurst,
+    maxMessageBytes: options.maxMessageBytes,
+    log: (line) => {
+      log(line.startsWith('chat: ') ? line : `chat: ${line}`);
+    },
+  });
+  const { tcp, codec } = createChatRoom({
+    maxMembers: options.maxMembers,
+    maxLineBytes: options.maxLineBytes,
+    sendQueueBytes: options.sendQueueBytes,
+    idleTimeoutMs: options.idleTimeout,
+  });
+  let server;
+  try {
+    server = await serveTcp({ exercise: EXERCISE, host: options.host, port: options.port, codec, service: shared.service, tcp, handleSignals: false });
+  } catch (error) {
+    await shared.close();
+    throw error;
+  }
+  const running = server;
+  onShutdown(async (signal) => {
+    log(`${EXERCISE}: ${signal}, stopping`);
+    await running.close();
+    await shared.close();
+    log(`${EXERCISE}: stopped`);
+  });
+}
+
 /** Builds `chat` with its `server` and `client` subcommands. */
 export function createCommand(): Command {
   const command = createExerciseCommand({
@@ -68,7 +114,15 @@ export function createCommand(): Command {
       .option('--max-line-bytes <n>', 'longest line read; past it "ERROR line too long" and the connection closes', (v) => parseInteger(v, '--max-line-bytes', 16, 1 << 20), DEFAULT_MAX_LINE_BYTES)
       .option('--send-queue-bytes <n>', 'output queued for one member before it is disconnected (SendQ exceeded)', (v) => parseInteger(v, '--send-queue-bytes', 1024, 1 << 30), DEFAULT_SEND_QUEUE_BYTES)
       .addOption(durationOption('--idle-timeout <duration>', 'disconnect a member who sends nothing for this long; 0 = never (90s, 5min, 1h)', DEFAULT_CHAT_IDLE_TIMEOUT_MS))
+      .option('--redis <url>', 'share the room with every chat server on this Redis (redis://127.0.0.1:6379)')
+      .option('--room <name>', 'with --redis: the room to join (servers on the same Redis and room share members)', 'lab')
+      .addOption(durationOption('--redis-lease <duration>', 'with --redis: a dead server\'s member names are freed after this long (2s, 10s)', 10_000))
+      .option('--redis-log-max <n>', 'with --redis: events the room\'s Redis stream keeps (MAXLEN ~)', (v) => parseInteger(v, '--redis-log-max', 100, 100_000_000), 10_000)
       .action(async (options: ServerOptions) => {
+        if (options.redis !== undefined) {
+          await serveRedisRoom(options, options.redis);
+          return;
+        }
         const room = createChatRoom({
           maxMembers: options.maxMembers,
           floodRate: options.floodRate,

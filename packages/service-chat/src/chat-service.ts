@@ -83,7 +83,7 @@ interface Member {
 }
 
 /** UTF-8 length of a string without encoding it (a lone surrogate counts as the 3 bytes of U+FFFD, as it is sent). */
-function utf8Length(text: string): number {
+export function utf8Length(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
@@ -232,6 +232,24 @@ class ChatSession implements Session<string, string> {
   }
 }
 
+/** The `/who` reply for `names`: `Members (<n>): a, b` then `Members (continued): …` lines of at most ~1000 bytes. */
+export function formatWhoLines(names: readonly string[]): string[] {
+  const lines: string[] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const name of names) {
+    if (bytes + name.length + 2 > WHO_LINE_BYTES && current.length > 0) {
+      lines.push(current.join(', '));
+      current = [];
+      bytes = 0;
+    }
+    current.push(name);
+    bytes += name.length + 2;
+  }
+  lines.push(current.join(', '));
+  return lines.map((list, i) => (i === 0 ? `Members (${names.length}): ${list}` : `Members (continued): ${list}`));
+}
+
 /** Creates a chat service with an empty room. */
 export function createChatService(options: ChatServiceOptions = {}): ChatService {
   const maxMembers = options.maxMembers ?? DEFAULT_MAX_MEMBERS;
@@ -266,23 +284,7 @@ export function createChatService(options: ChatServiceOptions = {}): ChatService
     }
   };
 
-  const whoLines = (): string[] => {
-    const names = [...members.values()].map((m) => m.name);
-    const lines: string[] = [];
-    let current: string[] = [];
-    let bytes = 0;
-    for (const name of names) {
-      if (bytes + name.length + 2 > WHO_LINE_BYTES && current.length > 0) {
-        lines.push(current.join(', '));
-        current = [];
-        bytes = 0;
-      }
-      current.push(name);
-      bytes += name.length + 2;
-    }
-    lines.push(current.join(', '));
-    return lines.map((list, i) => (i === 0 ? `Members (${names.length}): ${list}` : `Members (continued): ${list}`));
-  };
+  const whoLines = (): string[] => formatWhoLines([...members.values()].map((m) => m.name));
 
   const room: Room = { members, deliver, whoLines, maxMembers, maxMessageBytes, flood: { rate: floodRate, burst: floodBurst } };
   const service: ChatService = {

@@ -5,6 +5,8 @@
 export const CHAT_ERROR_CODES = {
   /** A factory option has a bad value (a limit that is not a positive integer, a bad rate). */
   ERR_INVALID_OPTION: 'invalid option',
+  /** The shared room's engine cannot be reached (a `RoomBus` write failed); members get `ERROR room unavailable, try again`. */
+  ERR_ROOM_UNAVAILABLE: 'room unavailable',
 } as const;
 
 export type ChatErrorCode = keyof typeof CHAT_ERROR_CODES;

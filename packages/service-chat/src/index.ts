@@ -10,5 +10,12 @@ export {
   DEFAULT_MAX_MEMBERS,
   DEFAULT_MAX_MESSAGE_BYTES,
   createChatService,
+  formatWhoLines,
+  hasControlCharacter,
 } from './chat-service.js';
 export type { ChatService, ChatServiceOptions } from './chat-service.js';
+export { ROOM_UNAVAILABLE_LINE, createSharedChatService } from './shared-chat-service.js';
+export type { LocalMember, SharedChatService, SharedChatServiceOptions } from './shared-chat-service.js';
+export type { JoinResult, RenameResult, RoomBus, RoomEvent, SayResult, WhisperResult } from './room-bus.js';
+export { createMemoryRoomHub } from './memory-room-hub.js';
+export type { MemoryRoomHub } from './memory-room-hub.js';
