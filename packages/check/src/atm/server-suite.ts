@@ -102,7 +102,7 @@ const basic: ServerCase[] = [
       const wrong = await AtmTerminal.open(ctx, `atm ${round}`);
       const value = await wrong.login(CARDS.pin, '9999');
       expectCode(value, 'INCORRECT_PIN', `atm ${round}: login of card ${CARDS.pin} with a wrong PIN`);
-      if (value['triesLeft'] !== 2) throw new CaseFailure(`atm ${round}: a first wrong PIN${round === 2 ? ' after a right one' : ''}: expected "triesLeft": 2; got ${showBytes(JSON.stringify(value))}`);
+      if (value.triesLeft !== 2) throw new CaseFailure(`atm ${round}: a first wrong PIN${round === 2 ? ' after a right one' : ''}: expected "triesLeft": 2; got ${showBytes(JSON.stringify(value))}`);
       const right = await AtmTerminal.open(ctx, `atm ${round}b`);
       await right.loginApproved(CARDS.pin, DEMO_PIN);
     }
@@ -141,7 +141,7 @@ const basic: ServerCase[] = [
     const before = await atm.balance();
     const value = await atm.op({ op: 'deposit', amount: 2000 });
     expectCode(value, 'APPROVED', 'atm: deposit 2000');
-    if (value['amount'] !== 2000) throw new CaseFailure(`atm: deposit 2000: expected "amount": 2000; got ${showBytes(JSON.stringify(value))}`);
+    if (value.amount !== 2000) throw new CaseFailure(`atm: deposit 2000: expected "amount": 2000; got ${showBytes(JSON.stringify(value))}`);
     expectBalance(integerField(value, 'balance', 'atm: deposit'), before + 2000, `atm: deposit 2000 onto ${before}`);
     expectBalance(await atm.balance(), before + 2000, 'atm: balance after the deposit');
   }),
@@ -182,7 +182,7 @@ const validation: ServerCase[] = [
       const value = await atm.op(payload);
       const what = `atm: sent ${showBytes(JSON.stringify(payload))}`;
       expectCode(value, 'INVALID_REQUEST', what);
-      if (typeof value['message'] !== 'string' || !value['message'].includes(field)) throw new CaseFailure(`${what}: expected the INVALID_REQUEST message to name the field "${field}"; got ${showBytes(String(value['message']))}`);
+      if (typeof value.message !== 'string' || !value.message.includes(field)) throw new CaseFailure(`${what}: expected the INVALID_REQUEST message to name the field "${field}"; got ${showBytes(String(value.message))}`);
     }
     expectBalance(await atm.balance(), before, 'atm: balance after the invalid requests');
   }),
@@ -252,7 +252,7 @@ const security: ServerCase[] = [
       const atm = await AtmTerminal.open(ctx, `atm ${i + 1}`);
       const value = await atm.login(CARDS.lockout, '0000');
       expectCode(value, want.code, `atm ${i + 1}: wrong PIN number ${i + 1} for card ${CARDS.lockout} (a new connection and client id)`);
-      if (want.triesLeft !== undefined && value['triesLeft'] !== want.triesLeft) throw new CaseFailure(`atm ${i + 1}: wrong PIN number ${i + 1}: expected "triesLeft": ${want.triesLeft}; got ${showBytes(JSON.stringify(value))}`);
+      if (want.triesLeft !== undefined && value.triesLeft !== want.triesLeft) throw new CaseFailure(`atm ${i + 1}: wrong PIN number ${i + 1}: expected "triesLeft": ${want.triesLeft}; got ${showBytes(JSON.stringify(value))}`);
       atm.connection.destroy();
     }
     const late = await AtmTerminal.open(ctx, 'atm 4');

@@ -75,9 +75,9 @@ export class AtmTerminal {
     const full: Record<string, Json> = { kind: 'request', clientId: this.clientId, seq, ack, payload };
     if (this.key !== undefined && options.mac !== 'none') {
       const mac = envelopeMac(this.key, this.clientId, seq, ack, payload);
-      full['mac'] = options.mac === 'wrong' ? `${mac.slice(0, 63)}${mac.endsWith('0') ? '1' : '0'}` : mac;
+      full.mac = options.mac === 'wrong' ? `${mac.slice(0, 63)}${mac.endsWith('0') ? '1' : '0'}` : mac;
     }
-    return { seq, op: typeof payload['op'] === 'string' ? payload['op'] : '?', text: JSON.stringify(full) };
+    return { seq, op: typeof payload.op === 'string' ? payload.op : '?', text: JSON.stringify(full) };
   }
 
   /** Sends `envelope` (again) and waits for its reply; retries `ERR_IN_PROGRESS` a bounded number of times. */
@@ -102,7 +102,7 @@ export class AtmTerminal {
       if (event === undefined) throw new CaseFailure(`${what}; expected a reply frame; got nothing within ${this.ctx.ms(3000)} ms`);
       if (event.kind === 'closed') throw new CaseFailure(`${what}; expected a reply frame; the server closed the connection`);
       const envelopeJson = parseObject(event.text, `${what}; the reply`);
-      if (envelopeJson['clientId'] !== this.clientId || envelopeJson['seq'] !== envelope.seq) continue;
+      if (envelopeJson.clientId !== this.clientId || envelopeJson.seq !== envelope.seq) continue;
       const reply = decodeReply(event.text, envelopeJson, what);
       if (reply.status === 'done' && envelope.seq > this.ack) this.ack = envelope.seq;
       return reply;
@@ -120,10 +120,10 @@ export class AtmTerminal {
   async login(card: string, pin: string): Promise<Record<string, unknown>> {
     const dh = createDhParty();
     const value = await this.request({ op: 'login', card, pinBlock: pinBlock(card, pin), dh: dh.publicHex });
-    if (value['code'] === 'APPROVED') {
-      const session = value['session'];
-      const bankDh = value['dh'];
-      const wrapped = value['wrappedKey'];
+    if (value.code === 'APPROVED') {
+      const session = value.session;
+      const bankDh = value.dh;
+      const wrapped = value.wrappedKey;
       if (typeof session !== 'string' || typeof bankDh !== 'string' || typeof wrapped !== 'string' || !/^[0-9a-f]{64}$/u.test(wrapped) || !/^[0-9a-f]{1,512}$/u.test(bankDh)) {
         throw new CaseFailure(`${this.name}: login of card ${card}: expected an APPROVED reply with session, dh (512 hex) and wrappedKey (64 hex); got ${showBytes(JSON.stringify(value))}`);
       }
@@ -162,18 +162,18 @@ async function openConnection(ctx: ServerCaseContext, name: string, via?: { host
 }
 
 function decodeReply(raw: string, envelope: Record<string, unknown>, what: string): AtmReply {
-  const status = envelope['status'];
-  if (envelope['kind'] !== 'reply' || (status !== 'done' && status !== 'error')) {
+  const status = envelope.status;
+  if (envelope.kind !== 'reply' || (status !== 'done' && status !== 'error')) {
     throw new CaseFailure(`${what}; expected a reply envelope ({"kind":"reply",…,"status":"done"|"error"}); got ${showBytes(raw)}`);
   }
   if (status === 'error') {
-    return { raw, status, replay: false, body: '', value: {}, code: String(envelope['code']), message: String(envelope['message']) };
+    return { raw, status, replay: false, body: '', value: {}, code: String(envelope.code), message: String(envelope.message) };
   }
-  const body = envelope['body'];
+  const body = envelope.body;
   if (typeof body !== 'string') throw new CaseFailure(`${what}; expected "body" to be a string holding JSON; got ${showBytes(raw)}`);
   const decoded = parseObject(body, `${what}; the reply body`);
-  const value = decoded['ok'] === true && decoded['value'] !== null && typeof decoded['value'] === 'object' ? (decoded['value'] as Record<string, unknown>) : {};
-  return { raw, status, replay: envelope['replay'] === true, body, value, code: '', message: '' };
+  const value = decoded.ok === true && decoded.value !== null && typeof decoded.value === 'object' ? (decoded.value as Record<string, unknown>) : {};
+  return { raw, status, replay: envelope.replay === true, body, value, code: '', message: '' };
 }
 
 /** The value of a done, ok reply; fails the case otherwise. */
@@ -184,7 +184,7 @@ export function doneValue(reply: AtmReply, what: string): Record<string, unknown
 }
 
 export function expectCode(value: Record<string, unknown>, code: string, what: string): void {
-  if (value['code'] !== code) throw new CaseFailure(`${what}: expected ${code}; got ${showBytes(JSON.stringify(value))}`);
+  if (value.code !== code) throw new CaseFailure(`${what}: expected ${code}; got ${showBytes(JSON.stringify(value))}`);
 }
 
 export function integerField(value: Record<string, unknown>, field: string, what: string): number {

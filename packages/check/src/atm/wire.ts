@@ -15,7 +15,7 @@ export const ATM_MAX_FRAME_BYTES = 64 * 1024;
 export const ATM_PROBE_MAX_BUFFERED = 256 * 1024;
 
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
-export type JsonObject = { readonly [key: string]: Json };
+export type JsonObject = Readonly<Record<string, Json>>;
 
 /** RFC 8785 canonical JSON for what ATM payloads hold (ASCII strings, integers, objects). */
 export function canonicalJson(value: Json): string {
