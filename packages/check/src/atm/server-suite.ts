@@ -69,7 +69,7 @@ function expectOneOutcome(replies: readonly AtmReply[], what: string): AtmReply 
   const first = done[0];
   if (first === undefined) throw new CaseFailure(`${what}: expected a done reply; got ${replies.map((r) => `${r.code} ${showBytes(r.message)}`).join(', ')}`);
   for (const other of done.slice(1)) {
-    if (other.body !== first.body) throw new CaseFailure(`${what}: the copies of one request got different bodies (a duplicate must get the stored reply byte for byte): ${showBytes(first.body)} and ${showBytes(other.body)}`);
+    if (other.body !== first.body) throw new CaseFailure(`${what}: the copies of one request got different bodies (${difference(first.value, other.value)}); expected the stored reply byte for byte`);
   }
   for (const r of replies) {
     if (r.status === 'error' && r.code !== 'ERR_IN_PROGRESS') throw new CaseFailure(`${what}: a copy got the error ${r.code} ${showBytes(r.message)}; expected the stored reply (or ERR_IN_PROGRESS while the first copy runs)`);
@@ -77,10 +77,17 @@ function expectOneOutcome(replies: readonly AtmReply[], what: string): AtmReply 
   return first;
 }
 
+/** What differs between two ATM replies: `balance 118400, then 119900`. */
+function difference(a: Record<string, unknown>, b: Record<string, unknown>): string {
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+  if (keys.length === 0) return 'the same values, other bytes';
+  return keys.map((k) => `${k} ${JSON.stringify(a[k]) ?? 'missing'}, then ${JSON.stringify(b[k]) ?? 'missing'}`).join('; ');
+}
+
 /** A retransmission must get the stored reply: done, `replay: true`, the same body byte for byte. */
 function expectReplay(first: AtmReply, again: AtmReply, what: string): void {
   if (again.status !== 'done') throw new CaseFailure(`${what}: the retransmission (same request id, same payload) got the error ${again.code} ${showBytes(again.message)}; expected the stored reply`);
-  if (again.body !== first.body) throw new CaseFailure(`${what}: the retransmission got another reply: first ${showBytes(first.body)}, then ${showBytes(again.body)} (the operation ran again?); expected the stored reply byte for byte`);
+  if (again.body !== first.body) throw new CaseFailure(`${what}: the retransmission got another reply (${difference(first.value, again.value)}: the operation ran again?); expected the stored reply byte for byte`);
   if (!again.replay) throw new CaseFailure(`${what}: the retransmission got the same body but "replay": false; expected "replay": true (the reply came from the completion record)`);
 }
 
