@@ -81,7 +81,7 @@ function expectOneOutcome(replies: readonly AtmReply[], what: string): AtmReply 
 function difference(a: Record<string, unknown>, b: Record<string, unknown>): string {
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
   if (keys.length === 0) return 'the same values, other bytes';
-  return keys.map((k) => `${k} ${JSON.stringify(a[k]) ?? 'missing'}, then ${JSON.stringify(b[k]) ?? 'missing'}`).join('; ');
+  return keys.map((k) => `${k} ${k in a ? JSON.stringify(a[k]) : "missing"}, then ${k in b ? JSON.stringify(b[k]) : "missing"}`).join('; ');
 }
 
 /** A retransmission must get the stored reply: done, `replay: true`, the same body byte for byte. */
