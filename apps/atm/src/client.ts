@@ -19,6 +19,10 @@ import { createInterface } from 'node:readline';
 import { CliError, formatUrl } from '@netlab/cli-kit';
 import { type AtmClient, type AtmReply, createAtmClient, formatAmount, isAtmError, isValidCardNumber, isValidPin, parseAmount } from '@netlab/service-atm';
 import { type AtmLink, type LinkStats, createAtmLink, observedLoss } from './link.js';
+import { probeBank } from './reachability.js';
+
+/** Longest wait for the reachability check before the first request, ms. */
+export const PROBE_WAIT_MS = 3000;
 
 export type ScriptedOperation = { readonly op: 'balance' } | { readonly op: 'withdraw' | 'deposit'; readonly amount: string };
 
@@ -81,6 +85,8 @@ export async function runScriptedClient(options: ScriptedClientOptions, note: (l
     amount = parsed.minor;
   }
   const where = formatUrl(options.transport, options.host, options.port);
+  const unreachable = await probeBank(options, Math.min(options.timeoutMs, PROBE_WAIT_MS), where);
+  if (unreachable !== undefined) return { line: `ERROR ${unreachable}`, exitCode: 1 };
   // The link's timers are unref'd (a library must not hold a process open): this one keeps the
   // CLI alive while it waits for a server that is down or restarting.
   const keepAlive = setInterval(() => undefined, 60_000);
@@ -182,28 +188,32 @@ export interface InteractiveClientOptions extends ClientCommonOptions {
   readonly output?: NodeJS.WritableStream;
 }
 
-async function loginLoop(atm: AtmClient, ui: Prompter, options: { readonly card?: string; readonly pin?: string }): Promise<boolean> {
+/** How the login loop ended: logged in, the user gave up (end of input), or the bank refused for good (a locked card). */
+type LoginOutcome = 'approved' | 'ended' | 'refused';
+
+async function loginLoop(atm: AtmClient, ui: Prompter, options: { readonly card?: string; readonly pin?: string }): Promise<LoginOutcome> {
   let card = options.card;
   let pin = options.pin;
   for (;;) {
     while (card === undefined || !isValidCardNumber(card)) {
       if (card !== undefined) ui.print('A card number is 6 to 19 digits.');
       card = await ui.ask('Card number: ');
-      if (card === undefined) return false;
+      if (card === undefined) return 'ended';
     }
     while (pin === undefined || !isValidPin(pin)) {
       if (pin !== undefined) ui.print('A PIN is 4 to 12 digits.');
       pin = await ui.ask('PIN: ', true);
-      if (pin === undefined) return false;
+      if (pin === undefined) return 'ended';
     }
     const reply = await atm.login(card, pin);
     pin = undefined;
     if (reply.code === 'APPROVED') {
       ui.print(`Welcome, ${reply.holder ?? 'customer'}.`);
-      return true;
+      return 'approved';
     }
     if (reply.code === 'INCORRECT_PIN') {
-      ui.print(`Incorrect PIN: ${reply.triesLeft ?? 0} tries left before the card is locked.`);
+      const left = reply.triesLeft ?? 0;
+      ui.print(`Incorrect PIN: ${left} ${left === 1 ? 'try' : 'tries'} left before the card is locked.`);
       continue;
     }
     ui.print(`${reply.code}: ${reply.message}`);
@@ -211,15 +221,27 @@ async function loginLoop(atm: AtmClient, ui: Prompter, options: { readonly card?
       card = undefined;
       continue;
     }
-    return false;
+    return 'refused';
   }
 }
 
-/** The interactive ATM (menu: 1 balance, 2 withdraw, 3 deposit, 4 exit). Resolves with the link's stats. */
-export async function runInteractiveClient(options: InteractiveClientOptions): Promise<LinkStats> {
+/** What an interactive session ends with: the link's counters and the exit status (2 when the bank refused the card for good). */
+export interface InteractiveResult {
+  readonly stats: LinkStats;
+  readonly exitCode: number;
+}
+
+/**
+ * The interactive ATM (menu: 1 balance, 2 withdraw, 3 deposit, 4 exit). Checks that the bank is
+ * there before asking for anything (throws `ERR_CONNECT` at once if not). Exit status 2 when the
+ * bank refused the card for good (locked), else 0.
+ */
+export async function runInteractiveClient(options: InteractiveClientOptions): Promise<InteractiveResult> {
   const output = options.output ?? process.stdout;
-  const ui = createPrompter(options.input ?? process.stdin, output);
   const where = formatUrl(options.transport, options.host, options.port);
+  const unreachable = await probeBank(options, Math.min(options.timeoutMs, PROBE_WAIT_MS), where);
+  if (unreachable !== undefined) throw new CliError('ERR_CONNECT', unreachable);
+  const ui = createPrompter(options.input ?? process.stdin, output);
   const keepAlive = setInterval(() => undefined, 60_000);
   const link = openLink(options, (op, attempt) => {
     ui.print(`  (no reply yet: resending ${op}, attempt ${attempt})`);
@@ -227,7 +249,8 @@ export async function runInteractiveClient(options: InteractiveClientOptions): P
   const atm = createAtmClient({ connect: () => link.connect() });
   ui.print(`netlab ATM, bank at ${where}`);
   try {
-    if (!(await loginLoop(atm, ui, options))) return link.stats();
+    const first = await loginLoop(atm, ui, options);
+    if (first !== 'approved') return { stats: link.stats(), exitCode: first === 'refused' ? 2 : 0 };
     for (;;) {
       ui.print('1 balance   2 withdraw   3 deposit   4 exit');
       const choice = await ui.ask('> ');
@@ -265,14 +288,17 @@ export async function runInteractiveClient(options: InteractiveClientOptions): P
       }
       if (atm.session === undefined) {
         ui.print('The session ended; please log in again.');
-        if (!(await loginLoop(atm, ui, {}))) break;
+        if ((await loginLoop(atm, ui, {})) !== 'approved') break;
       }
     }
-    await atm.logout().catch(() => undefined);
+    // Best effort, briefly: a bank that went away must not hold up the goodbye.
+    await Promise.race([atm.logout().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, Math.min(options.timeoutMs, 2_000)).unref())]);
     ui.print('Goodbye.');
-    return link.stats();
+    return { stats: link.stats(), exitCode: 0 };
   } finally {
-    ui.print(formatReport(link.stats()));
+    // The error-rate report is the lab's point only when something was lost.
+    const stats = link.stats();
+    if (stats.retries > 0 || stats.timeouts > 0) ui.print(formatReport(stats));
     ui.close();
     await link.close();
     clearInterval(keepAlive);

@@ -134,7 +134,8 @@ export function createCommand(): Command {
         const common = { host: flags.host, port: flags.port, transport: flags.transport, timeoutMs: Math.max(1, flags.timeout), retransmitMs: Math.max(1, flags.retransmit) };
         if (operation === undefined) {
           const pin = await resolvePin(flags.pin, false);
-          await runInteractiveClient({ ...common, ...(flags.card === undefined ? {} : { card: flags.card }), ...(pin === undefined ? {} : { pin }) });
+          const result = await runInteractiveClient({ ...common, ...(flags.card === undefined ? {} : { card: flags.card }), ...(pin === undefined ? {} : { pin }) });
+          process.exitCode = result.exitCode;
           return;
         }
         let parsed: ScriptedOperation;
