@@ -42,16 +42,52 @@ export interface ScriptedClientOptions extends ClientCommonOptions {
   readonly operation: ScriptedOperation;
 }
 
-/** One result line and the exit code it goes with. */
+/** One result line and the exit code it goes with, and the same as data (`--json`). */
 export interface ScriptedResult {
   readonly line: string;
   readonly exitCode: 0 | 1 | 2;
+  /** `ok` (exit 0), `declined` (2), `error` (1). */
+  readonly result: 'ok' | 'declined' | 'error';
+  /** The bank's response code (`APPROVED`, `INSUFFICIENT_FUNDS`, …), or `INVALID_AMOUNT` refused before sending; absent for errors. */
+  readonly code?: string;
+  readonly message: string;
+  /** Minor units. */
+  readonly amount?: number;
+  /** Minor units. */
+  readonly balance?: number;
+  readonly triesLeft?: number;
 }
 
+const failed = (message: string): ScriptedResult => ({ line: `ERROR ${message}`, exitCode: 1, result: 'error', message });
+
+const approved = (line: string, reply: { readonly balance?: number | undefined }, amount?: number): ScriptedResult => ({
+  line,
+  exitCode: 0,
+  result: 'ok',
+  code: 'APPROVED',
+  message: 'approved',
+  ...(amount === undefined ? {} : { amount }),
+  ...(reply.balance === undefined ? {} : { balance: reply.balance }),
+});
+
 const declined = (reply: AtmReply): ScriptedResult => {
-  const extra = reply.triesLeft === undefined ? (reply.balance === undefined ? '' : ` (balance ${formatAmount(reply.balance)})`) : ` (${reply.triesLeft} tries left)`;
-  return { line: `DECLINED ${reply.code} ${reply.message}${extra}`, exitCode: 2 };
+  const extra = reply.triesLeft === undefined ? (reply.balance === undefined ? '' : ` (balance ${formatAmount(reply.balance)})`) : ` (${reply.triesLeft} ${reply.triesLeft === 1 ? 'try' : 'tries'} left)`;
+  return {
+    line: `DECLINED ${reply.code} ${reply.message}${extra}`,
+    exitCode: 2,
+    result: 'declined',
+    code: reply.code,
+    message: reply.message,
+    ...(reply.balance === undefined ? {} : { balance: reply.balance }),
+    ...(reply.triesLeft === undefined ? {} : { triesLeft: reply.triesLeft }),
+  };
 };
+
+/** The `--json` line of a scripted result: `{"result":"ok","operation":"withdraw","code":"APPROVED",…}`. */
+export function scriptedJson(result: ScriptedResult, operation: ScriptedOperation['op']): string {
+  const { line: _line, result: outcome, ...data } = result;
+  return JSON.stringify({ result: outcome, operation, ...data });
+}
 
 function openLink(options: ClientCommonOptions, onResend: (op: string, attempt: number) => void): AtmLink {
   return createAtmLink({
@@ -76,17 +112,17 @@ function describeFailure(error: unknown, where: string): string {
 
 /** Runs one scripted operation; never throws. */
 export async function runScriptedClient(options: ScriptedClientOptions, note: (line: string) => void): Promise<ScriptedResult> {
-  if (!isValidCardNumber(options.card)) return { line: 'ERROR invalid card number: 6 to 19 digits', exitCode: 1 };
-  if (!isValidPin(options.pin)) return { line: 'ERROR invalid PIN format: 4 to 12 digits', exitCode: 1 };
+  if (!isValidCardNumber(options.card)) return failed('invalid card number: 6 to 19 digits');
+  if (!isValidPin(options.pin)) return failed('invalid PIN format: 4 to 12 digits');
   let amount = 0;
   if (options.operation.op !== 'balance') {
     const parsed = parseAmount(options.operation.amount);
-    if (!parsed.ok) return { line: `DECLINED INVALID_AMOUNT ${parsed.message}`, exitCode: 2 };
+    if (!parsed.ok) return { line: `DECLINED INVALID_AMOUNT ${parsed.message}`, exitCode: 2, result: 'declined', code: 'INVALID_AMOUNT', message: parsed.message };
     amount = parsed.minor;
   }
   const where = formatUrl(options.transport, options.host, options.port);
   const unreachable = await probeBank(options, Math.min(options.timeoutMs, PROBE_WAIT_MS), where);
-  if (unreachable !== undefined) return { line: `ERROR ${unreachable}`, exitCode: 1 };
+  if (unreachable !== undefined) return failed(unreachable);
   // The link's timers are unref'd (a library must not hold a process open): this one keeps the
   // CLI alive while it waits for a server that is down or restarting.
   const keepAlive = setInterval(() => undefined, 60_000);
@@ -100,18 +136,18 @@ export async function runScriptedClient(options: ScriptedClientOptions, note: (l
       login = await atm.login(options.card, options.pin);
     } catch (error) {
       const stats = link.stats();
-      return { line: `ERROR ${stats.replies === 0 ? `no answer from ${where} (is the server running?)` : describeFailure(error, where)}`, exitCode: 1 };
+      return failed(stats.replies === 0 ? `no answer from ${where} (is the server running?)` : describeFailure(error, where));
     }
     if (login.code !== 'APPROVED') return declined(login);
     try {
       switch (options.operation.op) {
         case 'balance': {
           const reply = await atm.balance();
-          return reply.code === 'APPROVED' ? { line: `OK balance ${formatAmount(reply.balance ?? 0)}`, exitCode: 0 } : declined(reply);
+          return reply.code === 'APPROVED' ? approved(`OK balance ${formatAmount(reply.balance ?? 0)}`, reply) : declined(reply);
         }
         case 'deposit': {
           const reply = await atm.deposit(amount);
-          return reply.code === 'APPROVED' ? { line: `OK deposited ${formatAmount(amount)} balance ${formatAmount(reply.balance ?? 0)}`, exitCode: 0 } : declined(reply);
+          return reply.code === 'APPROVED' ? approved(`OK deposited ${formatAmount(amount)} balance ${formatAmount(reply.balance ?? 0)}`, reply, amount) : declined(reply);
         }
         case 'withdraw': {
           const result = await atm.withdraw(amount, () => {
@@ -119,12 +155,12 @@ export async function runScriptedClient(options: ScriptedClientOptions, note: (l
             return true;
           });
           if (result.status === 'declined') return declined(result.authorization);
-          if (result.status === 'reversed') return { line: `ERROR no answer to the withdrawal from ${where}; it was reversed and nothing was withdrawn`, exitCode: 1 };
-          return { line: `OK withdrew ${formatAmount(amount)} balance ${formatAmount(result.authorization.balance ?? 0)}`, exitCode: 0 };
+          if (result.status === 'reversed') return failed(`no answer to the withdrawal from ${where}; it was reversed and nothing was withdrawn`);
+          return approved(`OK withdrew ${formatAmount(amount)} balance ${formatAmount(result.authorization.balance ?? 0)}`, result.authorization, amount);
         }
       }
     } catch (error) {
-      return { line: `ERROR ${describeFailure(error, where)}`, exitCode: 1 };
+      return failed(describeFailure(error, where));
     }
   } finally {
     await Promise.race([atm.logout().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, Math.min(options.timeoutMs, 2_000)).unref())]);

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { CliError, type Command, parseDuration, parseInteger, parseProbability } from '@netlab/cli-kit';
 import { type AddressOptions, createClientCommand, createExerciseCommand, createServerCommand } from '@netlab/exercise-kit';
 import { createChaosCommand } from './chaos-command.js';
-import { type ScriptedOperation, resolvePin, runInteractiveClient, runScriptedClient } from './client.js';
+import { type ScriptedOperation, resolvePin, runInteractiveClient, runScriptedClient, scriptedJson } from './client.js';
 import { runAtmServer } from './server.js';
 import { defaultStoreSpec, parseStoreSpec } from './store-spec.js';
 
@@ -50,6 +50,7 @@ interface ClientFlags extends AddressOptions {
   readonly pinStdin?: boolean;
   readonly timeout: number;
   readonly retransmit: number;
+  readonly json?: boolean;
 }
 
 const HELP = `Stores (--store):
@@ -126,6 +127,7 @@ export function createCommand(): Command {
       .option('--pin-stdin', 'read the PIN from the first line of stdin')
       .option('--timeout <ms>', 'time without a reply before a request is given up', (v) => parseDuration(v, '--timeout'), 5_000)
       .option('--retransmit <ms>', 'first retransmission delay (doubles up to 2 s)', (v) => parseDuration(v, '--retransmit'), 200)
+      .option('--json', 'scripted: print the result as one JSON object instead of the OK/DECLINED/ERROR line (same exit status)')
       .action(async (operation: string | undefined, amount: string | undefined, flags: ClientFlags) => {
         // Unknown options are let through only so that `withdraw -5` reaches the amount check.
         for (const word of [operation, amount]) {
@@ -152,7 +154,7 @@ export function createCommand(): Command {
         const pin = await resolvePin(flags.pin, flags.pinStdin === true);
         if (pin === undefined) throw new CliError('ERR_USAGE', 'no PIN: give --pin, set NETLAB_ATM_PIN, or use --pin-stdin');
         const result = await runScriptedClient({ ...common, card: flags.card, pin, operation: parsed }, (line) => process.stderr.write(`${line}\n`));
-        process.stdout.write(`${result.line}\n`);
+        process.stdout.write(`${flags.json === true ? scriptedJson(result, parsed.op) : result.line}\n`);
         process.exitCode = result.exitCode;
       }),
   );

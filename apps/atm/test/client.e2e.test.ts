@@ -73,7 +73,7 @@ describe.each(['tcp', 'udp'] as const)('atm over %s', (transport) => {
     const server = await startServer(transport);
     const card = ['--card', '1000000001', 'balance'];
     expect((await client(server, transport, card, { pin: '1111' })).stdout).toBe('DECLINED INCORRECT_PIN incorrect PIN (2 tries left)\n');
-    expect((await client(server, transport, card, { pin: '2222' })).stdout).toBe('DECLINED INCORRECT_PIN incorrect PIN (1 tries left)\n');
+    expect((await client(server, transport, card, { pin: '2222' })).stdout).toBe('DECLINED INCORRECT_PIN incorrect PIN (1 try left)\n');
     expect(await client(server, transport, card, { pin: '3333' })).toMatchObject({ code: 2, stdout: 'DECLINED PIN_TRIES_EXCEEDED PIN tries exceeded: the card is locked\n' });
     expect(await client(server, transport, card, { pin: '1234' })).toMatchObject({ code: 2, stdout: 'DECLINED PIN_TRIES_EXCEEDED PIN tries exceeded: the card is locked\n' });
   });
@@ -108,6 +108,22 @@ describe('atm client', () => {
     expect(udp.code).toBe(1);
     expect(udp.stdout).toMatch(/^ERROR no server at udp:\/\/127\.0\.0\.1:\d+ \(port unreachable; is the server running\?\)\n$/);
     expect(udp.stderr).not.toContain('resending');
+  });
+
+  it('--json prints one JSON object per scripted run, with the same exit status', async () => {
+    const server = await startServer('tcp');
+    const env = { env: { NETLAB_ATM_PIN: '1234' } };
+    const [withdrawn, declined, refused] = await Promise.all([
+      runTs(MAIN, ['client', '--port', String(server.port), '--card', '1000000001', '--json', 'withdraw', '25'], env),
+      runTs(MAIN, ['client', '--port', String(server.port), '--card', '1000000004', '--json', 'withdraw', '1500'], env),
+      runTs(MAIN, ['client', '--port', String(await closedTcpPort()), '--card', '123456789', '--json', 'balance'], env),
+    ]);
+    expect(withdrawn.code).toBe(0);
+    expect(JSON.parse(withdrawn.stdout)).toEqual({ result: 'ok', operation: 'withdraw', exitCode: 0, code: 'APPROVED', message: 'approved', amount: 2500, balance: 114400 });
+    expect(declined.code).toBe(2);
+    expect(JSON.parse(declined.stdout)).toMatchObject({ result: 'declined', operation: 'withdraw', exitCode: 2, code: 'INSUFFICIENT_FUNDS', balance: 120000 });
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ result: 'error', operation: 'balance', exitCode: 1, message: expect.stringMatching(/^no server at tcp:/u) as unknown });
   });
 
   it('interactive: checks the bank before asking for card or PIN', async () => {
