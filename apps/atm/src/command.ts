@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { CliError, type Command, parseDuration, parseInteger, parseProbability } from '@netlab/cli-kit';
 import { type AddressOptions, createClientCommand, createExerciseCommand, createServerCommand } from '@netlab/exercise-kit';
+import { createAdminCommands } from './admin-command.js';
 import { createChaosCommand } from './chaos-command.js';
 import { type ScriptedOperation, resolvePin, runInteractiveClient, runScriptedClient, scriptedJson } from './client.js';
 import { runAtmServer } from './server.js';
@@ -71,7 +72,10 @@ Examples:
   netlab atm server --transport udp --drop-replies 30% --crash-after-commit 5%
   NETLAB_ATM_PIN=1234 netlab atm client --card 123456789 withdraw 500
   netlab atm client --card 123456789          (interactive menu)
-  netlab atm chaos --clients 8 --operations 200 --kills 10 --loss 20%`;
+  netlab atm chaos --clients 8 --operations 200 --kills 10 --loss 20%
+  netlab atm accounts                  (cards, balances, locked or not, in the default store)
+  netlab atm unlock 123456789          (after three wrong PINs)
+  netlab atm reset --yes               (delete the store: the next server start seeds the demo accounts)`;
 
 /** Builds `atm` with its `server`, `client` and `chaos` subcommands. */
 export function createCommand(): Command {
@@ -160,5 +164,6 @@ export function createCommand(): Command {
   );
 
   command.addCommand(createChaosCommand());
+  for (const admin of createAdminCommands()) command.addCommand(admin);
   return command;
 }
