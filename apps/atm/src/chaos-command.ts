@@ -116,7 +116,7 @@ export function createChaosCommand(): Command {
         }
       }
       if (flags.svg !== undefined) {
-        writeFileSync(flags.svg, renderChaosSvg(result.samples, `atm chaos, ${flags.transport}, seed ${seed}: attempts, retries, errors per 0.5 s`));
+        writeFileSync(flags.svg, renderChaosSvg(result.samples, `atm chaos, ${flags.transport}, seed ${seed}: attempts, retries and errors per 0.5 s`, result.killTimes));
         info.write(`chart written to ${flags.svg}\n`);
       }
       if (flags.mermaid !== undefined) {
