@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { CliError, Command, parseDuration, parseHost, parseInteger, parsePort, parseProbability, paint } from '@netlab/cli-kit';
-import { type ChaosProgress, runChaos } from './chaos.js';
+import { type ChaosProgress, type ChaosResult, runChaos } from './chaos.js';
 import { formatChaosSummary, renderChaosSvg, renderLostReplyMermaid } from './chaos-report.js';
 
 interface ChaosFlags {
@@ -26,12 +26,34 @@ interface ChaosFlags {
   readonly serverHost?: string;
   readonly serverNetns?: string;
   readonly direct?: boolean;
+  readonly json?: boolean;
 }
 
 /** A network namespace name as `ip netns` accepts it (and nothing a shell or ip would read otherwise). */
 function parseNetnsName(value: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(value)) throw new CliError('ERR_USAGE', `invalid --server-netns "${value}": expected letters, digits, "_", "." or "-" (at most 64)`);
   return value;
+}
+
+/** The `--json` report: one object (no samples, no trace; write those with --svg / --mermaid). */
+export function chaosJson(result: ChaosResult, seed: number): string {
+  return JSON.stringify({
+    passed: result.passed,
+    seed,
+    transport: result.options.transport,
+    clients: result.options.clients,
+    store: result.storeLabel,
+    durationMs: result.durationMs,
+    operations: result.operations,
+    link: result.link,
+    observedLoss: result.observedLoss,
+    kills: result.kills,
+    killsUnderLoad: result.killsUnderLoad,
+    crashes: result.crashes,
+    acknowledged: result.acknowledged,
+    unresolved: result.unresolved,
+    checks: result.checks,
+  });
 }
 
 function progressBar(progress: ChaosProgress): string {
@@ -62,6 +84,7 @@ export function createChaosCommand(): Command {
     .option('--server-host <address>', 'address the servers bind to and the ATMs reach them at (another host on a real link; default 127.0.0.1)', parseHost)
     .option('--server-netns <name>', 'start the servers inside this network namespace (ip netns exec; root only)', parseNetnsName)
     .option('--direct', 'no fault proxies: the ATMs talk to the servers straight and the network supplies the loss (--loss defaults to 0 and must stay 0)')
+    .option('--json', 'print the result as one JSON object on stdout (other lines go to stderr); same exit status')
     .action(async (flags: ChaosFlags, command: Command) => {
       if (flags.transport !== 'tcp' && flags.transport !== 'udp') throw new CliError('ERR_USAGE', `invalid --transport "${flags.transport}": expected tcp or udp`);
       if ((flags.host === undefined) !== (flags.port === undefined)) throw new CliError('ERR_USAGE', '--host and --port go together');
@@ -105,16 +128,20 @@ export function createChaosCommand(): Command {
         throw new CliError('ERR_USAGE', `chaos run could not start: ${error instanceof Error ? error.message : String(error)}`);
       });
       if (tty) process.stderr.write('\n');
-      for (const line of formatChaosSummary(result)) {
-        process.stdout.write(`${line.startsWith('PASS') ? paint('green', line) : line.startsWith('FAIL') ? paint('red', line) : line}\n`);
+      const info = flags.json === true ? process.stderr : process.stdout;
+      if (flags.json === true) process.stdout.write(`${chaosJson(result, seed)}\n`);
+      else {
+        for (const line of formatChaosSummary(result)) {
+          process.stdout.write(`${line.startsWith('PASS') ? paint('green', line) : line.startsWith('FAIL') ? paint('red', line) : line}\n`);
+        }
       }
       if (flags.svg !== undefined) {
-        writeFileSync(flags.svg, renderChaosSvg(result.samples, `atm chaos, ${flags.transport}, seed ${seed}: attempts, retries, errors per 0.5 s`));
-        process.stdout.write(`chart written to ${flags.svg}\n`);
+        writeFileSync(flags.svg, renderChaosSvg(result.samples, `atm chaos, ${flags.transport}, seed ${seed}: attempts, retries and errors per 0.5 s`, result.killTimes));
+        info.write(`chart written to ${flags.svg}\n`);
       }
       if (flags.mermaid !== undefined) {
         writeFileSync(flags.mermaid, renderLostReplyMermaid(result.lostReply));
-        process.stdout.write(`sequence diagram written to ${flags.mermaid}\n`);
+        info.write(`sequence diagram written to ${flags.mermaid}\n`);
       }
       process.exitCode = result.passed ? 0 : 1;
     });

@@ -62,40 +62,72 @@ export function formatChaosSummary(result: ChaosResult): string[] {
 }
 
 /** An SVG line chart of attempts, retries and errors per time slice. */
-export function renderChaosSvg(samples: readonly ChaosSample[], title: string): string {
+export function renderChaosSvg(samples: readonly ChaosSample[], title: string, killsAtMs: readonly number[] = []): string {
   const width = 800;
-  const height = 320;
-  const pad = { left: 50, right: 20, top: 40, bottom: 40 };
-  const maxT = Math.max(1, ...samples.map((s) => s.t));
-  const maxY = Math.max(1, ...samples.map((s) => s.attempts));
-  const x = (t: number): number => pad.left + (t / maxT) * (width - pad.left - pad.right);
-  const y = (v: number): number => height - pad.bottom - (v / maxY) * (height - pad.top - pad.bottom);
+  const height = 380;
+  const pad = { left: 64, right: 24, top: 78, bottom: 56 };
+  const plotW = width - pad.left - pad.right;
+  const plotH = height - pad.top - pad.bottom;
+  // At least one bucket wide, so a run shorter than 0.5 s still has an axis to stand on.
+  const maxT = Math.max(1000, ...samples.map((s) => s.t + 500), ...killsAtMs.map((k) => k + 250));
+  const top = Math.max(1, ...samples.map((s) => Math.max(s.attempts, s.retries, s.errors)));
+  const yStep = niceStep(top / 4);
+  const maxY = Math.ceil(top / yStep) * yStep;
+  const x = (t: number): number => pad.left + (t / maxT) * plotW;
+  const y = (v: number): number => pad.top + plotH - (v / maxY) * plotH;
   const series = [
-    ['attempts', '#2563eb'],
-    ['retries', '#f59e0b'],
-    ['errors', '#dc2626'],
+    ['attempts', '#2563eb', ''],
+    ['retries', '#f59e0b', ''],
+    ['errors', '#dc2626', ' stroke-dasharray="6 3"'],
   ] as const;
-  const paths = series.map(([key, color]) => {
-    const d = samples.map((s, i) => `${i === 0 ? 'M' : 'L'}${x(s.t).toFixed(1)},${y(s[key]).toFixed(1)}`).join(' ');
-    return `<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/>`;
+  const out: string[] = [];
+  // Grid and ticks.
+  for (let v = 0; v <= maxY; v += yStep) {
+    out.push(`<line x1="${pad.left}" y1="${y(v).toFixed(1)}" x2="${width - pad.right}" y2="${y(v).toFixed(1)}" stroke="#e5e7eb"/>`);
+    out.push(`<text x="${pad.left - 6}" y="${(y(v) + 4).toFixed(1)}" font-size="11" text-anchor="end">${v}</text>`);
+  }
+  const xStepMs = [1000, 2000, 5000, 10_000, 30_000, 60_000].find((step) => maxT / step <= 12) ?? 120_000;
+  for (let t = 0; t <= maxT; t += xStepMs) {
+    out.push(`<line x1="${x(t).toFixed(1)}" y1="${pad.top + plotH}" x2="${x(t).toFixed(1)}" y2="${pad.top + plotH + 5}" stroke="#888"/>`);
+    out.push(`<text x="${x(t).toFixed(1)}" y="${pad.top + plotH + 18}" font-size="11" text-anchor="middle">${t / 1000}</text>`);
+  }
+  out.push(`<line x1="${pad.left}" y1="${pad.top + plotH}" x2="${width - pad.right}" y2="${pad.top + plotH}" stroke="#888"/>`);
+  out.push(`<line x1="${pad.left}" y1="${pad.top}" x2="${pad.left}" y2="${pad.top + plotH}" stroke="#888"/>`);
+  out.push(`<text x="${(pad.left + plotW / 2).toFixed(0)}" y="${height - 14}" font-size="12" text-anchor="middle">time since the start (s)</text>`);
+  out.push(`<text x="16" y="${(pad.top + plotH / 2).toFixed(0)}" font-size="12" text-anchor="middle" transform="rotate(-90 16 ${(pad.top + plotH / 2).toFixed(0)})">per 0.5 s</text>`);
+  // Kills: a dashed vertical line each, numbered.
+  killsAtMs.forEach((at, i) => {
+    out.push(`<line x1="${x(at).toFixed(1)}" y1="${pad.top}" x2="${x(at).toFixed(1)}" y2="${pad.top + plotH}" stroke="#6b7280" stroke-dasharray="3 3"/>`);
+    out.push(`<text x="${(x(at) + 3).toFixed(1)}" y="${pad.top + 11}" font-size="10" fill="#6b7280">kill ${i + 1}</text>`);
   });
-  const legend = series.map(([key, color], i) => `<text x="${pad.left + 10 + i * 110}" y="${pad.top - 12}" fill="${color}" font-size="13">■ ${key}</text>`);
+  // Series: lines, and a dot on every sample (a short run has only one or two).
+  for (const [key, color, dash] of series) {
+    const points = samples.map((s) => [x(s.t + 250), y(s[key])] as const);
+    if (points.length > 1) out.push(`<path d="${points.map(([px, py], i) => `${i === 0 ? 'M' : 'L'}${px.toFixed(1)},${py.toFixed(1)}`).join(' ')}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`);
+    if (points.length <= 20) for (const [px, py] of points) out.push(`<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="3" fill="${color}"/>`);
+  }
+  // Legend: its own row between the title and the plot.
+  const legend = [...series.map(([key, color]) => [key, color] as const), [killsAtMs.length === 0 ? 'no SIGKILL in this run' : 'SIGKILL of the server', '#6b7280'] as const];
+  legend.forEach(([key, color], i) => {
+    const lx = pad.left + i * 130;
+    out.push(`<line x1="${lx}" y1="48" x2="${lx + 18}" y2="48" stroke="${color}" stroke-width="2"${key === 'errors' ? ' stroke-dasharray="6 3"' : key.includes('SIGKILL') ? ' stroke-dasharray="3 3"' : ''}/>`);
+    out.push(`<text x="${lx + 24}" y="52" font-size="12">${key}</text>`);
+  });
   const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${pad.left}" y="18" font-size="14" font-weight="bold">${escape(title)}</text>`,
-    ...legend,
-    `<line x1="${pad.left}" y1="${height - pad.bottom}" x2="${width - pad.right}" y2="${height - pad.bottom}" stroke="#888"/>`,
-    `<line x1="${pad.left}" y1="${pad.top}" x2="${pad.left}" y2="${height - pad.bottom}" stroke="#888"/>`,
-    `<text x="${pad.left - 8}" y="${pad.top + 4}" font-size="11" text-anchor="end">${maxY}</text>`,
-    `<text x="${pad.left - 8}" y="${height - pad.bottom}" font-size="11" text-anchor="end">0</text>`,
-    `<text x="${width - pad.right}" y="${height - 12}" font-size="11" text-anchor="end">${(maxT / 1000).toFixed(1)} s</text>`,
-    `<text x="${(width / 2).toFixed(0)}" y="${height - 12}" font-size="11" text-anchor="middle">time (per 0.5 s)</text>`,
-    ...paths,
+    `<text x="${pad.left}" y="22" font-size="14" font-weight="bold">${escape(title)}</text>`,
+    ...out,
     '</svg>',
     '',
   ].join('\n');
+}
+
+/** 1, 2 or 5 × a power of ten, at least `raw` (and at least 1). */
+function niceStep(raw: number): number {
+  const base = 10 ** Math.floor(Math.log10(Math.max(1, raw)));
+  return [1, 2, 5, 10].map((m) => m * base).find((step) => step >= raw) ?? 10 * base;
 }
 
 /** A Mermaid sequence diagram of one withdrawal whose reply was lost. */

@@ -112,6 +112,8 @@ export interface ChaosResult {
   readonly checks: readonly ChaosCheck[];
   readonly passed: boolean;
   readonly samples: readonly ChaosSample[];
+  /** When each SIGKILL happened, ms since the start (the chart marks them). */
+  readonly killTimes: readonly number[];
   readonly lostReply: LostReplyTrace | undefined;
 }
 
@@ -156,6 +158,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   let fleet: ServerFleet | undefined;
   const proxies: FaultProxy[] = [];
   let kills = 0;
+  const killTimes: number[] = [];
   let killsUnderLoad = 0;
   let finished = false;
   // Read through a function: the flag changes in callbacks the compiler cannot see.
@@ -232,6 +235,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       while (kills < options.kills && !finished) {
         await sleep(250 + prng.int(500));
         if (isFinished()) break;
+        killTimes.push(Date.now() - started);
         await fleet.kill(kills);
         kills++;
         if (recorder.done + recorder.failed < total) killsUnderLoad++;
@@ -295,6 +299,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       checks,
       passed: checks.every((check) => check.ok),
       samples: recorder.samples(),
+      killTimes,
       lostReply: recorder.lostReply,
     };
   } finally {

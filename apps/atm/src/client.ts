@@ -20,6 +20,10 @@ import { CliError, formatUrl } from '@netlab/cli-kit';
 import type { TcpClientTlsOptions } from '@netlab/transport-tcp';
 import { type AtmClient, type AtmReply, createAtmClient, formatAmount, isAtmError, isValidCardNumber, isValidPin, parseAmount } from '@netlab/service-atm';
 import { type ClientLink as AtmLink, type LinkStats, createClientLink as createAtmLink, observedLoss } from '@netlab/request-log/link';
+import { probeBank } from './reachability.js';
+
+/** Longest wait for the reachability check before the first request, ms. */
+export const PROBE_WAIT_MS = 3000;
 
 export type ScriptedOperation = { readonly op: 'balance' } | { readonly op: 'withdraw' | 'deposit'; readonly amount: string };
 
@@ -41,16 +45,52 @@ export interface ScriptedClientOptions extends ClientCommonOptions {
   readonly operation: ScriptedOperation;
 }
 
-/** One result line and the exit code it goes with. */
+/** One result line and the exit code it goes with, and the same as data (`--json`). */
 export interface ScriptedResult {
   readonly line: string;
   readonly exitCode: 0 | 1 | 2;
+  /** `ok` (exit 0), `declined` (2), `error` (1). */
+  readonly result: 'ok' | 'declined' | 'error';
+  /** The bank's response code (`APPROVED`, `INSUFFICIENT_FUNDS`, …), or `INVALID_AMOUNT` refused before sending; absent for errors. */
+  readonly code?: string;
+  readonly message: string;
+  /** Minor units. */
+  readonly amount?: number;
+  /** Minor units. */
+  readonly balance?: number;
+  readonly triesLeft?: number;
 }
 
+const failed = (message: string): ScriptedResult => ({ line: `ERROR ${message}`, exitCode: 1, result: 'error', message });
+
+const approved = (line: string, reply: { readonly balance?: number | undefined }, amount?: number): ScriptedResult => ({
+  line,
+  exitCode: 0,
+  result: 'ok',
+  code: 'APPROVED',
+  message: 'approved',
+  ...(amount === undefined ? {} : { amount }),
+  ...(reply.balance === undefined ? {} : { balance: reply.balance }),
+});
+
 const declined = (reply: AtmReply): ScriptedResult => {
-  const extra = reply.triesLeft === undefined ? (reply.balance === undefined ? '' : ` (balance ${formatAmount(reply.balance)})`) : ` (${reply.triesLeft} tries left)`;
-  return { line: `DECLINED ${reply.code} ${reply.message}${extra}`, exitCode: 2 };
+  const extra = reply.triesLeft === undefined ? (reply.balance === undefined ? '' : ` (balance ${formatAmount(reply.balance)})`) : ` (${reply.triesLeft} ${reply.triesLeft === 1 ? 'try' : 'tries'} left)`;
+  return {
+    line: `DECLINED ${reply.code} ${reply.message}${extra}`,
+    exitCode: 2,
+    result: 'declined',
+    code: reply.code,
+    message: reply.message,
+    ...(reply.balance === undefined ? {} : { balance: reply.balance }),
+    ...(reply.triesLeft === undefined ? {} : { triesLeft: reply.triesLeft }),
+  };
 };
+
+/** The `--json` line of a scripted result: `{"result":"ok","operation":"withdraw","code":"APPROVED",…}`. */
+export function scriptedJson(result: ScriptedResult, operation: ScriptedOperation['op']): string {
+  const { line: _line, result: outcome, ...data } = result;
+  return JSON.stringify({ result: outcome, operation, ...data });
+}
 
 function openLink(options: ClientCommonOptions, onResend: (op: string, attempt: number) => void): AtmLink {
   return createAtmLink({
@@ -76,15 +116,17 @@ function describeFailure(error: unknown, where: string): string {
 
 /** Runs one scripted operation; never throws. */
 export async function runScriptedClient(options: ScriptedClientOptions, note: (line: string) => void): Promise<ScriptedResult> {
-  if (!isValidCardNumber(options.card)) return { line: 'ERROR invalid card number: 6 to 19 digits', exitCode: 1 };
-  if (!isValidPin(options.pin)) return { line: 'ERROR invalid PIN format: 4 to 12 digits', exitCode: 1 };
+  if (!isValidCardNumber(options.card)) return failed('invalid card number: 6 to 19 digits');
+  if (!isValidPin(options.pin)) return failed('invalid PIN format: 4 to 12 digits');
   let amount = 0;
   if (options.operation.op !== 'balance') {
     const parsed = parseAmount(options.operation.amount);
-    if (!parsed.ok) return { line: `DECLINED INVALID_AMOUNT ${parsed.message}`, exitCode: 2 };
+    if (!parsed.ok) return { line: `DECLINED INVALID_AMOUNT ${parsed.message}`, exitCode: 2, result: 'declined', code: 'INVALID_AMOUNT', message: parsed.message };
     amount = parsed.minor;
   }
   const where = formatUrl(options.transport, options.host, options.port);
+  const unreachable = await probeBank(options, Math.min(options.timeoutMs, PROBE_WAIT_MS), where);
+  if (unreachable !== undefined) return failed(unreachable);
   // The link's timers are unref'd (a library must not hold a process open): this one keeps the
   // CLI alive while it waits for a server that is down or restarting.
   const keepAlive = setInterval(() => undefined, 60_000);
@@ -100,19 +142,19 @@ export async function runScriptedClient(options: ScriptedClientOptions, note: (l
       const stats = link.stats();
       // A refused TLS handshake is the reason there was no answer: say it, with its code.
       const refused = link.connectError();
-      if (stats.replies === 0 && refused?.code.startsWith('ERR_TLS_') === true) return { line: `ERROR ${refused.message} (${refused.code})`, exitCode: 1 };
-      return { line: `ERROR ${stats.replies === 0 ? `no answer from ${where} (is the server running?)` : describeFailure(error, where)}`, exitCode: 1 };
+      if (stats.replies === 0 && refused?.code.startsWith('ERR_TLS_') === true) return { ...failed(refused.message), line: `ERROR ${refused.message} (${refused.code})`, code: refused.code };
+      return failed(stats.replies === 0 ? `no answer from ${where} (is the server running?)` : describeFailure(error, where));
     }
     if (login.code !== 'APPROVED') return declined(login);
     try {
       switch (options.operation.op) {
         case 'balance': {
           const reply = await atm.balance();
-          return reply.code === 'APPROVED' ? { line: `OK balance ${formatAmount(reply.balance ?? 0)}`, exitCode: 0 } : declined(reply);
+          return reply.code === 'APPROVED' ? approved(`OK balance ${formatAmount(reply.balance ?? 0)}`, reply) : declined(reply);
         }
         case 'deposit': {
           const reply = await atm.deposit(amount);
-          return reply.code === 'APPROVED' ? { line: `OK deposited ${formatAmount(amount)} balance ${formatAmount(reply.balance ?? 0)}`, exitCode: 0 } : declined(reply);
+          return reply.code === 'APPROVED' ? approved(`OK deposited ${formatAmount(amount)} balance ${formatAmount(reply.balance ?? 0)}`, reply, amount) : declined(reply);
         }
         case 'withdraw': {
           const result = await atm.withdraw(amount, () => {
@@ -120,12 +162,12 @@ export async function runScriptedClient(options: ScriptedClientOptions, note: (l
             return true;
           });
           if (result.status === 'declined') return declined(result.authorization);
-          if (result.status === 'reversed') return { line: `ERROR no answer to the withdrawal from ${where}; it was reversed and nothing was withdrawn`, exitCode: 1 };
-          return { line: `OK withdrew ${formatAmount(amount)} balance ${formatAmount(result.authorization.balance ?? 0)}`, exitCode: 0 };
+          if (result.status === 'reversed') return failed(`no answer to the withdrawal from ${where}; it was reversed and nothing was withdrawn`);
+          return approved(`OK withdrew ${formatAmount(amount)} balance ${formatAmount(result.authorization.balance ?? 0)}`, result.authorization, amount);
         }
       }
     } catch (error) {
-      return { line: `ERROR ${describeFailure(error, where)}`, exitCode: 1 };
+      return failed(describeFailure(error, where));
     }
   } finally {
     await Promise.race([atm.logout().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, Math.min(options.timeoutMs, 2_000)).unref())]);
@@ -189,28 +231,32 @@ export interface InteractiveClientOptions extends ClientCommonOptions {
   readonly output?: NodeJS.WritableStream;
 }
 
-async function loginLoop(atm: AtmClient, ui: Prompter, options: { readonly card?: string; readonly pin?: string }): Promise<boolean> {
+/** How the login loop ended: logged in, the user gave up (end of input), or the bank refused for good (a locked card). */
+type LoginOutcome = 'approved' | 'ended' | 'refused';
+
+async function loginLoop(atm: AtmClient, ui: Prompter, options: { readonly card?: string; readonly pin?: string }): Promise<LoginOutcome> {
   let card = options.card;
   let pin = options.pin;
   for (;;) {
     while (card === undefined || !isValidCardNumber(card)) {
       if (card !== undefined) ui.print('A card number is 6 to 19 digits.');
       card = await ui.ask('Card number: ');
-      if (card === undefined) return false;
+      if (card === undefined) return 'ended';
     }
     while (pin === undefined || !isValidPin(pin)) {
       if (pin !== undefined) ui.print('A PIN is 4 to 12 digits.');
       pin = await ui.ask('PIN: ', true);
-      if (pin === undefined) return false;
+      if (pin === undefined) return 'ended';
     }
     const reply = await atm.login(card, pin);
     pin = undefined;
     if (reply.code === 'APPROVED') {
       ui.print(`Welcome, ${reply.holder ?? 'customer'}.`);
-      return true;
+      return 'approved';
     }
     if (reply.code === 'INCORRECT_PIN') {
-      ui.print(`Incorrect PIN: ${reply.triesLeft ?? 0} tries left before the card is locked.`);
+      const left = reply.triesLeft ?? 0;
+      ui.print(`Incorrect PIN: ${left} ${left === 1 ? 'try' : 'tries'} left before the card is locked.`);
       continue;
     }
     ui.print(`${reply.code}: ${reply.message}`);
@@ -218,15 +264,27 @@ async function loginLoop(atm: AtmClient, ui: Prompter, options: { readonly card?
       card = undefined;
       continue;
     }
-    return false;
+    return 'refused';
   }
 }
 
-/** The interactive ATM (menu: 1 balance, 2 withdraw, 3 deposit, 4 exit). Resolves with the link's stats. */
-export async function runInteractiveClient(options: InteractiveClientOptions): Promise<LinkStats> {
+/** What an interactive session ends with: the link's counters and the exit status (2 when the bank refused the card for good). */
+export interface InteractiveResult {
+  readonly stats: LinkStats;
+  readonly exitCode: number;
+}
+
+/**
+ * The interactive ATM (menu: 1 balance, 2 withdraw, 3 deposit, 4 exit). Checks that the bank is
+ * there before asking for anything (throws `ERR_CONNECT` at once if not). Exit status 2 when the
+ * bank refused the card for good (locked), else 0.
+ */
+export async function runInteractiveClient(options: InteractiveClientOptions): Promise<InteractiveResult> {
   const output = options.output ?? process.stdout;
-  const ui = createPrompter(options.input ?? process.stdin, output);
   const where = formatUrl(options.transport, options.host, options.port);
+  const unreachable = await probeBank(options, Math.min(options.timeoutMs, PROBE_WAIT_MS), where);
+  if (unreachable !== undefined) throw new CliError('ERR_CONNECT', unreachable);
+  const ui = createPrompter(options.input ?? process.stdin, output);
   const keepAlive = setInterval(() => undefined, 60_000);
   const link = openLink(options, (op, attempt) => {
     ui.print(`  (no reply yet: resending ${op}, attempt ${attempt})`);
@@ -234,7 +292,8 @@ export async function runInteractiveClient(options: InteractiveClientOptions): P
   const atm = createAtmClient({ connect: () => link.connect() });
   ui.print(`netlab ATM, bank at ${where}`);
   try {
-    if (!(await loginLoop(atm, ui, options))) return link.stats();
+    const first = await loginLoop(atm, ui, options);
+    if (first !== 'approved') return { stats: link.stats(), exitCode: first === 'refused' ? 2 : 0 };
     for (;;) {
       ui.print('1 balance   2 withdraw   3 deposit   4 exit');
       const choice = await ui.ask('> ');
@@ -272,14 +331,17 @@ export async function runInteractiveClient(options: InteractiveClientOptions): P
       }
       if (atm.session === undefined) {
         ui.print('The session ended; please log in again.');
-        if (!(await loginLoop(atm, ui, {}))) break;
+        if ((await loginLoop(atm, ui, {})) !== 'approved') break;
       }
     }
-    await atm.logout().catch(() => undefined);
+    // Best effort, briefly: a bank that went away must not hold up the goodbye.
+    await Promise.race([atm.logout().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, Math.min(options.timeoutMs, 2_000)).unref())]);
     ui.print('Goodbye.');
-    return link.stats();
+    return { stats: link.stats(), exitCode: 0 };
   } finally {
-    ui.print(formatReport(link.stats()));
+    // The error-rate report is the lab's point only when something was lost.
+    const stats = link.stats();
+    if (stats.retries > 0 || stats.timeouts > 0) ui.print(formatReport(stats));
     ui.close();
     await link.close();
     clearInterval(keepAlive);

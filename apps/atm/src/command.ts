@@ -15,8 +15,9 @@ import {
   createServerCommand,
   resolveClientTls,
 } from '@netlab/exercise-kit';
+import { createAdminCommands } from './admin-command.js';
 import { createChaosCommand } from './chaos-command.js';
-import { type ScriptedOperation, resolvePin, runInteractiveClient, runScriptedClient } from './client.js';
+import { type ScriptedOperation, resolvePin, runInteractiveClient, runScriptedClient, scriptedJson } from './client.js';
 import { runAtmServer } from './server.js';
 import { defaultStoreSpec, parseStoreSpec } from './store-spec.js';
 
@@ -60,6 +61,7 @@ interface ClientFlags extends AddressOptions, ClientTlsFlags {
   readonly pinStdin?: boolean;
   readonly timeout: number;
   readonly retransmit: number;
+  readonly json?: boolean;
 }
 
 const HELP = `Stores (--store):
@@ -80,7 +82,10 @@ Examples:
   netlab atm server --transport udp --drop-replies 30% --crash-after-commit 5%
   NETLAB_ATM_PIN=1234 netlab atm client --card 123456789 withdraw 500
   netlab atm client --card 123456789          (interactive menu)
-  netlab atm chaos --clients 8 --operations 200 --kills 10 --loss 20%`;
+  netlab atm chaos --clients 8 --operations 200 --kills 10 --loss 20%
+  netlab atm accounts                  (cards, balances, locked or not, in the default store)
+  netlab atm unlock 123456789          (after three wrong PINs)
+  netlab atm reset --yes               (delete the store: the next server start seeds the demo accounts)`;
 
 /** The TLS flags when any is given: TCP only (`ERR_USAGE` with `--transport udp`; DTLS is not offered). */
 function tlsFlagsFor<Flags extends ServerTlsFlags | ClientTlsFlags>(transport: 'tcp' | 'udp', flags: Flags): Flags | undefined {
@@ -148,6 +153,7 @@ export function createCommand(): Command {
       .option('--pin-stdin', 'read the PIN from the first line of stdin')
       .option('--timeout <ms>', 'time without a reply before a request is given up', (v) => parseDuration(v, '--timeout'), 5_000)
       .option('--retransmit <ms>', 'first retransmission delay (doubles up to 2 s)', (v) => parseDuration(v, '--retransmit'), 200)
+      .option('--json', 'scripted: print the result as one JSON object instead of the OK/DECLINED/ERROR line (same exit status)')
       .action(async (operation: string | undefined, amount: string | undefined, flags: ClientFlags) => {
         // Unknown options are let through only so that `withdraw -5` reaches the amount check.
         for (const word of [operation, amount]) {
@@ -165,7 +171,8 @@ export function createCommand(): Command {
         };
         if (operation === undefined) {
           const pin = await resolvePin(flags.pin, false);
-          await runInteractiveClient({ ...common, ...(flags.card === undefined ? {} : { card: flags.card }), ...(pin === undefined ? {} : { pin }) });
+          const result = await runInteractiveClient({ ...common, ...(flags.card === undefined ? {} : { card: flags.card }), ...(pin === undefined ? {} : { pin }) });
+          process.exitCode = result.exitCode;
           return;
         }
         let parsed: ScriptedOperation;
@@ -182,11 +189,12 @@ export function createCommand(): Command {
         const pin = await resolvePin(flags.pin, flags.pinStdin === true);
         if (pin === undefined) throw new CliError('ERR_USAGE', 'no PIN: give --pin, set NETLAB_ATM_PIN, or use --pin-stdin');
         const result = await runScriptedClient({ ...common, card: flags.card, pin, operation: parsed }, (line) => process.stderr.write(`${line}\n`));
-        process.stdout.write(`${result.line}\n`);
+        process.stdout.write(`${flags.json === true ? scriptedJson(result, parsed.op) : result.line}\n`);
         process.exitCode = result.exitCode;
       }),
   );
 
   command.addCommand(createChaosCommand());
+  for (const admin of createAdminCommands()) command.addCommand(admin);
   return command;
 }

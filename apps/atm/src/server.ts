@@ -139,7 +139,7 @@ export async function runAtmServer(options: AtmServerOptions): Promise<RunningSe
   if (faults.some(([, p]) => p > 0)) {
     log(`atm: faults: ${faults.filter(([, p]) => p > 0).map(([name, p]) => `${name} ${percent(p)}`).join(', ')} (seed ${options.seed ?? 1})`);
   }
-  const common = { exercise: 'atm', host: options.host, port: options.port, handleSignals: false, log };
+  const common = { exercise: 'atm', host: options.host, port: options.port, handleSignals: false, log: (line: string) => { log(explainFrameError(line)); } };
   let server: RunningServer;
   try {
     server = options.transport === 'tcp'
@@ -171,3 +171,20 @@ export async function runAtmServer(options: AtmServerOptions): Promise<RunningSe
   });
   return { ...server, close };
 }
+
+/**
+ * A frame length that is four printable ASCII bytes is a text client (`nc`, telnet) on the
+ * framed port: say so in the log line (the connection is still closed without a reply, as the
+ * protocol says: there is no request id to answer; docs/protocols/atm.md#bad-input).
+ */
+export function explainFrameError(line: string): string {
+  const match = /frame of (\d+) bytes exceeds the limit/u.exec(line);
+  if (match === null || !line.startsWith('atm: malformed input ')) return line;
+  const length = Number(match[1]);
+  if (!(length <= 0xffffffff)) return line;
+  const bytes = [24, 16, 8, 0].map((shift) => (length >>> shift) & 0xff);
+  if (!bytes.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d)) return line;
+  const text = JSON.stringify(String.fromCharCode(...bytes));
+  return `${line} (the first bytes were text, ${text}: this port speaks u32 length-prefixed JSON frames, see docs/protocols/atm.md)`;
+}
+

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closedTcpPort, runTs, type StartedServer, startServerProcess } from '@netlab/exercise-kit/testing';
+import { closedTcpPort, closedUdpPort, runTs, type StartedServer, startServerProcess } from '@netlab/exercise-kit/testing';
 import { createPinBlock } from '@netlab/service-atm';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
@@ -73,7 +73,7 @@ describe.each(['tcp', 'udp'] as const)('atm over %s', (transport) => {
     const server = await startServer(transport);
     const card = ['--card', '1000000001', 'balance'];
     expect((await client(server, transport, card, { pin: '1111' })).stdout).toBe('DECLINED INCORRECT_PIN incorrect PIN (2 tries left)\n');
-    expect((await client(server, transport, card, { pin: '2222' })).stdout).toBe('DECLINED INCORRECT_PIN incorrect PIN (1 tries left)\n');
+    expect((await client(server, transport, card, { pin: '2222' })).stdout).toBe('DECLINED INCORRECT_PIN incorrect PIN (1 try left)\n');
     expect(await client(server, transport, card, { pin: '3333' })).toMatchObject({ code: 2, stdout: 'DECLINED PIN_TRIES_EXCEEDED PIN tries exceeded: the card is locked\n' });
     expect(await client(server, transport, card, { pin: '1234' })).toMatchObject({ code: 2, stdout: 'DECLINED PIN_TRIES_EXCEEDED PIN tries exceeded: the card is locked\n' });
   });
@@ -96,11 +96,52 @@ describe('atm client', () => {
     expect(viaFlag).toMatchObject({ code: 0, stdout: 'OK balance 1000.00\n' });
   });
 
-  it('prints ERROR and exits 1 when no server answers', async () => {
+  it('prints ERROR and exits 1 at once when no server listens (TCP refused, UDP port unreachable), before any retransmission', async () => {
+    const [tcpPort, udpPort] = await Promise.all([closedTcpPort(), closedUdpPort()]);
+    // --timeout 60s: a refusal must not wait for the request's retransmission budget.
+    const [tcp, udp] = await Promise.all([
+      runTs(MAIN, ['client', '--port', String(tcpPort), '--card', '123456789', '--timeout', '60s', 'balance'], { env: { NETLAB_ATM_PIN: '1234' } }),
+      runTs(MAIN, ['client', '--port', String(udpPort), '--transport', 'udp', '--card', '123456789', '--timeout', '60s', 'balance'], { env: { NETLAB_ATM_PIN: '1234' } }),
+    ]);
+    expect(tcp.code).toBe(1);
+    expect(tcp.stdout).toMatch(/^ERROR no server at tcp:\/\/127\.0\.0\.1:\d+ \(connection refused; is the server running\?\)\n$/);
+    expect(udp.code).toBe(1);
+    expect(udp.stdout).toMatch(/^ERROR no server at udp:\/\/127\.0\.0\.1:\d+ \(port unreachable; is the server running\?\)\n$/);
+    expect(udp.stderr).not.toContain('resending');
+  });
+
+  it('--json prints one JSON object per scripted run, with the same exit status', async () => {
+    const server = await startServer('tcp');
+    const env = { env: { NETLAB_ATM_PIN: '1234' } };
+    const [withdrawn, declined, refused] = await Promise.all([
+      runTs(MAIN, ['client', '--port', String(server.port), '--card', '1000000001', '--json', 'withdraw', '25'], env),
+      runTs(MAIN, ['client', '--port', String(server.port), '--card', '1000000004', '--json', 'withdraw', '1500'], env),
+      runTs(MAIN, ['client', '--port', String(await closedTcpPort()), '--card', '123456789', '--json', 'balance'], env),
+    ]);
+    expect(withdrawn.code).toBe(0);
+    expect(JSON.parse(withdrawn.stdout)).toEqual({ result: 'ok', operation: 'withdraw', exitCode: 0, code: 'APPROVED', message: 'approved', amount: 2500, balance: 114400 });
+    expect(declined.code).toBe(2);
+    expect(JSON.parse(declined.stdout)).toMatchObject({ result: 'declined', operation: 'withdraw', exitCode: 2, code: 'INSUFFICIENT_FUNDS', balance: 120000 });
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ result: 'error', operation: 'balance', exitCode: 1, message: expect.stringMatching(/^no server at tcp:/u) as unknown });
+  });
+
+  it('interactive: checks the bank before asking for card or PIN', async () => {
     const port = await closedTcpPort();
-    const result = await runTs(MAIN, ['client', '--port', String(port), '--card', '123456789', '--timeout', '600', 'balance'], { env: { NETLAB_ATM_PIN: '1234' } });
+    const result = await runTs(MAIN, ['client', '--port', String(port), '--timeout', '60s'], { input: '123456789\n1234\n', env: { NETLAB_ATM_PIN: undefined } });
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^ERROR no answer from tcp:\/\/127\.0\.0\.1:\d+ \(is the server running\?\)\n$/);
+    expect(result.stdout).not.toContain('Card number');
+    expect(result.stdout).not.toContain('PIN');
+    expect(result.stderr).toMatch(/^error: no server at tcp:\/\/127\.0\.0\.1:\d+ \(connection refused; is the server running\?\)$/mu);
+  });
+
+  it('interactive: a card locked by three wrong PINs ends with exit 2, saying "1 try left" on the way', async () => {
+    const server = await startServer('tcp');
+    const result = await runTs(MAIN, ['client', '--port', String(server.port), '--card', '1000000004'], { input: '1111\n2222\n3333\n', env: { NETLAB_ATM_PIN: undefined } });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain('Incorrect PIN: 2 tries left before the card is locked.');
+    expect(result.stdout).toContain('Incorrect PIN: 1 try left before the card is locked.');
+    expect(result.stdout).toContain('PIN_TRIES_EXCEEDED');
   });
 
   it('refuses a usage error with one line', async () => {
@@ -109,7 +150,7 @@ describe('atm client', () => {
     expect(result.stderr).toMatch(/^error: withdraw needs an AMOUNT/);
   });
 
-  it('runs the interactive menu from piped input and ends with the error-rate report', async () => {
+  it('runs the interactive menu from piped input; the error-rate report only when something was lost', async () => {
     const server = await startServer('udp');
     const result = await runTs(MAIN, ['client', '--port', String(server.port), '--transport', 'udp'], {
       input: '123456789\n1234\n1\n2\n100\n3\n50.25\n2\n1.001\n4\n',
@@ -121,7 +162,12 @@ describe('atm client', () => {
     expect(result.stdout).toContain('Withdrew 100.00. Balance: 900.00');
     expect(result.stdout).toContain('Deposited 50.25. Balance: 950.25');
     expect(result.stdout).toContain('INVALID_AMOUNT: at most two decimals');
-    expect(result.stdout).toMatch(/error-rate report:\n {2}requests 6, attempts \d+, retries \d+, timeouts 0,\n {2}replies served from the log \d+, observed loss [\d.]+%/);
+    expect(result.stdout).not.toContain('error-rate report');
+    expect(result.stdout).toContain('Goodbye.');
+    const lossy = await startServer('udp', ['--drop-replies', '50%', '--seed', '3']);
+    const report = await runTs(MAIN, ['client', '--port', String(lossy.port), '--transport', 'udp', '--retransmit', '50'], { input: '123456789\n1234\n1\n1\n1\n4\n', env: { NETLAB_ATM_PIN: undefined } });
+    expect(report.code).toBe(0);
+    expect(report.stdout).toMatch(/error-rate report:\n {2}requests 5, attempts \d+, retries [1-9]\d*, timeouts 0,\n {2}replies served from the log [1-9]\d*, observed loss [\d.]+%/);
   });
 });
 

@@ -30,9 +30,10 @@ const HELP = `
 Targets (one of):
   --server HOST:PORT     a server that is already running
   --server-cmd CMD       netlab starts it on a free port ({port}, {host} are replaced), in its own
-                         process group, waits until it listens, restarts it after a crash, stops it
+                         process group, waits until it listens, restarts it after a crash, stops it;
+                         {tmp} is a directory of the run, kept across restarts (a bank's store)
   --client-cmd CMD       netlab plays the server (and the network) and runs the client once per
-                         case, with the case's input on stdin
+                         case, with the case's input on stdin (atm: {card} {pin} {amount} {cents})
 
 Examples:
   netlab check echo --server-cmd "python3 server.py --port {port}"
@@ -40,6 +41,8 @@ Examples:
   netlab check udp-hello --client-cmd "python3 client.py {host} {port}"
   netlab check --suite my-suite.yaml --server-cmd "python3 server.py {port}" --format junit --output report.xml
   netlab check chat --list
+  netlab check atm --server-cmd "python3 bank.py --port {port} --db {tmp}/bank.json"
+  netlab check atm --client-cmd "python3 atm.py {host} {port} {card} {pin} withdraw {cents}"
 
 Exit status: 0 every case passed, 1 some case failed, 2 bad usage or the target never came up.
 Case ids, the suite file format and grading recipes: docs/check.md`;

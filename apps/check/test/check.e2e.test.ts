@@ -95,7 +95,7 @@ describe('netlab check (real processes)', () => {
     expect(runs[3].stderr).toMatch(/unknown option '--bogus'/u);
     expect(runs[4].stderr).toMatch(/the server command exited before listening on tcp:\/\/127\.0\.0\.1:\d+ \(exit code 3\)/u);
     expect(runs[5].stderr).toMatch(/no case "echo\.nope"/u);
-    expect(runs[7].stderr).toMatch(/no server suite for atm yet/u);
+    expect(runs[7].stderr).toMatch(/nothing listens on tcp:\/\/127\.0\.0\.1:7\b/u);
   });
 
   it('lists the cases of an exercise with --list, exit 0', TIMEOUT, async () => {

@@ -1,11 +1,11 @@
 /**
  * The suites netlab ships, by exercise: a server suite for each of the text and datagram
- * exercises, and client suites where the exercise has a client worth grading. The ATM suites
- * (server `exactly-once` / `security` groups and the client suite) come with the ATM protocol
- * change; until then `atm` is listed as not yet available.
+ * exercises and the ATM (docs/protocols/atm.md), and client suites where the exercise has a
+ * client worth grading.
  */
 import type { ClientSuite, ServerSuite } from './case.js';
 import { CheckError } from './errors.js';
+import { atmServerSuite } from './atm/server-suite.js';
 import { CLIENT_SUITES } from './client-suites/all.js';
 import { calculatorSuite } from './suites/calculator.js';
 import { chatSuite } from './suites/chat.js';
@@ -28,14 +28,13 @@ export const SERVER_SUITES: readonly ServerSuite[] = [
   udpDatetimeSuite,
   calculatorSuite,
   chatSuite,
+  atmServerSuite,
 ];
 
 export { CLIENT_SUITES };
 
 /** Exercises whose suites are planned but not built yet, with the reason. */
-export const PENDING_SUITES: Readonly<Record<string, string>> = {
-  atm: 'the ATM suites arrive with the ATM protocol change (session binding, MAC); see docs/check.md',
-};
+export const PENDING_SUITES: Readonly<Record<string, string>> = {};
 
 /** The built-in suite for `exercise` and `role`; throws `ERR_UNKNOWN_EXERCISE`. */
 export function findSuite(exercise: string, role: 'server'): ServerSuite;

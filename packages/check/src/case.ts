@@ -39,6 +39,8 @@ export interface Endpoint {
 
 /** TCP impairments of a fault proxy in front of the target (a subset of `@netlab/faults`). */
 export interface TcpFaultSpec {
+  /** Probability that a connection is reset (at its first data): a request lost on the way. */
+  readonly resetPeer?: number;
   readonly up?: { readonly latencyMs?: number; readonly jitterMs?: number; readonly slicer?: boolean; readonly slicerAverageSize?: number; readonly slicerSizeVariation?: number; readonly slicerDelayMs?: number };
   readonly down?: { readonly latencyMs?: number; readonly jitterMs?: number; readonly slicer?: boolean; readonly slicerAverageSize?: number; readonly slicerSizeVariation?: number; readonly slicerDelayMs?: number };
 }

@@ -12,6 +12,8 @@ import { fillCommand } from './server-target.js';
 export interface ClientRunOptions {
   /** Where the case's server listens (`{host}`, `{port}`). */
   readonly endpoint: Endpoint;
+  /** More `{name}` placeholders of the command (the ATM suite's `{card}`, `{pin}`, `{amount}`, `{cents}`). Default: none. */
+  readonly vars?: Readonly<Record<string, string>>;
   /** Written to the client's stdin. Default: nothing. */
   readonly input?: string;
   /** Close stdin after the input. Default true. */
@@ -46,7 +48,7 @@ export function createClientRunner(command: string, options: { readonly cwd?: st
     command,
     async run(run) {
       const started = Date.now();
-      const proc = spawnGroup(fillCommand(command, run.endpoint), { stdin: 'pipe', ...(options.cwd === undefined ? {} : { cwd: options.cwd }) });
+      const proc = spawnGroup(fillCommand(command, run.endpoint, run.vars), { stdin: 'pipe', ...(options.cwd === undefined ? {} : { cwd: options.cwd }) });
       const stdin = proc.child.stdin;
       if (stdin !== null) {
         if (run.input !== undefined && run.input !== '') stdin.write(run.input);

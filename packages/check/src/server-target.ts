@@ -10,6 +10,9 @@
  * target that exited is reported as crashed and started again, on a new free port (the old one
  * may sit in TIME_WAIT), for the next case. `stop()` ends the group: SIGTERM, then SIGKILL.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CheckError } from './errors.js';
 import type { Endpoint } from './case.js';
 import { freePort, isPortTaken } from './free-port.js';
@@ -28,7 +31,7 @@ export type ServerTargetSpec =
   | { readonly kind: 'address'; readonly host: string; readonly port: number }
   | {
       readonly kind: 'command';
-      /** Shell command; `{port}` and `{host}` are replaced. */
+      /** Shell command; `{port}`, `{host}` and `{tmp}` (a fresh directory of the run, kept across restarts) are replaced. */
       readonly command: string;
       /** Address the target is told to use. Default `127.0.0.1`. */
       readonly host?: string;
@@ -67,10 +70,18 @@ export function parseHostPort(value: string): Endpoint {
   return { host: match[1] ?? match[2] ?? '127.0.0.1', port };
 }
 
-/** Replaces `{port}` and `{host}` in a command template. */
-export function fillCommand(template: string, endpoint: Endpoint): string {
-  return template.replaceAll('{port}', String(endpoint.port)).replaceAll('{host}', endpoint.host);
+/**
+ * Replaces `{port}` and `{host}` in a command template, and `{tmp}` with `vars.tmp` (a directory
+ * of the run), and any other `{name}` of `vars`.
+ */
+export function fillCommand(template: string, endpoint: Endpoint, vars: Readonly<Record<string, string>> = {}): string {
+  let command = template.replaceAll('{port}', String(endpoint.port)).replaceAll('{host}', endpoint.host);
+  for (const [name, value] of Object.entries(vars)) command = command.replaceAll(`{${name}}`, value);
+  return command;
 }
+
+/** Characters `{tmp}` may hold unquoted in a shell command (mkdtemp under the OS temp dir). */
+const SHELL_SAFE = /^[A-Za-z0-9_./-]+$/u;
 
 function quoteStderr(text: string): string {
   const trimmed = text.trim();
@@ -103,10 +114,20 @@ export function createServerTarget(spec: ServerTargetSpec, transport: 'tcp' | 'u
   const startTimeoutMs = spec.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   let endpoint: Endpoint = { host, port: 0 };
   let proc: GroupProcess | undefined;
+  // `{tmp}`: one fresh directory per run, kept across restarts (a bank's store survives a kill -9),
+  // removed by stop().
+  let tmp: string | undefined;
+  const tmpDir = (): string => {
+    if (tmp === undefined) {
+      tmp = mkdtempSync(join(tmpdir(), 'netlab-check-'));
+      if (!SHELL_SAFE.test(tmp)) throw new CheckError('ERR_INVALID_OPTION', `the temporary directory ${JSON.stringify(tmp)} has characters a shell would split; set TMPDIR to a plain path`);
+    }
+    return tmp;
+  };
 
   const start = async (): Promise<void> => {
     endpoint = { host, port: await freePort(transport, host) };
-    const command = fillCommand(spec.command, endpoint);
+    const command = fillCommand(spec.command, endpoint, spec.command.includes('{tmp}') ? { tmp: tmpDir() } : {});
     const started = spawnGroup(command, spec.cwd === undefined ? {} : { cwd: spec.cwd });
     proc = started;
     const deadline = Date.now() + startTimeoutMs;
@@ -155,6 +176,8 @@ export function createServerTarget(spec: ServerTargetSpec, transport: 'tcp' | 'u
     },
     async stop() {
       await proc?.stop(DEFAULT_STOP_GRACE_MS);
+      if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
+      tmp = undefined;
     },
   };
 }

@@ -8,7 +8,7 @@ describe.skipIf(!HAS_PYTHON)(`student-style Python servers (${EXERCISES.join(', 
   for (const entry of SERVER_CORPUS.filter((e) => EXERCISES.includes(e.file.split('/')[0] ?? ''))) {
     const title = entry.fails.length === 0 ? `${entry.file} (correct) passes every case` : `${entry.file} (${entry.bug}) fails ${entry.fails.join(', ')} and nothing else`;
     it(title, { timeout: 240_000 }, async () => {
-      const { ids, messages } = await failingCases(entry.file, 20261201);
+      const { ids, messages } = await failingCases(entry.file, 20261201, entry.args);
       expect(ids.sort(), messages.join('\n')).toEqual([...entry.fails].sort());
     });
   }

@@ -7,7 +7,7 @@ describe.skipIf(!HAS_PYTHON)(`student-style Python clients${HAS_PYTHON ? '' : ':
   for (const entry of CLIENT_CORPUS) {
     const title = entry.fails.length === 0 ? `${entry.file} (correct) passes every case` : `${entry.file} (${entry.bug}) fails ${entry.fails.join(', ')} and nothing else`;
     it(title, { timeout: 240_000 }, async () => {
-      const { ids, messages } = await failingClientCases(entry.file, 20261201);
+      const { ids, messages } = await failingClientCases(entry.file, 20261201, entry.args);
       expect(ids.sort(), messages.join('\n')).toEqual([...entry.fails].sort());
     });
   }

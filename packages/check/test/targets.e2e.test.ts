@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ServerSuite, createClientRunner, createServerTarget, liveTargetCount, runServerSuite } from '../src/index.js';
+import { type ServerSuite, connectTcpProbe, createClientRunner, createServerTarget, liveTargetCount, runServerSuite } from '../src/index.js';
 
 const NODE = `"${process.execPath}"`;
 const fixture = (name: string): string => `"${fileURLToPath(new URL(`./fixtures/node/${name}`, import.meta.url))}"`;
@@ -36,6 +36,36 @@ const echoCase = (id: string, line: string): ServerSuite['cases'][number] => ({
 });
 
 describe('server targets started with --server-cmd (real processes)', () => {
+  it('gives {tmp} one directory for the whole run, the same after a kill -9 restart, and removes it at the end', TIMEOUT, async () => {
+    // The server writes its pid into {tmp}/pids (appending) and echoes the file's content.
+    const script = "const fs=require('fs');const net=require('net');const f=process.argv[2]+'/pids';fs.appendFileSync(f,process.pid+' ');net.createServer(s=>s.end(process.argv[2]+' '+fs.readFileSync(f,'utf8')+'\\n')).listen(+process.argv[1],'127.0.0.1')";
+    const target = createServerTarget({ kind: 'command', command: `${NODE} -e "${script}" {port} {tmp}` }, 'tcp');
+    const read = async (): Promise<string> => {
+      const probe = await connectTcpProbe({ host: target.endpoint.host, port: target.endpoint.port, timeoutMs: 10_000 });
+      const line = (await probe.nextLine()) ?? '';
+      probe.destroy();
+      return line;
+    };
+    await target.start();
+    let runDir = '';
+    try {
+      const [firstDir, ...first] = (await read()).trim().split(' ');
+      runDir = firstDir ?? '';
+      expect(first).toHaveLength(1);
+      expect(existsSync(join(runDir, 'pids'))).toBe(true);
+      await target.restart();
+      const [secondDir, ...second] = (await read()).trim().split(' ');
+      // The restarted server found the first one's file: same directory, two different pids.
+      expect(secondDir).toBe(runDir);
+      expect(second).toHaveLength(2);
+      expect(second[0]).toBe(first[0]);
+      expect(second[1]).not.toBe(first[0]);
+    } finally {
+      await target.stop();
+    }
+    expect(existsSync(runDir)).toBe(false);
+  });
+
   it('reports a crash in the case that caused it, restarts the server on a new port, and goes on', TIMEOUT, async () => {
     const suite: ServerSuite = { role: 'server', exercise: 't', transport: 'tcp', cases: [echoCase('t.g.before', 'hello'), echoCase('t.g.crash', 'crash'), echoCase('t.g.after', 'again')] };
     const target = createServerTarget({ kind: 'command', command: `${NODE} ${fixture('crashy-echo.mjs')} {port}` }, 'tcp');

@@ -67,6 +67,11 @@ export interface AtmLedger<E> {
   effect(prepared: PreparedRequest): E;
   audit(): Promise<LedgerAudit>;
   accounts(): Promise<readonly AccountSummary[]>;
+  /**
+   * Clears a card's wrong-PIN count (an operator's unlock of a locked card, outside the request
+   * log: nothing is journaled). Resolves false when no account has that card.
+   */
+  unlock(card: string): Promise<boolean>;
   /** Closes the store (idempotent; `RequestLog.close()` closes it too). */
   close(): Promise<void>;
 }

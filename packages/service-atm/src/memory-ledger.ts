@@ -199,6 +199,12 @@ export async function createMemoryAtmLedger(options: MemoryLedgerOptions = {}): 
       }
       return Promise.resolve(list.sort((a, b) => (a.card < b.card ? -1 : a.card > b.card ? 1 : 0)));
     },
+    unlock(card) {
+      const account = data.get(accountKey(card)) as unknown as AccountRow | undefined;
+      if (account === undefined) return Promise.resolve(false);
+      data.set(accountKey(card), json({ ...account, pinTries: 0 }));
+      return Promise.resolve(true);
+    },
     close: () => store.close(),
   };
 }

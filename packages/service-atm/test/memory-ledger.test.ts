@@ -48,4 +48,18 @@ describe('memory ledger', () => {
     expect(audit.applied.size).toBe(5);
     await log.close();
   });
+
+  it('unlock clears a locked card\'s wrong-PIN count (the next right PIN is approved) and is false for an unknown card', async () => {
+    const ledger = await createMemoryAtmLedger({ pinHashCost: 4 });
+    const log = createRequestLog({ store: ledger.store, sweepIntervalMs: 0 });
+    const service = createAtmService({ ledger, log });
+    for (const pin of ['1111', '2222', '3333']) await new AtmTerminal(connectLocal(service)).login('1000000004', pin);
+    expect(await new AtmTerminal(connectLocal(service)).login('1000000004', '1234')).toMatchObject({ code: 'PIN_TRIES_EXCEEDED' });
+    expect((await ledger.accounts()).find((a) => a.card === '1000000004')).toMatchObject({ locked: true });
+    expect(await ledger.unlock('1000000004')).toBe(true);
+    expect((await ledger.accounts()).find((a) => a.card === '1000000004')).toMatchObject({ locked: false });
+    expect(await new AtmTerminal(connectLocal(service)).login('1000000004', '1234')).toMatchObject({ code: 'APPROVED' });
+    expect(await ledger.unlock('999999999')).toBe(false);
+    await log.close();
+  });
 });

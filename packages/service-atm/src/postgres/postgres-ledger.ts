@@ -228,6 +228,10 @@ async function openPostgresLedger(
       const result = await pool.query<{ card: string; holder: string; balance: string; pin_tries: number }>(`SELECT card, holder, balance, pin_tries FROM ${table('accounts')} ORDER BY card`);
       return result.rows.map((row) => ({ card: row.card, holder: row.holder, balance: Number(row.balance), locked: row.pin_tries >= MAX_PIN_TRIES }));
     },
+    async unlock(card) {
+      const result = await pool.query(`UPDATE ${table('accounts')} SET pin_tries = 0 WHERE card = $1`, [card]);
+      return (result.rowCount ?? 0) > 0;
+    },
     async close() {
       if (closed) return;
       closed = true;

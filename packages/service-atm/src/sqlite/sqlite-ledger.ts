@@ -287,6 +287,9 @@ async function openSqliteLedger(
       const rows = db.prepare<[], { card: string; holder: string; balance: number; pin_tries: number }>(`SELECT card, holder, balance, pin_tries FROM ${table('accounts')} ORDER BY card`).all();
       return Promise.resolve(rows.map((row) => ({ card: row.card, holder: row.holder, balance: row.balance, locked: row.pin_tries >= MAX_PIN_TRIES })));
     },
+    unlock(card) {
+      return Promise.resolve(db.prepare(`UPDATE ${table('accounts')} SET pin_tries = 0 WHERE card = ?`).run(card).changes > 0);
+    },
     async close() {
       await store.close();
       if (owned && db.open) db.close();
