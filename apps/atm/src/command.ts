@@ -3,7 +3,7 @@
  * and a chaos run that proves it. Protocol: docs/protocols/atm.md. Default port 7110.
  */
 import { resolve } from 'node:path';
-import { CliError, type Command, parseDuration, parseInteger, parseProbability } from '@netlab/cli-kit';
+import { CliError, type Command, parseDuration, parseInteger, parsePort, parseProbability } from '@netlab/cli-kit';
 import { type AddressOptions, createClientCommand, createExerciseCommand, createServerCommand } from '@netlab/exercise-kit';
 import { createChaosCommand } from './chaos-command.js';
 import { type ScriptedOperation, resolvePin, runInteractiveClient, runScriptedClient } from './client.js';
@@ -41,6 +41,7 @@ interface ServerFlags extends AddressOptions {
   readonly pinCost?: number;
   readonly bankKey?: string;
   readonly unauthenticatedRate?: { readonly burst: number; readonly perSecond: number };
+  readonly ws?: number;
 }
 
 interface ClientFlags extends AddressOptions {
@@ -94,6 +95,7 @@ export function createCommand(): Command {
       .option('--bank-key <file>', 'file holding the bank key (64 hex; created for a new store); see atm --help')
       .option('--unauthenticated-rate <burst/per-s>', 'logins and refused requests allowed per peer address: BURST/PER-SECOND (default 100/20; all peers together 5×)', parseRate)
       .option('--no-group-commit', 'one transaction per request (benchmark baseline)')
+      .option('--ws <port>', 'also serve the bank over WebSocket on this port (one JSON envelope per binary frame; 0 = any free port)', parsePort)
       .addOption(command.createOption('--pin-cost <n>', 'scrypt cost (log2 N) of the seeded PINs').argParser((v) => parseInteger(v, '--pin-cost', 4, 20)).hideHelp())
       .action(async (flags: ServerFlags) => {
         await runAtmServer({
@@ -111,6 +113,7 @@ export function createCommand(): Command {
           ...(flags.groupCommit ? {} : { noGroupCommit: true }),
           ...(flags.pinCost === undefined ? {} : { pinHashCost: flags.pinCost }),
           ...(flags.unauthenticatedRate === undefined ? {} : { unauthenticatedRate: flags.unauthenticatedRate }),
+          ...(flags.ws === undefined ? {} : { wsPort: flags.ws }),
         });
       }),
   );

@@ -6,8 +6,9 @@
  * every connection and its close reason (e.g. `SendQ exceeded` for a member that stopped reading)
  * on stderr; SIGINT/SIGTERM stop it with exit 0. Client: see chat-client.ts.
  */
-import { CliError, type Command, durationOption, parseInteger } from '@netlab/cli-kit';
-import { type AddressOptions, createClientCommand, createExerciseCommand, createServerCommand, serveTcp } from '@netlab/exercise-kit';
+import { CliError, type Command, durationOption, parseInteger, parsePort } from '@netlab/cli-kit';
+import { type AddressOptions, createClientCommand, createExerciseCommand, createServerCommand, serveTcp, serveWs } from '@netlab/exercise-kit';
+import { createWsTextCodec } from '@netlab/transport-ws';
 import { DEFAULT_FLOOD_BURST, DEFAULT_FLOOD_RATE, DEFAULT_MAX_MEMBERS, DEFAULT_MAX_MESSAGE_BYTES } from '@netlab/service-chat';
 import { DEFAULT_CHAT_LINGER_MS, runChatClient } from './chat-client.js';
 import { DEFAULT_CHAT_IDLE_TIMEOUT_MS, DEFAULT_MAX_LINE_BYTES, DEFAULT_SEND_QUEUE_BYTES, createChatRoom } from './chat-room.js';
@@ -26,6 +27,8 @@ interface ServerOptions extends AddressOptions {
   readonly maxLineBytes: number;
   readonly sendQueueBytes: number;
   readonly idleTimeout: number;
+  /** `--ws PORT`: also serve the room over WebSocket. */
+  readonly ws?: number;
 }
 
 interface ClientOptions extends AddressOptions {
@@ -44,6 +47,7 @@ const HELP = `Examples:
   netlab chat client --name alice                  (interactive on a terminal)
   printf 'hi all\\n/msg bob psst\\n' | netlab chat client --name alice --port ${DEFAULT_PORT}
   nc 127.0.0.1 ${DEFAULT_PORT}                             (first line: your name)
+  netlab chat server --ws 7119                     (browsers join the same room: ws://127.0.0.1:7119, one line per text frame)
 
 Piped client: the name is --name or the first input line; each further line is sent as typed;
 every line from the room is printed. At the end of input the client listens --linger ms more,
@@ -68,6 +72,7 @@ export function createCommand(): Command {
       .option('--max-line-bytes <n>', 'longest line read; past it "ERROR line too long" and the connection closes', (v) => parseInteger(v, '--max-line-bytes', 16, 1 << 20), DEFAULT_MAX_LINE_BYTES)
       .option('--send-queue-bytes <n>', 'output queued for one member before it is disconnected (SendQ exceeded)', (v) => parseInteger(v, '--send-queue-bytes', 1024, 1 << 30), DEFAULT_SEND_QUEUE_BYTES)
       .addOption(durationOption('--idle-timeout <duration>', 'disconnect a member who sends nothing for this long; 0 = never (90s, 5min, 1h)', DEFAULT_CHAT_IDLE_TIMEOUT_MS))
+      .option('--ws <port>', 'also serve the same room over WebSocket on this port (one line per text frame; 0 = any free port)', parsePort)
       .action(async (options: ServerOptions) => {
         const room = createChatRoom({
           maxMembers: options.maxMembers,
@@ -78,7 +83,16 @@ export function createCommand(): Command {
           sendQueueBytes: options.sendQueueBytes,
           idleTimeoutMs: options.idleTimeout,
         });
-        await serveTcp({ exercise: EXERCISE, host: options.host, port: options.port, codec: room.codec, service: room.service, tcp: room.tcp });
+        const tcp = await serveTcp({ exercise: EXERCISE, host: options.host, port: options.port, codec: room.codec, service: room.service, tcp: room.tcp });
+        // One service object behind both listeners: TCP and WebSocket members are in one room.
+        if (options.ws !== undefined) {
+          try {
+            await serveWs({ exercise: EXERCISE, host: options.host, port: options.ws, codec: createWsTextCodec({ maxMessageBytes: options.maxLineBytes }), service: room.service, ws: room.tcp });
+          } catch (error) {
+            await tcp.close();
+            throw error;
+          }
+        }
       }),
   );
   command.addCommand(

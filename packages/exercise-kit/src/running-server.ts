@@ -13,7 +13,7 @@ import { toListenError } from './errors.js';
 
 /** A server that is listening. */
 export interface RunningServer {
-  readonly transport: 'tcp' | 'udp';
+  readonly transport: 'tcp' | 'udp' | 'ws';
   readonly host: string;
   /** The real port (never 0). */
   readonly port: number;
@@ -69,7 +69,7 @@ export interface ListenableServer {
  * Binds `server`, installs the signal handlers, then prints the startup line: the lifecycle both
  * `serveTcp` and `serveUdp` keep. Rejects with `ERR_LISTEN` when the address cannot be bound.
  */
-export async function announce(transport: 'tcp' | 'udp', server: ListenableServer, options: ServeCommonOptions): Promise<RunningServer> {
+export async function announce(transport: 'tcp' | 'udp' | 'ws', server: ListenableServer, options: ServeCommonOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
   const log = options.log ?? writeStderr;

@@ -1,6 +1,6 @@
 export { WS_ERROR_CODES, WsError, isWsError } from './errors.js';
 export type { WsErrorCode, WsErrorOptions, WsErrorReason } from './errors.js';
-export { DEFAULT_WS_MAX_MESSAGE_BYTES, MAX_WS_MESSAGE_BYTES_LIMIT, createWsMessageCodec, createWsTextCodec } from './ws-codec.js';
+export { DEFAULT_WS_MAX_MESSAGE_BYTES, MAX_WS_MESSAGE_BYTES_LIMIT, createWsDatagramCodec, createWsMessageCodec, createWsTextCodec } from './ws-codec.js';
 export type { WsCodec, WsMessageCodecOptions, WsTextCodecOptions } from './ws-codec.js';
 export { MAX_CLOSE_REASON_BYTES, WS_CLOSE_CODES, closeCodeOf } from './close-codes.js';
 export {

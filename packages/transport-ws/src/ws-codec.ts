@@ -11,7 +11,7 @@
  * for binary) that the service answers through `malformed`, as over TCP. A text message holding
  * a line terminator inside is `ERR_INVALID_LINE` (one message is one line).
  */
-import { CodecError, type MessageCodec, decodeUtf8, encodeUtf8 } from '@netlab/codec';
+import { CodecError, type DatagramCodec, type MessageCodec, decodeUtf8, encodeUtf8 } from '@netlab/codec';
 import { assertIntegerOption } from './errors.js';
 
 /** Default message limit of a text (line) WebSocket codec: 8 KiB, the line codec's default. */
@@ -94,5 +94,26 @@ export function createWsMessageCodec<In, Out = In>(inbound: MessageCodec<In>, ou
       if (bytes.length > max) throw tooLarge(bytes.length);
       return bytes;
     },
+  };
+}
+
+/**
+ * A datagram codec of `@netlab/codec` (one message per datagram, possibly different types each
+ * way: the ATM's requests in, replies out) over WebSocket, one message per frame. The limit is
+ * the datagram codec's `maxDatagramBytes`, reported as `ERR_FRAME_TOO_LARGE` like any framed
+ * protocol's.
+ */
+export function createWsDatagramCodec<In, Out>(codec: DatagramCodec<In, Out>, options: { readonly frames?: 'text' | 'binary' } = {}): WsCodec<In, Out> {
+  const max = codec.maxDatagramBytes;
+  const tooLarge = (length: number): CodecError =>
+    new CodecError('ERR_FRAME_TOO_LARGE', `message of ${length} bytes exceeds the limit of ${max}`, { details: { length, maxFrameBytes: max } });
+  return {
+    frames: options.frames ?? 'binary',
+    maxMessageBytes: max,
+    decode(payload) {
+      if (payload.length > max) throw tooLarge(payload.length);
+      return codec.decode(payload);
+    },
+    encode: (message) => codec.encode(message),
   };
 }
