@@ -110,3 +110,4 @@ export function createCommand(): Command {
   );
   return command;
 }
+export { createChatRoom } from './chat-room.js';
