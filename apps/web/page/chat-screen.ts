@@ -27,7 +27,8 @@ export function startChatScreen(url: string): void {
   let socket: WebSocket | undefined;
   let joined = false;
   let members: string[] = [];
-  let swallowWho = false;
+  // The /who the page sends on joining fills the members list; its answer is not shown as a message.
+  let who: 'none' | 'pending' | 'continuing' = 'none';
 
   const renderMembers = (): void => {
     membersList.replaceChildren(
@@ -63,7 +64,7 @@ export function startChatScreen(url: string): void {
       if ((match = /^Welcome, (.+)!$/.exec(line)) !== null) {
         setJoined(true);
         status.textContent = `Joined as ${match[1] ?? ''}.`;
-        swallowWho = true;
+        who = 'pending';
         socket?.send('/who');
         return;
       }
@@ -78,13 +79,16 @@ export function startChatScreen(url: string): void {
     if ((match = /^Members \((\d+)\): (.*)$/.exec(line)) !== null) {
       members = (match[2] ?? '').split(', ').filter((name) => name !== '');
       renderMembers();
-      if (swallowWho) return;
+      if (who === 'pending') {
+        who = 'continuing';
+        return;
+      }
     } else if ((match = /^Members \(continued\): (.*)$/.exec(line)) !== null) {
       members.push(...(match[1] ?? '').split(', ').filter((name) => name !== ''));
       renderMembers();
-      if (swallowWho) return;
-    } else {
-      swallowWho = false;
+      if (who === 'continuing') return;
+    } else if (who === 'continuing') {
+      who = 'none';
     }
     if ((match = /^(.+) has joined the chat\.$/.exec(line)) !== null) {
       const name = match[1] ?? '';
