@@ -7,6 +7,7 @@
  * removed from the address bar.
  */
 import { startChatScreen } from './chat-screen.js';
+import { startLiveScreen } from './live-screen.js';
 
 if (new URLSearchParams(location.search).has('token')) history.replaceState(null, '', location.pathname);
 
@@ -33,3 +34,4 @@ export function socketUrl(path: string): string {
 }
 
 startChatScreen(socketUrl('/ws/chat'));
+startLiveScreen(socketUrl('/ws/live'));

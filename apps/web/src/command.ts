@@ -5,6 +5,7 @@
  * one). Prints one startup line per service, the form every netlab server uses:
  *
  *   chat listening on tcp://127.0.0.1:PORT
+ *   proxy listening on udp://127.0.0.1:PORT (live view)
  *   web listening on http://127.0.0.1:PORT/?token=…
  *
  * Loopback only by default; the per-run token is required on every request (web-auth.ts).
@@ -16,6 +17,7 @@ import { CliError, Command, type HostPort, onShutdown, parseHost, parseHostPort,
 import { formatHostPort, serveTcp } from '@netlab/exercise-kit';
 import { loadStaticFiles } from './static-files.js';
 import { createGate, createToken } from './web-auth.js';
+import { startLiveBench } from './live-bench.js';
 import { startWebServer } from './web-server.js';
 
 /** The documented default port of `netlab web`. */
@@ -70,9 +72,12 @@ export function createCommand(): Command {
         closers.push(() => server.close());
         chat = { host: server.host, port: server.port };
       }
+      const live = await startLiveBench();
+      closers.push(() => live.close());
+      process.stdout.write(`proxy listening on udp://${live.proxy.host}:${String(live.proxy.port)} (live view)\n`);
       let web;
       try {
-        web = await startWebServer({ host: options.host, port: options.port, gate: createGate(createToken(), options.host), files, chat, log });
+        web = await startWebServer({ host: options.host, port: options.port, gate: createGate(createToken(), options.host), files, chat, live: live.service, log });
       } catch (error) {
         for (const close of closers) await close();
         const errno = (error as { code?: unknown }).code;

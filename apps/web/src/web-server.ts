@@ -2,7 +2,8 @@
  * The HTTP side of `netlab web`: the built page and the page's WebSocket endpoints on one port,
  * every request behind the run's gate (web-auth.ts).
  *
- * Routes: `GET /` and the built assets (from memory); `GET /ws/chat` upgrades to the chat relay.
+ * Routes: `GET /` and the built assets (from memory); `GET /ws/chat` upgrades to the chat relay,
+ * `GET /ws/live` to the Live view's bench (live-bench.ts).
  * Anything else is 404; a request without the token 401; a foreign Host 421; an upgrade to an
  * unknown path is refused 404 (never left hanging).
  */
@@ -10,6 +11,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { Duplex } from 'node:stream';
 import { formatHostPort, startOnce } from '@netlab/ground';
 import { type WsServer, createWsServer, createWsTextCodec } from '@netlab/transport-ws';
+import type { Service } from '@netlab/service';
 import { type RelayTarget, RELAY_MAX_LINE_BYTES, createChatRelay } from './chat-relay.js';
 import { type Gate, queryToken } from './web-auth.js';
 import type { StaticFile } from './static-files.js';
@@ -30,6 +32,8 @@ export interface WebServerOptions {
   readonly files: ReadonlyMap<string, StaticFile>;
   /** Where the page's chat members are relayed to. */
   readonly chat: RelayTarget;
+  /** The service of the Live view's sockets (`/ws/live`). */
+  readonly live: Service<string, string>;
   readonly log: (line: string) => void;
 }
 
@@ -76,7 +80,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     socket.destroy();
   });
 
-  const endpoints = new Set(['/ws/chat']);
+  const endpoints = new Set(['/ws/chat', '/ws/live']);
   const sockets: WsServer[] = [
     createWsServer<string, string>({
       server: http,
@@ -87,6 +91,20 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       // The chat's own limits: a member may read for a long time without typing.
       idleTimeoutMs: 3_600_000,
       maxConnections: 256,
+      onEvent: (event) => {
+        if (event.type === 'rejected') options.log(`web: refused ${event.peer.id}: ${event.error.message}`);
+      },
+    }),
+    createWsServer<string, string>({
+      server: http,
+      path: '/ws/live',
+      codec: createWsTextCodec({ maxMessageBytes: 256 * 1024 }),
+      service: options.live,
+      authorize: (request) => gate.upgradeAllowed(request, port),
+      // A page only listens (the controls are rare): no idle timeout, no first-message deadline.
+      idleTimeoutMs: 0,
+      firstMessageTimeoutMs: 0,
+      maxConnections: 64,
       onEvent: (event) => {
         if (event.type === 'rejected') options.log(`web: refused ${event.peer.id}: ${event.error.message}`);
       },
