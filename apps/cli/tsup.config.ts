@@ -25,10 +25,11 @@ export default defineConfig({
   // commander is CommonJS: its require('events') & co. need a real `require` inside the ESM bundle.
   banner: { js: "import { createRequire as __netlabRequire } from 'node:module';\nconst require = __netlabRequire(import.meta.url);" },
   // `netlab web` serves the page built by apps/web (vite): it ships beside the bundle, in dist/web.
-  onSuccess: async () => {
+  onSuccess: () => {
     const web = fileURLToPath(new URL('../web/', import.meta.url));
     execFileSync('pnpm', ['exec', 'vite', 'build', '--config', 'vite.config.ts'], { cwd: web, stdio: 'inherit' });
     cpSync(`${web}page-dist`, fileURLToPath(new URL('./dist/web', import.meta.url)), { recursive: true });
+    return Promise.resolve();
   },
   esbuildOptions(options) {
     options.conditions = ['@netlab/source'];
