@@ -33,6 +33,9 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /** Where the built page is: beside the sources (apps/web/page-dist) or beside the bundle (dist/web). */
 export function findAssets(): string | undefined {
+  // Tests build the page into a directory of their own (files running at once must not share one).
+  const override = process.env.NETLAB_WEB_ASSETS;
+  if (override !== undefined && override !== '') return existsSync(`${override}/index.html`) ? override : undefined;
   const candidates = [new URL('../page-dist/', import.meta.url), new URL('./web/', import.meta.url)];
   for (const candidate of candidates) {
     const dir = fileURLToPath(candidate);

@@ -19,9 +19,23 @@ export const SCREENSHOTS = fileURLToPath(new URL('../../../.tmp/web-screenshots/
 
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** Builds the page into page-dist/ exactly as `pnpm --filter @netlab/app-web build` does. */
+let assets: string | undefined;
+
+/**
+ * Builds the page as `pnpm --filter @netlab/app-web build` does, into a fresh directory of this
+ * test file's own (test files run at once; one must not empty another's page), which
+ * `startWeb` hands to `netlab web` through NETLAB_WEB_ASSETS.
+ */
 export async function buildPage(): Promise<void> {
-  await build({ configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)), logLevel: 'error' });
+  const outDir = mkdtempSync(join(tmpdir(), 'netlab-web-page-'));
+  await build({ configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)), logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  assets = outDir;
+}
+
+/** Removes the page built by `buildPage`. */
+export function removePage(): void {
+  if (assets !== undefined) rmSync(assets, { recursive: true, force: true });
+  assets = undefined;
 }
 
 export interface Browser {
@@ -49,7 +63,7 @@ export interface WebProcess {
 
 /** Starts `netlab web --port 0 …args` and waits for its startup lines. */
 export async function startWeb(args: readonly string[] = []): Promise<WebProcess> {
-  const proc = spawnTs(MAIN, ['--port', '0', ...args]);
+  const proc = spawnTs(MAIN, ['--port', '0', ...args], assets === undefined ? {} : { env: { NETLAB_WEB_ASSETS: assets } });
   try {
     const web = await proc.waitForLine(/^web listening on (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)$/, 30_000);
     const chat = /^chat listening on tcp:\/\/127\.0\.0\.1:(\d+)$/m.exec(proc.stdout());

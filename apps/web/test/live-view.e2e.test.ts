@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser, HAS_CHROMIUM, buildPage, launchBrowser, screenshotPath, startWeb } from './browser.js';
+import { type Browser, HAS_CHROMIUM, buildPage, removePage, launchBrowser, screenshotPath, startWeb } from './browser.js';
 
 if (!HAS_CHROMIUM) console.warn('skipping the Live view browser tests: /usr/bin/chromium is not installed (apt-get install chromium; .ci/run installs it)');
 
@@ -16,6 +16,7 @@ describe.skipIf(!HAS_CHROMIUM)('netlab web: the Live view in Chromium', () => {
   }, 120_000);
   afterAll(async () => {
     await browser.close();
+    removePage();
   });
 
   async function openLive() {
