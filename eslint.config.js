@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 const SOCKET_MODULES = ['net', 'node:net', 'dgram', 'node:dgram', 'tls', 'node:tls', 'http', 'node:http'];
 
 export default defineConfig(
-  globalIgnores(['**/dist/', '**/node_modules/', '**/coverage/', '**/.tmp/']),
+  globalIgnores(['**/dist/', '**/node_modules/', '**/coverage/', '**/.tmp/', 'apps/web/page-dist/']),
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },
   },

@@ -12,7 +12,9 @@ export interface BenchServer {
 }
 
 export async function startServer(mode: string): Promise<BenchServer> {
-  const child = fork(join(import.meta.dirname, 'transport-bench-server.ts'), [mode], {
+  // The WebSocket modes live in their own child file (ws-bench-server.ts).
+  const file = mode.startsWith('ws-') ? 'ws-bench-server.ts' : 'transport-bench-server.ts';
+  const child = fork(join(import.meta.dirname, file), [mode], {
     execArgv: ['--import', 'tsx', '--expose-gc'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

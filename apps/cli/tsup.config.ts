@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
 
 /**
@@ -21,6 +24,13 @@ export default defineConfig({
   external: ['better-sqlite3', 'pg'],
   // commander is CommonJS: its require('events') & co. need a real `require` inside the ESM bundle.
   banner: { js: "import { createRequire as __netlabRequire } from 'node:module';\nconst require = __netlabRequire(import.meta.url);" },
+  // `netlab web` serves the page built by apps/web (vite): it ships beside the bundle, in dist/web.
+  onSuccess: () => {
+    const web = fileURLToPath(new URL('../web/', import.meta.url));
+    execFileSync('pnpm', ['exec', 'vite', 'build', '--config', 'vite.config.ts'], { cwd: web, stdio: 'inherit' });
+    cpSync(`${web}page-dist`, fileURLToPath(new URL('./dist/web', import.meta.url)), { recursive: true });
+    return Promise.resolve();
+  },
   esbuildOptions(options) {
     options.conditions = ['@netlab/source'];
     options.legalComments = 'eof';

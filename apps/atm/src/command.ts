@@ -3,7 +3,7 @@
  * and a chaos run that proves it. Protocol: docs/protocols/atm.md. Default port 7110.
  */
 import { resolve } from 'node:path';
-import { CliError, type Command, parseDuration, parseInteger, parseProbability } from '@netlab/cli-kit';
+import { CliError, type Command, parseDuration, parseInteger, parsePort, parseProbability } from '@netlab/cli-kit';
 import {
   type AddressOptions,
   type ClientTlsFlags,
@@ -52,6 +52,7 @@ interface ServerFlags extends AddressOptions, ServerTlsFlags {
   readonly pinCost?: number;
   readonly bankKey?: string;
   readonly unauthenticatedRate?: { readonly burst: number; readonly perSecond: number };
+  readonly ws?: number;
 }
 
 interface ClientFlags extends AddressOptions, ClientTlsFlags {
@@ -117,6 +118,7 @@ export function createCommand(): Command {
       .option('--bank-key <file>', 'file holding the bank key (64 hex; created for a new store); see atm --help')
       .option('--unauthenticated-rate <burst/per-s>', 'logins and refused requests allowed per peer address: BURST/PER-SECOND (default 100/20; all peers together 5×)', parseRate)
       .option('--no-group-commit', 'one transaction per request (benchmark baseline)')
+      .option('--ws <port>', 'also serve the bank over WebSocket on this port (one JSON envelope per binary frame; 0 = any free port)', parsePort)
       .addOption(command.createOption('--pin-cost <n>', 'scrypt cost (log2 N) of the seeded PINs').argParser((v) => parseInteger(v, '--pin-cost', 4, 20)).hideHelp())
       .action(async (flags: ServerFlags) => {
         const tls = tlsFlagsFor(flags.transport, flags);
@@ -136,6 +138,7 @@ export function createCommand(): Command {
           ...(flags.groupCommit ? {} : { noGroupCommit: true }),
           ...(flags.pinCost === undefined ? {} : { pinHashCost: flags.pinCost }),
           ...(flags.unauthenticatedRate === undefined ? {} : { unauthenticatedRate: flags.unauthenticatedRate }),
+          ...(flags.ws === undefined ? {} : { wsPort: flags.ws }),
         });
       }),
   );

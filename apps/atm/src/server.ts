@@ -19,10 +19,11 @@
 import { writeSync } from 'node:fs';
 import { onShutdown } from '@netlab/cli-kit';
 import { createPrng } from '@netlab/faults';
-import { DEFAULT_LEASE_MS, type ReplyEnvelope, type RequestEnvelope, createRequestLog, createServerDatagramCodec, createServerStreamCodec } from '@netlab/request-log';
+import { DEFAULT_LEASE_MS, DEFAULT_MAX_FRAME_BYTES, type ReplyEnvelope, type RequestEnvelope, createRequestLog, createServerDatagramCodec, createServerStreamCodec } from '@netlab/request-log';
 import type { Service } from '@netlab/service';
 import { type LedgerLimits, type RateLimit, createAtmService } from '@netlab/service-atm';
-import { type RunningServer, type ServerTlsFlags, serveTcp, serveUdp } from '@netlab/exercise-kit';
+import { type RunningServer, type ServerTlsFlags, serveTcp, serveUdp, serveWs } from '@netlab/exercise-kit';
+import { createWsDatagramCodec } from '@netlab/transport-ws';
 import { probeListen } from './port-probe.js';
 import { type StoreSpec, openLedger } from './store-spec.js';
 
@@ -32,6 +33,8 @@ export interface AtmServerOptions {
   readonly transport: 'tcp' | 'udp';
   /** TCP only: the `--tls` flags. Default: plain TCP. */
   readonly tls?: ServerTlsFlags;
+  /** `--ws PORT`: also serve the bank over WebSocket (one JSON envelope per binary frame). Default: not. */
+  readonly wsPort?: number;
   readonly store: StoreSpec;
   /** `--bank-key FILE`. Default: the store's default key file. */
   readonly bankKeyFile?: string;
@@ -57,6 +60,9 @@ export interface AtmServerOptions {
   /** Writes a log line. Default: stderr. */
   readonly log?: (line: string) => void;
 }
+
+/** Largest envelope over WebSocket: the datagram codec's own ceiling (65,507 bytes), below the TCP frame limit. */
+const MAX_WS_ENVELOPE_BYTES = 65_507;
 
 const stderrLine = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -141,10 +147,23 @@ export async function runAtmServer(options: AtmServerOptions): Promise<RunningSe
   }
   const common = { exercise: 'atm', host: options.host, port: options.port, handleSignals: false, log: (line: string) => { log(explainFrameError(line)); } };
   let server: RunningServer;
+  let wsServer: RunningServer | undefined;
   try {
     server = options.transport === 'tcp'
       ? await serveTcp({ ...common, codec: createServerStreamCodec(), service, ...(options.tls === undefined ? {} : { tls: options.tls }) })
       : await serveUdp({ ...common, codec: createServerDatagramCodec(), service, udp: { sessions: 'per-peer' } });
+    if (options.wsPort !== undefined) {
+      // The same service (one bank, one request log) behind a second listener; an envelope per
+      // binary frame, with the TCP frame limit (the WebSocket framing replaces the length prefix).
+      const maxBytes = Math.min(DEFAULT_MAX_FRAME_BYTES, MAX_WS_ENVELOPE_BYTES);
+      const codec = createWsDatagramCodec(createServerDatagramCodec({ maxDatagramBytes: maxBytes }));
+      try {
+        wsServer = await serveWs({ ...common, port: options.wsPort, codec, service });
+      } catch (error) {
+        await server.close();
+        throw error;
+      }
+    }
   } catch (error) {
     await requestLog.close();
     await ledger.close();
@@ -153,6 +172,7 @@ export async function runAtmServer(options: AtmServerOptions): Promise<RunningSe
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      await wsServer?.close();
       await server.close();
       await requestLog.close();
       await ledger.close();

@@ -6,8 +6,9 @@
  * every connection and its close reason (e.g. `SendQ exceeded` for a member that stopped reading)
  * on stderr; SIGINT/SIGTERM stop it with exit 0. Client: see chat-client.ts.
  */
-import { CliError, type Command, durationOption, onShutdown, parseInteger } from '@netlab/cli-kit';
-import { type AddressOptions, type ClientTlsFlags, type ServerTlsFlags, addClientTlsOptions, addServerTlsOptions, resolveClientTls, createClientCommand, createExerciseCommand, createServerCommand, serveTcp } from '@netlab/exercise-kit';
+import { CliError, type Command, durationOption, onShutdown, parseInteger, parsePort } from '@netlab/cli-kit';
+import { type AddressOptions, type ClientTlsFlags, type ServerTlsFlags, addClientTlsOptions, addServerTlsOptions, resolveClientTls, createClientCommand, createExerciseCommand, createServerCommand, serveTcp, serveWs } from '@netlab/exercise-kit';
+import { createWsTextCodec } from '@netlab/transport-ws';
 import { DEFAULT_FLOOD_BURST, DEFAULT_FLOOD_RATE, DEFAULT_MAX_MEMBERS, DEFAULT_MAX_MESSAGE_BYTES } from '@netlab/service-chat';
 import { DEFAULT_CHAT_LINGER_MS, runChatClient } from './chat-client.js';
 import { DEFAULT_CHAT_IDLE_TIMEOUT_MS, DEFAULT_MAX_LINE_BYTES, DEFAULT_SEND_QUEUE_BYTES, createChatRoom } from './chat-room.js';
@@ -30,6 +31,8 @@ interface ServerOptions extends AddressOptions, ServerTlsFlags {
   readonly room?: string;
   readonly redisLease: number;
   readonly redisLogMax: number;
+  /** `--ws PORT`: also serve the room over WebSocket. */
+  readonly ws?: number;
 }
 
 interface ClientOptions extends AddressOptions, ClientTlsFlags {
@@ -48,6 +51,7 @@ const HELP = `Examples:
   netlab chat client --name alice                  (interactive on a terminal)
   printf 'hi all\\n/msg bob psst\\n' | netlab chat client --name alice --port ${DEFAULT_PORT}
   nc 127.0.0.1 ${DEFAULT_PORT}                             (first line: your name)
+  netlab chat server --ws 7119                     (browsers join the same room: ws://127.0.0.1:7119, one line per text frame)
 
 Piped client: the name is --name or the first input line; each further line is sent as typed;
 every line from the room is printed. At the end of input the client listens --linger ms more,
@@ -118,6 +122,7 @@ export function createCommand(): Command {
       .option('--room <name>', 'with --redis: the room to join (servers on the same Redis and room share members)', 'lab')
       .addOption(durationOption('--redis-lease <duration>', 'with --redis: a dead server\'s member names are freed after this long (2s, 10s)', 10_000))
       .option('--redis-log-max <n>', 'with --redis: events the room\'s Redis stream keeps (MAXLEN ~)', (v) => parseInteger(v, '--redis-log-max', 100, 100_000_000), 10_000)
+      .option('--ws <port>', 'also serve the same room over WebSocket on this port (one line per text frame; 0 = any free port)', parsePort)
       .action(async (options: ServerOptions) => {
         if (options.redis !== undefined) {
           await serveRedisRoom(options, options.redis);
@@ -132,7 +137,16 @@ export function createCommand(): Command {
           sendQueueBytes: options.sendQueueBytes,
           idleTimeoutMs: options.idleTimeout,
         });
-        await serveTcp({ exercise: EXERCISE, host: options.host, port: options.port, tls: options, codec: room.codec, service: room.service, tcp: room.tcp });
+        const tcp = await serveTcp({ exercise: EXERCISE, host: options.host, port: options.port, tls: options, codec: room.codec, service: room.service, tcp: room.tcp });
+        // One service object behind both listeners: TCP and WebSocket members are in one room.
+        if (options.ws !== undefined) {
+          try {
+            await serveWs({ exercise: EXERCISE, host: options.host, port: options.ws, codec: createWsTextCodec({ maxMessageBytes: options.maxLineBytes }), service: room.service, ws: room.tcp });
+          } catch (error) {
+            await tcp.close();
+            throw error;
+          }
+        }
       }),
   );
   command.addCommand(
@@ -152,3 +166,4 @@ export function createCommand(): Command {
   );
   return command;
 }
+export { createChatRoom } from './chat-room.js';

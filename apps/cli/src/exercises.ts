@@ -13,6 +13,7 @@ import { createCommand as textCase, tourPart as textCaseTour } from '@netlab/app
 import { createCommand as udpDatetime, tourPart as udpDatetimeTour } from '@netlab/app-udp-datetime';
 import { createCommand as trace, tourPart as traceTour } from '@netlab/app-trace';
 import { createCommand as udpHello, tourPart as udpHelloTour } from '@netlab/app-udp-hello';
+import { createCommand as web } from '@netlab/app-web';
 import { codecTourPart } from './codec-tour.js';
 
 /** One entry of the umbrella CLI: a command (`netlab <name> ...`) and/or a part of the tour. */
@@ -39,4 +40,5 @@ export const EXERCISES: readonly Exercise[] = [
   { name: 'proxy', command: proxy },
   { name: 'check', command: check, tour: checkTour },
   { name: 'trace', command: trace, tour: traceTour },
+  { name: 'web', command: web },
 ];

@@ -58,6 +58,6 @@ export function parseProbability(value: string, name: string): number {
 }
 
 /** Formats `tcp://127.0.0.1:5000` or `udp://[::1]:5000`. */
-export function formatUrl(transport: 'tcp' | 'udp', host: string, port: number): string {
+export function formatUrl(transport: 'tcp' | 'udp' | 'ws', host: string, port: number): string {
   return `${transport}://${formatHostPort(host, port)}`;
 }

@@ -14,6 +14,7 @@ import { CliError, formatUrl } from '@netlab/cli-kit';
 import { formatHostPort } from '@netlab/ground';
 import { isTcpError } from '@netlab/transport-tcp';
 import { isUdpError } from '@netlab/transport-udp';
+import { isWsError } from '@netlab/transport-ws';
 
 /** `127.0.0.1:7102`, `[::1]:7102`: the ground floor's one formatter, re-exported for the apps. */
 export { formatHostPort };
@@ -52,9 +53,9 @@ function listenHint(errno: string, host: string, port: number): string {
  * (`ERR_LISTEN`), saying what the errno means: `port 7102 is in use (another server?); --port 0
  * picks a free one`.
  */
-export function toListenError(error: unknown, transport: 'tcp' | 'udp', host: string, port: number): unknown {
+export function toListenError(error: unknown, transport: 'tcp' | 'udp' | 'ws', host: string, port: number): unknown {
   // One vocabulary: both transports say ERR_LISTEN (UDP said ERR_BIND before 2026-12).
-  if (isTcpError(error, 'ERR_LISTEN') || isUdpError(error, 'ERR_LISTEN') || isUdpError(error, 'ERR_INVALID_OPTION') || isTcpError(error, 'ERR_INVALID_OPTION')) {
+  if (isTcpError(error, 'ERR_LISTEN') || isUdpError(error, 'ERR_LISTEN') || isUdpError(error, 'ERR_INVALID_OPTION') || isTcpError(error, 'ERR_INVALID_OPTION') || isWsError(error, 'ERR_LISTEN')) {
     const errno = (error.cause as { code?: unknown } | undefined)?.code;
     const detail = typeof errno === 'string' ? listenHint(errno, host, port) : error.message;
     return new CliError('ERR_LISTEN', `cannot listen on ${formatUrl(transport, host, port)}: ${detail}`, { cause: error });

@@ -7,6 +7,8 @@ export { MAX_LOGGED_PAYLOAD_CHARS, formatPayload, isPayloadLogging, logPayloads,
 export { DEFAULT_SHUTDOWN_GRACE_MS, peerLabel } from './running-server.js';
 export type { RunningServer, ServeCommonOptions } from './running-server.js';
 export { LINE_SERVER_TUNING, serveTcp } from './serve-tcp.js';
+export { serveWs } from './serve-ws.js';
+export type { ServeWsOptions, WsTuning } from './serve-ws.js';
 export type { ServeTcpOptions, TcpTuning } from './serve-tcp.js';
 export { serveUdp } from './serve-udp.js';
 export type { ServeUdpOptions, UdpTuning } from './serve-udp.js';

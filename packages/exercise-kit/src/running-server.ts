@@ -13,7 +13,7 @@ import { toListenError } from './errors.js';
 
 /** A server that is listening. */
 export interface RunningServer {
-  readonly transport: 'tcp' | 'udp';
+  readonly transport: 'tcp' | 'udp' | 'ws';
   readonly host: string;
   /** The real port (never 0). */
   readonly port: number;
@@ -70,7 +70,7 @@ export interface ListenableServer {
  * the URL: the TLS certificate): the lifecycle both `serveTcp` and `serveUdp` keep. Rejects with
  * `ERR_LISTEN` when the address cannot be bound.
  */
-export async function announce(transport: 'tcp' | 'udp', server: ListenableServer, options: ServeCommonOptions, note = ''): Promise<RunningServer> {
+export async function announce(transport: 'tcp' | 'udp' | 'ws', server: ListenableServer, options: ServeCommonOptions, note = ''): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_HOST;
   const port = options.port ?? 0;
   const log = options.log ?? writeStderr;

@@ -16,7 +16,7 @@
 
 /** Who is on the other end. */
 export interface Peer {
-  readonly transport: 'tcp' | 'udp' | 'local';
+  readonly transport: 'tcp' | 'udp' | 'ws' | 'local';
   /** Remote IP address (`127.0.0.1`, `::1`), or a label for local links. */
   readonly address: string;
   readonly port: number;

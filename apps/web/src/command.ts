@@ -1,0 +1,101 @@
+/**
+ * `netlab web`: the browser lab bench. Serves the page built at package build time (page-dist/;
+ * no dev server at run time, nothing from a CDN) and the services it shows: a chat room that
+ * `nc` and terminal users join too (started here, or `--chat HOST:PORT` to attach to a running
+ * one). Prints one startup line per service, the form every netlab server uses:
+ *
+ *   chat listening on tcp://127.0.0.1:PORT
+ *   proxy listening on udp://127.0.0.1:PORT (live view)
+ *   web listening on http://127.0.0.1:PORT/?token=…
+ *
+ * Loopback only by default; the per-run token is required on every request (web-auth.ts).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createChatRoom } from '@netlab/app-chat';
+import { CliError, Command, type HostPort, onShutdown, parseHost, parseHostPort, parsePort } from '@netlab/cli-kit';
+import { formatHostPort, serveTcp } from '@netlab/exercise-kit';
+import { loadStaticFiles } from './static-files.js';
+import { createGate, createToken } from './web-auth.js';
+import { startLiveBench } from './live-bench.js';
+import { startWebServer } from './web-server.js';
+
+/** The documented default port of `netlab web`. */
+export const DEFAULT_PORT = 7180;
+
+interface WebOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly chat?: HostPort;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Where the built page is: beside the sources (apps/web/page-dist) or beside the bundle (dist/web). */
+export function findAssets(): string | undefined {
+  // Tests build the page into a directory of their own (files running at once must not share one).
+  const override = process.env.NETLAB_WEB_ASSETS;
+  if (override !== undefined && override !== '') return existsSync(`${override}/index.html`) ? override : undefined;
+  const candidates = [new URL('../page-dist/', import.meta.url), new URL('./web/', import.meta.url)];
+  for (const candidate of candidates) {
+    const dir = fileURLToPath(candidate);
+    if (existsSync(`${dir}index.html`)) return dir;
+  }
+  return undefined;
+}
+
+const HELP = `Examples:
+  netlab web                                   (starts a chat room; open the printed URL)
+  netlab web --port 0 --chat 127.0.0.1:7109    (the page joins a running chat server)
+  nc 127.0.0.1 <chat port>                     (a terminal member of the same room)
+
+The URL carries a token made for this run; without it every request is refused, so another
+page or user on this machine cannot drive the bench. Loopback only unless --host says otherwise.`;
+
+export function createCommand(): Command {
+  return new Command('web')
+    .description('The browser lab bench: chat from a web page in the same room as nc users (served from built assets).')
+    .option('--host <host>', 'address to listen on (loopback by default; anything else exposes the page to the network)', parseHost, '127.0.0.1')
+    .option('--port <port>', 'port of the page (0 = any free port)', parsePort, DEFAULT_PORT)
+    .option('--chat <host:port>', 'attach to a running chat server instead of starting one', (value) => parseHostPort(value))
+    .addHelpText('after', `\n${HELP}`)
+    .action(async (options: WebOptions) => {
+      const assets = findAssets();
+      if (assets === undefined) throw new CliError('ERR_USAGE', 'the page is not built: run `pnpm --filter @netlab/app-web build` (or use the published netlab, which ships it)');
+      const files = loadStaticFiles(assets);
+      const log = (line: string): void => {
+        process.stderr.write(`${line}\n`);
+      };
+      if (!LOOPBACK.has(options.host)) log(`web: warning: listening on ${options.host}, not loopback: anyone who can reach it and has the URL can use the page`);
+      const closers: (() => Promise<void>)[] = [];
+      let chat = options.chat;
+      if (chat === undefined) {
+        const room = createChatRoom();
+        const server = await serveTcp({ exercise: 'chat', host: options.host, port: 0, codec: room.codec, service: room.service, tcp: room.tcp, handleSignals: false, log });
+        closers.push(() => server.close());
+        chat = { host: server.host, port: server.port };
+      }
+      const live = await startLiveBench();
+      closers.push(() => live.close());
+      process.stdout.write(`proxy listening on udp://${live.proxy.host}:${String(live.proxy.port)} (live view)\n`);
+      let web;
+      try {
+        web = await startWebServer({ host: options.host, port: options.port, gate: createGate(createToken(), options.host), files, chat, live: live.service, log });
+      } catch (error) {
+        for (const close of closers) await close();
+        const errno = (error as { code?: unknown }).code;
+        if (typeof errno === 'string' && ['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL'].includes(errno)) {
+          const why = errno === 'EADDRINUSE' ? `port ${String(options.port)} is in use (another netlab web?); --port 0 picks a free one` : `not allowed or not available (${errno})`;
+          throw new CliError('ERR_LISTEN', `cannot listen on http://${formatHostPort(options.host, options.port)}: ${why}`, { cause: error });
+        }
+        throw error;
+      }
+      closers.unshift(() => web.close());
+      onShutdown(async (signal) => {
+        log(`web: ${signal}, stopping`);
+        for (const close of closers) await close();
+        log('web: stopped');
+      });
+      process.stdout.write(`web listening on ${web.url}\n`);
+    });
+}
