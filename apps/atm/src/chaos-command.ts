@@ -3,7 +3,7 @@
  * Mermaid files; exit status 0 when every check passed, 1 otherwise.
  */
 import { writeFileSync } from 'node:fs';
-import { CliError, Command, parseDuration, parseHost, parseInteger, parsePort, parseProbability, paint } from '@netlab/cli-kit';
+import { CliError, Command, durationOption, parseHost, parseInteger, parsePort, parseProbability, paint } from '@netlab/cli-kit';
 import { type ChaosProgress, type ChaosResult, runChaos } from './chaos.js';
 import { formatChaosSummary, renderChaosSvg, renderLostReplyMermaid } from './chaos-report.js';
 
@@ -77,7 +77,7 @@ export function createChaosCommand(): Command {
     .option('--crash-after-commit <p>', 'also let the servers crash between commit and reply', (v) => parseProbability(v, '--crash-after-commit'), 0)
     .option('--host <host>', 'target a running server instead of starting one (no kills)', parseHost)
     .option('--port <port>', 'port of the running server (with --host)', parsePort)
-    .option('--max-time <ms>', 'stop operations after this long and fail', (v) => parseDuration(v, '--max-time'), 170_000)
+    .addOption(durationOption('--max-time <duration>', 'stop operations after this long and fail (90s, 5min)', 170_000))
     .option('--svg <file>', 'write a chart of attempts, retries and errors over time')
     .option('--mermaid <file>', 'write a sequence diagram of one withdrawal whose reply was lost')
     .option('--keep-store', 'keep the temporary store / PostgreSQL schema for inspection')

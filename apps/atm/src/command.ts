@@ -3,7 +3,7 @@
  * and a chaos run that proves it. Protocol: docs/protocols/atm.md. Default port 7110.
  */
 import { resolve } from 'node:path';
-import { CliError, type Command, parseDuration, parseInteger, parsePort, parseProbability } from '@netlab/cli-kit';
+import { CliError, type Command, durationOption, parseInteger, parsePort, parseProbability } from '@netlab/cli-kit';
 import {
   type AddressOptions,
   type ClientTlsFlags,
@@ -114,7 +114,7 @@ export function createCommand(): Command {
       .option('--drop-replies <p>', 'fault: drop this share of replies after their request committed', (v) => parseProbability(v, '--drop-replies'), 0)
       .option('--crash-after-commit <p>', 'fault: after this share of commits, die (SIGKILL) before replying', (v) => parseProbability(v, '--crash-after-commit'), 0)
       .option('--seed <n>', 'seed of the fault decisions', (v) => parseInteger(v, '--seed', 0), 1)
-      .option('--session-idle <ms>', 'idle time before a session expires (default 5 min)', (v) => parseDuration(v, '--session-idle'))
+      .addOption(durationOption('--session-idle <duration>', 'idle time before a session expires (default: 5min; 90s, 10min)'))
       .option('--bank-key <file>', 'file holding the bank key (64 hex; created for a new store); see atm --help')
       .option('--unauthenticated-rate <burst/per-s>', 'logins and refused requests allowed per peer address: BURST/PER-SECOND (default 100/20; all peers together 5×)', parseRate)
       .option('--no-group-commit', 'one transaction per request (benchmark baseline)')
@@ -154,8 +154,8 @@ export function createCommand(): Command {
       .option('--card <number>', 'card number')
       .option('--pin <pin>', 'PIN (visible in ps; prefer $NETLAB_ATM_PIN or --pin-stdin)')
       .option('--pin-stdin', 'read the PIN from the first line of stdin')
-      .option('--timeout <ms>', 'time without a reply before a request is given up', (v) => parseDuration(v, '--timeout'), 5_000)
-      .option('--retransmit <ms>', 'first retransmission delay (doubles up to 2 s)', (v) => parseDuration(v, '--retransmit'), 200)
+      .addOption(durationOption('--timeout <duration>', 'time without a reply before a request is given up (2s, 500ms)', 5_000))
+      .addOption(durationOption('--retransmit <duration>', 'first retransmission delay, doubling up to 2s (200ms, 1s)', 200))
       .option('--json', 'scripted: print the result as one JSON object instead of the OK/DECLINED/ERROR line (same exit status)')
       .action(async (operation: string | undefined, amount: string | undefined, flags: ClientFlags) => {
         // Unknown options are let through only so that `withdraw -5` reaches the amount check.
