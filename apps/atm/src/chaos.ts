@@ -236,9 +236,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         await sleep(250 + prng.int(500));
         if (isFinished()) break;
         killTimes.push(Date.now() - started);
+        // Under load means operations were still running when the SIGKILL went out (read before
+        // the restart is awaited: the ATMs may finish while the server comes back).
+        const underLoad = recorder.done + recorder.failed < total;
         await fleet.kill(kills);
         kills++;
-        if (recorder.done + recorder.failed < total) killsUnderLoad++;
+        if (underLoad) killsUnderLoad++;
       }
     };
 
