@@ -29,7 +29,7 @@ describe('atm chaos --direct, --server-netns, --server-host', () => {
   });
 
   it('runs with --direct on loopback, where nothing is lost, and says so in the summary', { timeout: 150_000 }, async () => {
-    const result = await runTs(MAIN, ['chaos', '--direct', '--clients', '2', '--operations', '10', '--kills', '1', '--seed', '5'], { timeoutMs: 140_000 });
+    const result = await runTs(MAIN, ['chaos', '--direct', '--clients', '2', '--operations', '400', '--kills', '1', '--seed', '5'], { timeoutMs: 140_000 });
     expect(result.stdout).toMatch(/loss injected\s+none by netlab: ATMs talk to 127\.0\.0\.1 straight, the network loses/);
     expect(result.stdout).toMatch(/^PASS: nothing applied twice/m);
     expect(result.stdout).not.toContain('fault proxy counters');
