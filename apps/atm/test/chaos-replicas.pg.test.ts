@@ -1,5 +1,5 @@
 /**
- * Two server replicas on one PostgreSQL store, 8 ATMs × 200 operations over TCP, 20 % loss each
+ * Two server replicas on one PostgreSQL store, 8 ATMs × 300 operations over TCP, 20 % loss each
  * way, 10 SIGKILLs alternating between the replicas; the ATMs fail over when theirs dies and all
  * switch once at half-time. The books must balance and no request id may be applied twice.
  */
@@ -13,7 +13,7 @@ if (!enabled) console.warn('SKIPPED: the ATM replica chaos run needs NETLAB_PG_U
 
 describe.skipIf(!enabled)('chaos with two replicas on PostgreSQL', () => {
   it('keeps the books while ATMs fail over between replicas that are killed 10 times', { timeout: 170_000 }, async () => {
-    const result = await runChaos({ transport: 'tcp', clients: 8, operations: 200, kills: 10, loss: 0.2, seed: 603, replicas: 2, store: url ?? '', maxTimeMs: 150_000 });
+    const result = await runChaos({ transport: 'tcp', clients: 8, operations: 300, kills: 10, loss: 0.2, seed: 603, replicas: 2, store: url ?? '', maxTimeMs: 150_000 });
     console.log(formatChaosSummary(result).join('\n'));
     for (const check of result.checks) expect(check, check.detail).toMatchObject({ ok: true });
     expect(result.passed).toBe(true);
