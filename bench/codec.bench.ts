@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { createLengthPrefixedDecoder, createLineDecoder, encodeLengthPrefixed } from '@netlab/codec';
 import * as lp from 'it-length-prefixed';
 import split2 from 'split2';
-import { fmt, measureInterleaved, perSecond, table, verdict } from './harness.js';
+import { type Sample, figure, fmt, measureInterleaved, perSecond, speedup, table, verdictSpread } from './harness.js';
 
 function chunked(bytes: Uint8Array, size: number): Uint8Array[] {
   const chunks: Uint8Array[] = [];
@@ -51,6 +51,9 @@ async function lineBench(chunkSize: number): Promise<string[][]> {
       if (n !== LINES) throw new Error(`readline decoded ${n} lines`);
     },
   });
+  const vsSplit2 = speedup(ours, splitter);
+  figure(`line decoding, ${chunkSize} B chunks, netlab/split2`, vsSplit2, 'ratio', '>= 2');
+  figure(`line decoding, ${chunkSize} B chunks, netlab`, perSecond(LINES, ours.ms), 'lines/s');
   const row = (name: string, ms: number, vs: string): string[] => [
     `${name} (${chunkSize} B chunks)`,
     fmt(perSecond(LINES, ms)),
@@ -58,7 +61,7 @@ async function lineBench(chunkSize: number): Promise<string[][]> {
     vs,
   ];
   return [
-    row('@netlab/codec', ours.ms, verdict(splitter.ms / ours.ms, 2)),
+    row('@netlab/codec', ours.ms, verdictSpread(vsSplit2, 2)),
     row('split2', splitter.ms, '1.00x'),
     row('readline', rl.ms, `${(splitter.ms / rl.ms).toFixed(2)}x`),
   ];
@@ -95,8 +98,10 @@ async function lpBench(prefix: 'varint' | 'u32', chunkSize: number): Promise<str
   const ours = samples.ours;
   const rows: string[][] = [[`@netlab/codec ${prefix} (${chunkSize} B chunks)`, fmt(perSecond(FRAMES, ours.ms)), '']];
   if (prefix === 'varint') {
-    const { peerSync, peerAsync } = samples as Record<'ours' | 'peerSync' | 'peerAsync', { ms: number }>;
-    rows[0]![2] = `${verdict(peerSync.ms / ours.ms, 4)} vs sync it; ${(peerAsync.ms / ours.ms).toFixed(1)}x vs async it`;
+    const { peerSync, peerAsync } = samples as Record<'ours' | 'peerSync' | 'peerAsync', Sample>;
+    const vsSync = speedup(ours, peerSync);
+    figure(`varint length-prefixed decoding, ${chunkSize} B chunks, netlab/it-length-prefixed`, vsSync, 'ratio', '>= 4');
+    rows[0]![2] = `${verdictSpread(vsSync, 4)} vs sync it; ${(peerAsync.ms / ours.ms).toFixed(1)}x vs async it`;
     rows.push([`it-length-prefixed, sync source`, fmt(perSecond(FRAMES, peerSync.ms)), '1.00x']);
     rows.push([`it-length-prefixed, async stream`, fmt(perSecond(FRAMES, peerAsync.ms)), '']);
   }

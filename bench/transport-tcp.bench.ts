@@ -1,7 +1,7 @@
 /**
  * TCP transport against bare node:net, client and server in separate processes.
  *
- * Run: node --import tsx --expose-gc bench/transport-tcp.bench.ts   (about 50 s)
+ * Run: node --import tsx --expose-gc bench/transport-tcp.bench.ts   (about 60 s)
  *
  * Both servers echo lines (distinct 32-byte lines); the same raw node:net client drives both, so the difference is the
  * server stack (ours: createTcpServer + line codec + echo service; bare: a loop that writes the
@@ -11,10 +11,12 @@
  * idle connections, after GC).
  */
 import { type Socket, connect } from 'node:net';
-import { fmt, table, verdict } from './harness.js';
+import { type Spread, figure, fmt, interleavedRates, sliceRatios, spreadOf, table, verdict, verdictSpread } from './harness.js';
 import { type BenchServer, startServer } from './transport-bench-child.js';
 
-const DURATION_MS = 2500;
+const DURATION_MS = 1500;
+/** Interleaved slices per measure (ours, bare, ours, bare, …). */
+const SLICES = 5;
 const IDLE_CONNECTIONS = 2000;
 const LINE_BYTES = 32;
 /**
@@ -103,17 +105,19 @@ async function idleMemory(server: BenchServer): Promise<{ rss: number; heap: num
   };
 }
 
-async function both<T>(run: (server: BenchServer) => Promise<T>): Promise<{ ours: T; bare: T }> {
+interface Compared {
+  readonly ours: number;
+  readonly bare: number;
+  readonly ratio: Spread;
+}
+
+/** ours and bare in interleaved slices; medians of each, and the spread of per-slice ratios. */
+async function both(run: (server: BenchServer) => Promise<number>): Promise<Compared> {
   const oursServer = await startServer('tcp-ours');
   const bareServer = await startServer('tcp-bare');
   try {
-    // Alternate, best of two each, so drift on a shared machine hits both sides alike.
-    const ours1 = await run(oursServer);
-    const bare1 = await run(bareServer);
-    const ours2 = await run(oursServer);
-    const bare2 = await run(bareServer);
-    const pick = (a: T, b: T): T => (typeof a === 'number' && typeof b === 'number' ? (Math.max(a, b) as T) : b);
-    return { ours: pick(ours1, ours2), bare: pick(bare1, bare2) };
+    const rates = await interleavedRates({ ours: () => run(oursServer), bare: () => run(bareServer) }, SLICES);
+    return { ours: spreadOf(rates.ours).median, bare: spreadOf(rates.bare).median, ratio: sliceRatios(rates.ours, rates.bare) };
   } finally {
     await oursServer.stop();
     await bareServer.stop();
@@ -142,13 +146,19 @@ const oursMem = mean(memRuns[0], memRuns[2]);
 const bareMem = mean(memRuns[1], memRuns[3]);
 
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(2)} KiB`;
+figure('tcp round trips/s, 1 connection, ours/bare', one.ratio, 'ratio', '>= 0.9');
+figure('tcp round trips/s, 64 connections, ours/bare', many.ratio, 'ratio', '>= 0.8');
+figure('tcp pipelined messages/s, 1 connection, ours/bare', pipe.ratio, 'ratio', '>= 0.5');
+figure('tcp round trips/s, 1 connection, ours', one.ours, '1/s');
+figure('tcp pipelined messages/s, ours', pipe.ours, '1/s');
+figure('tcp idle memory per connection RSS, ours/bare', oursMem.rss / bareMem.rss, 'ratio', '<= 2');
 table(
-  `TCP transport vs bare node:net (server in a child process; ${DURATION_MS} ms per run, best of 2; Node ${process.version})`,
-  ['measure', 'ours', 'bare', 'ratio'],
+  `TCP transport vs bare node:net (server in a child process; ${SLICES} interleaved slices of ${DURATION_MS} ms each; Node ${process.version})`,
+  ['measure', 'ours (median)', 'bare (median)', 'ratio (median of per-slice ratios, range)'],
   [
-    ['round trips/s, 1 connection', fmt(one.ours), fmt(one.bare), verdict(one.ours / one.bare, 0.9)],
-    ['round trips/s, 64 connections', fmt(many.ours), fmt(many.bare), verdict(many.ours / many.bare, 0.8)],
-    ['pipelined messages/s, 1 connection', fmt(pipe.ours), fmt(pipe.bare), verdict(pipe.ours / pipe.bare, 0.5)],
+    ['round trips/s, 1 connection', fmt(one.ours), fmt(one.bare), verdictSpread(one.ratio, 0.9)],
+    ['round trips/s, 64 connections', fmt(many.ours), fmt(many.bare), verdictSpread(many.ratio, 0.8)],
+    ['pipelined messages/s, 1 connection', fmt(pipe.ours), fmt(pipe.bare), verdictSpread(pipe.ratio, 0.5)],
     [`memory per idle connection (RSS, ${IDLE_CONNECTIONS} conns, mean of 2)`, kb(oursMem.rss), kb(bareMem.rss), verdict(oursMem.rss / bareMem.rss, 2, false)],
     ['memory per idle connection (heap + buffers, mean of 2)', kb(oursMem.heap), kb(bareMem.heap), `${(oursMem.heap / bareMem.heap).toFixed(2)}x`],
   ],

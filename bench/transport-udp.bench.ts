@@ -1,7 +1,7 @@
 /**
  * UDP transport against a bare node:dgram echo, client and server in separate processes.
  *
- * Run: node --import tsx bench/transport-udp.bench.ts   (about 25 s)
+ * Run: node --import tsx bench/transport-udp.bench.ts   (about 35 s)
  *
  * Both servers echo each datagram to its sender; the same raw node:dgram client drives both
  * (ours: createUdpServer + text datagram codec + echo service with per-peer sessions). Measured:
@@ -9,10 +9,12 @@
  * (a lost datagram is re-sent after 200 ms so a run never stalls).
  */
 import { type Socket, createSocket } from 'node:dgram';
-import { fmt, table, verdict } from './harness.js';
+import { type Spread, figure, fmt, interleavedRates, sliceRatios, spreadOf, table, verdictSpread } from './harness.js';
 import { type BenchServer, startServer } from './transport-bench-child.js';
 
-const DURATION_MS = 2500;
+const DURATION_MS = 1500;
+/** Interleaved slices per measure (ours, bare, ours, bare, …). */
+const SLICES = 5;
 const PAYLOAD = Buffer.from('p'.repeat(32));
 
 async function roundTrips(port: number, sockets: number): Promise<number> {
@@ -54,15 +56,13 @@ async function roundTrips(port: number, sockets: number): Promise<number> {
   return rate;
 }
 
-async function both(run: (server: BenchServer) => Promise<number>): Promise<{ ours: number; bare: number }> {
+/** ours and bare in interleaved slices; medians of each, and the spread of per-slice ratios. */
+async function both(run: (server: BenchServer) => Promise<number>): Promise<{ ours: number; bare: number; ratio: Spread }> {
   const oursServer = await startServer('udp-ours');
   const bareServer = await startServer('udp-bare');
   try {
-    const ours1 = await run(oursServer);
-    const bare1 = await run(bareServer);
-    const ours2 = await run(oursServer);
-    const bare2 = await run(bareServer);
-    return { ours: Math.max(ours1, ours2), bare: Math.max(bare1, bare2) };
+    const rates = await interleavedRates({ ours: () => run(oursServer), bare: () => run(bareServer) }, SLICES);
+    return { ours: spreadOf(rates.ours).median, bare: spreadOf(rates.bare).median, ratio: sliceRatios(rates.ours, rates.bare) };
   } finally {
     await oursServer.stop();
     await bareServer.stop();
@@ -72,12 +72,14 @@ async function both(run: (server: BenchServer) => Promise<number>): Promise<{ ou
 const started = performance.now();
 const one = await both((s) => roundTrips(s.port, 1));
 const many = await both((s) => roundTrips(s.port, 16));
+figure('udp round trips/s, 1 client socket, ours/bare', one.ratio, 'ratio', '>= 0.9');
+figure('udp round trips/s, 16 client sockets, ours/bare', many.ratio, 'ratio', '>= 0.9');
 table(
-  `UDP transport vs bare node:dgram (server in a child process; ${DURATION_MS} ms per run, best of 2; Node ${process.version})`,
-  ['measure', 'ours', 'bare', 'ratio'],
+  `UDP transport vs bare node:dgram (server in a child process; ${SLICES} interleaved slices of ${DURATION_MS} ms each; Node ${process.version})`,
+  ['measure', 'ours (median)', 'bare (median)', 'ratio (median of per-slice ratios, range)'],
   [
-    ['round trips/s, 1 client socket', fmt(one.ours), fmt(one.bare), verdict(one.ours / one.bare, 0.9)],
-    ['round trips/s, 16 client sockets', fmt(many.ours), fmt(many.bare), verdict(many.ours / many.bare, 0.9)],
+    ['round trips/s, 1 client socket', fmt(one.ours), fmt(one.bare), verdictSpread(one.ratio, 0.9)],
+    ['round trips/s, 16 client sockets', fmt(many.ours), fmt(many.bare), verdictSpread(many.ratio, 0.9)],
   ],
 );
 console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
