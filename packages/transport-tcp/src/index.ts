@@ -15,9 +15,9 @@ export {
   DEFAULT_MAX_OUTPUT_BYTES,
   DEFAULT_MAX_QUEUED_MESSAGES,
   DEFAULT_QUIET_FLUSH_MS,
-  createTcpServer,
-} from './tcp-server.js';
-export type { TcpCloseOptions, TcpServer, TcpServerEvent, TcpServerOptions } from './tcp-server.js';
+} from './tcp-server-options.js';
+export type { TcpCloseOptions, TcpServer, TcpServerEvent, TcpServerOptions } from './tcp-server-options.js';
+export { createTcpServer } from './tcp-server.js';
 export type { TcpAddress } from './tcp-address.js';
 export type { TcpServerStats } from './tcp-server-stats.js';
 export { MAX_LINGER_PERIODS } from './connection-server.js';

@@ -50,6 +50,51 @@ export interface OutputOwner {
   outputBlocked(): void;
 }
 
+/**
+ * The output half every connection of one server shares: the codec's encoder, remembering the
+ * last text it encoded (a broadcast sends the same line to many connections in a row), and the
+ * end-of-turn flush list (one `setImmediate` per server, not per connection).
+ */
+export function createOutputConfig<Out>(
+  codec: { encode(message: Out): Uint8Array },
+  limits: Pick<OutputConfig<Out>, 'maxOutputBytes' | 'coalesceBytes' | 'overflowReply' | 'stats'>,
+): OutputConfig<Out> {
+  // Queues with output waiting for the end of this turn. An array iterator sees entries appended
+  // while it runs: a flush that closes a connection may make others wait in this same turn (a
+  // room announcing who left).
+  const flushList: OutputQueue<Out>[] = [];
+  let flushScheduled = false;
+  const flushTurn = (): void => {
+    flushScheduled = false;
+    for (const queue of flushList) queue.flush();
+    flushList.length = 0;
+  };
+  let lastText: string | undefined;
+  let lastTextBytes: Uint8Array | undefined;
+  return {
+    encode(message: Out): Uint8Array {
+      // Only strings are remembered (immutable, so equal means the same bytes from a pure codec);
+      // an object could be changed between two sends.
+      if (typeof message !== 'string') return codec.encode(message);
+      if (message === lastText && lastTextBytes !== undefined) return lastTextBytes;
+      const bytes = codec.encode(message);
+      lastText = message;
+      lastTextBytes = bytes;
+      return bytes;
+    },
+    maxOutputBytes: limits.maxOutputBytes,
+    coalesceBytes: limits.coalesceBytes,
+    overflowReply: limits.overflowReply,
+    stats: limits.stats,
+    scheduleFlush(queue: OutputQueue<Out>): void {
+      flushList.push(queue);
+      if (flushScheduled) return;
+      flushScheduled = true;
+      setImmediate(flushTurn);
+    },
+  };
+}
+
 type OutputState = 'open' | 'overflowed';
 
 export class OutputQueue<Out> {
