@@ -29,9 +29,10 @@ export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_PENDING_REQUESTS,
   DEFAULT_REQUEST_TIMEOUT_MS,
-  connectTcp,
-} from './tcp-client.js';
-export type { ConnectTcpOptions, RequestOptions, TcpClient, TcpClientStats } from './tcp-client.js';
+} from './tcp-client-options.js';
+export type { ConnectTcpOptions, RequestOptions, TcpClientStats } from './tcp-client-options.js';
+export { connectTcp } from './tcp-client.js';
+export type { TcpClient } from './tcp-client.js';
 export { DEFAULT_MAX_RECONNECT_ATTEMPTS, createReconnectingTcpClient } from './reconnecting-tcp-client.js';
 export type { ReconnectEvent, ReconnectingTcpClient, ReconnectingTcpClientOptions } from './reconnecting-tcp-client.js';
 export {
