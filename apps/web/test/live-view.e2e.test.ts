@@ -94,7 +94,7 @@ describe.skipIf(!HAS_CHROMIUM)('netlab web: the Live view in Chromium', () => {
     // While reviewing, new datagrams do not move the window.
     await page.waitForFunction((limit) => Number(document.getElementById('count-sent')?.textContent) > limit, Number(await page.locator('#count-sent').textContent()) + 10, { timeout: 10_000 });
     expect(await diagram.locator('li:not([hidden])').allTextContents()).toEqual(frozen);
-    await page.getByRole('button', { name: 'Live' }).click();
+    await page.getByRole('button', { name: 'Live', exact: true }).click();
     await expect.poll(async () => diagram.getByText(/^ping 1 →$/).count(), { timeout: 5000 }).toBe(0);
     expect(await page.locator('#live-time-value').textContent()).toBe('live');
   });
