@@ -240,6 +240,7 @@ export async function startLiveBench(options: { readonly log?: (line: string) =>
         delayed: sum('delayed'),
         duplicated: sum('duplicated'),
         reordered: sum('reordered'),
+        sliced: sum('sliced'),
         resets: sum('reset'),
         held: hold.units,
         released: hold.releasedTotal,

@@ -131,4 +131,95 @@ describe.skipIf(!HAS_CHROMIUM)('netlab web: the Live view in Chromium', () => {
     const udp = execFileSync('tshark', ['-r', pcapng, '-Y', 'udp', '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' }).trim().split('\n').filter((line) => line !== '');
     expect(udp.length).toBe(packets.length);
   });
+
+  it('kills and restarts the server, the counters following live', { timeout: 90_000 }, async () => {
+    const { page, diagram } = await openLive();
+    await page.getByRole('button', { name: 'Kill server' }).click();
+    await diagram.getByText('— udp-echo server killed —').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#live-server').textContent()).toBe('server down');
+    expect(await page.getByRole('button', { name: 'Kill server' }).isDisabled()).toBe(true);
+    // Datagrams to a closed port: the proxy counts the upstream's ICMP errors.
+    await expect.poll(() => counter(page, 'upstreamErrors'), { timeout: 10_000 }).toBeGreaterThan(0);
+    const before = await counter(page, 'sent');
+    await page.getByRole('button', { name: 'Restart server' }).click();
+    await diagram.getByText(/^— udp-echo server restarted on port \d+ —$/).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#live-server').textContent()).toBe('server up');
+    // Echoes come back for datagrams sent after the restart.
+    await expect
+      .poll(async () => (await diagram.getByText(/^← ping \d+$/).allTextContents()).map((text) => Number(/\d+/.exec(text)?.[0])).some((n) => n > before + 1), { timeout: 10_000 })
+      .toBe(true);
+  });
+
+  it('duplicates and reorders datagrams with the Duplicate and Reorder sliders', { timeout: 90_000 }, async () => {
+    const { page, diagram } = await openLive();
+    await page.getByRole('slider', { name: 'Duplicate' }).fill('50');
+    await diagram.locator('li.duplicated').first().waitFor({ timeout: 5000 });
+    await expect.poll(() => counter(page, 'duplicated'), { timeout: 5000 }).toBeGreaterThan(0);
+    await page.getByRole('slider', { name: 'Duplicate' }).fill('0');
+    await page.getByRole('slider', { name: 'Reorder' }).fill('50');
+    await diagram.locator('li.reordered').first().waitFor({ timeout: 5000 });
+    await expect.poll(() => counter(page, 'reordered'), { timeout: 5000 }).toBeGreaterThan(0);
+    expect(await diagram.getByText(/^(← )?↯ reordered \(datagram \d+\)/).count()).toBeGreaterThan(0);
+  });
+
+  it('switches the exercise to udp datetime and to tcp echo with its latency, slicer and reset', { timeout: 120_000 }, async () => {
+    const { page, diagram } = await openLive();
+    const exercise = page.getByRole('combobox', { name: 'Exercise' });
+    await exercise.selectOption('udp-datetime');
+    await diagram.getByText(/^SEND_(DATE|TIME) →$/).first().waitFor({ timeout: 10_000 });
+    await diagram.getByText(/^← /).first().waitFor({ timeout: 10_000 });
+    await exercise.selectOption('tcp-echo');
+    await diagram.getByText(/^← ping \d+$/).first().waitFor({ timeout: 10_000 });
+    expect(await page.getByRole('slider', { name: 'Loss' }).isVisible()).toBe(false);
+    await page.getByRole('slider', { name: 'Latency' }).fill('200');
+    await expect.poll(() => counter(page, 'delayed'), { timeout: 10_000 }).toBeGreaterThan(0);
+    await page.getByRole('slider', { name: 'Latency' }).fill('0');
+    await page.getByRole('slider', { name: 'Slicer' }).fill('2');
+    expect(await page.locator('#live-slicer-value').textContent()).toBe('2 B');
+    await expect.poll(() => counter(page, 'sliced'), { timeout: 10_000 }).toBeGreaterThan(0);
+    // Slices of two bytes each: `pi`, `ng`, …
+    await diagram.getByText(/^pi →$/).first().waitFor({ timeout: 10_000 });
+    await page.getByRole('slider', { name: 'Slicer' }).fill('0');
+    await page.getByRole('button', { name: 'Reset connection' }).click();
+    await diagram.locator('li.reset').first().waitFor({ timeout: 10_000 });
+    await expect.poll(() => counter(page, 'resets'), { timeout: 10_000 }).toBeGreaterThan(0);
+    // The client reconnects, and the next connection is not reset: whole echoes again.
+    const sent = await counter(page, 'sent');
+    await expect
+      .poll(async () => (await diagram.getByText(/^← ping \d+$/).allTextContents()).map((text) => Number(/\d+/.exec(text)?.[0])).some((n) => n > sent + 1), { timeout: 15_000 })
+      .toBe(true);
+    await page.screenshot({ path: screenshotPath('live-view-tcp'), fullPage: true });
+  });
+
+  it('stays responsive with 1,000 messages a second flowing (frame time p95 under 50 ms)', { timeout: 120_000 }, async () => {
+    const { page } = await openLive();
+    // 500 requests a second, each echoed: 1,000 messages a second through the proxy.
+    await page.getByRole('slider', { name: 'Rate' }).fill('500');
+    const forwardedBefore = await counter(page, 'forwarded');
+    await page.waitForFunction((limit) => Number(document.getElementById('count-forwarded')?.textContent) > limit, forwardedBefore + 1000, { timeout: 20_000 });
+    const result = await page.evaluate(
+      () =>
+        new Promise<{ deltas: number[]; ms: number; forwarded: number }>((resolve) => {
+          const deltas: number[] = [];
+          const count = (): number => Number(document.getElementById('count-forwarded')?.textContent);
+          const start = performance.now();
+          const first = count();
+          let last = start;
+          const tick = (now: number): void => {
+            deltas.push(now - last);
+            last = now;
+            if (now - start < 3000) requestAnimationFrame(tick);
+            else resolve({ deltas, ms: now - start, forwarded: count() - first });
+          };
+          requestAnimationFrame(tick);
+        }),
+    );
+    const sorted = result.deltas.slice(1).sort((a, b) => a - b);
+    const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] ?? Number.POSITIVE_INFINITY;
+    const perSecond = (result.forwarded * 1000) / result.ms;
+    console.log(`live view at ${perSecond.toFixed(0)} messages/s: ${String(sorted.length)} frames in ${result.ms.toFixed(0)} ms, frame time p95 ${p95.toFixed(1)} ms, max ${(sorted.at(-1) ?? 0).toFixed(1)} ms (shared machine)`);
+    expect(sorted.length).toBeGreaterThan(60);
+    expect(perSecond).toBeGreaterThan(700);
+    expect(p95).toBeLessThan(50);
+  });
 });
