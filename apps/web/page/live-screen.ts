@@ -79,12 +79,18 @@ function el(id: string): HTMLElement {
   return element;
 }
 
-const printable = (text: string): string => text.replace(/\r?\n/g, '⏎').replace(/[\u0000-\u001f\u007f]/g, '·');
+/** A message as one line: newlines as ⏎, other control characters as ·. */
+function printable(text: string): string {
+  let out = '';
+  for (const c of text.replace(/\r?\n/g, '⏎')) out += c.charCodeAt(0) < 0x20 || c === '\u007f' ? '·' : c;
+  return out;
+}
 
-function label(event: LiveEvent): string {
+function label(event: LiveEvent, protocol: 'udp' | 'tcp'): string {
   switch (event.kind) {
     case 'lost':
-      return `✗ lost (datagram ${String(event.n)})`;
+      // TCP never loses bytes silently: the proxy drops them only for a reset or a stall.
+      return protocol === 'tcp' ? `✗ dropped (bytes at ${String(event.n)})` : `✗ lost (datagram ${String(event.n)})`;
     case 'duplicated':
       return `⧉ duplicated (datagram ${String(event.n)})`;
     case 'reordered':
@@ -143,6 +149,7 @@ export function startLiveScreen(url: string): void {
   let t0: number | undefined;
   let selected: LiveEvent | undefined;
   let currentExercise = exercise.value;
+  let protocol: 'udp' | 'tcp' = 'udp';
 
   // The row pool: VISIBLE rows, each a lane, an arrow (a button: click for the bytes), a lane.
   const pool: { row: HTMLLIElement; arrow: HTMLButtonElement; event: LiveEvent | undefined }[] = [];
@@ -165,7 +172,7 @@ export function startLiveScreen(url: string): void {
     selected = event;
     const where = event.direction === 'up' ? 'client → server' : 'server → client';
     if (event.bytes === undefined) {
-      bytesSummary.textContent = `${label(event)}, ${where}: ${event.len === undefined ? 'no bytes' : `${String(event.len)} bytes, not kept (not delivered)`}.`;
+      bytesSummary.textContent = `${label(event, protocol)}, ${where}: ${event.len === undefined ? 'no bytes' : `${String(event.len)} bytes, not kept (not delivered)`}.`;
       bytesDump.textContent = '';
     } else {
       const bytes = decodeBase64(event.bytes);
@@ -195,7 +202,7 @@ export function startLiveScreen(url: string): void {
     frame = 0;
     const oldest = history.at(0);
     const newest = history.at(history.length - 1);
-    const span = oldest === undefined || newest === undefined || t0 === undefined ? { min: 0, max: 0 } : { min: Math.floor(oldest.time - t0), max: Math.ceil(newest.time - t0) };
+    const span = oldest === undefined || newest === undefined || t0 === undefined ? { min: 0, max: 0 } : { min: Math.floor((oldest.time - t0) / 10) * 10, max: Math.ceil((newest.time - t0) / 10) * 10 };
     time.min = String(span.min);
     time.max = String(span.max);
     let end: number;
@@ -225,7 +232,7 @@ export function startLiveScreen(url: string): void {
       const up = event.direction === 'up';
       const className = `${event.kind}${selected?.id === event.id ? ' selected' : ''}`;
       if (slot.row.className !== className) slot.row.className = className;
-      const text = event.kind === 'note' ? label(event) : `${up ? '' : '← '}${label(event)}${up ? ' →' : ''}`;
+      const text = event.kind === 'note' ? label(event, protocol) : `${up ? '' : '← '}${label(event, protocol)}${up ? ' →' : ''}`;
       if (slot.arrow.textContent !== text) slot.arrow.textContent = text;
       slot.row.title = event.kind === 'note' ? '' : up ? 'client → server' : 'server → client';
     }
@@ -283,6 +290,7 @@ export function startLiveScreen(url: string): void {
       bytesDump.textContent = '';
     }
     currentExercise = state.exercise;
+    protocol = state.protocol;
     exercise.value = state.exercise;
     el('udp-controls').hidden = state.protocol !== 'udp';
     el('tcp-controls').hidden = state.protocol !== 'tcp';

@@ -424,13 +424,12 @@ export async function startLiveBench(options: { readonly log?: (line: string) =>
       applyToxics();
       return undefined;
     };
-    const serial = (work: () => Promise<void>): undefined => {
+    const serial = (work: () => Promise<void>): void => {
       const previous = switching ?? Promise.resolve();
       const next = previous.then(work).catch((error: unknown) => {
         broadcast(JSON.stringify({ type: 'error', message: error instanceof Error ? error.message : String(error) }));
       });
       switching = next;
-      return undefined;
     };
     switch (command.type) {
       case 'loss':
@@ -482,13 +481,16 @@ export async function startLiveBench(options: { readonly log?: (line: string) =>
         run.proxy.step(1);
         return undefined;
       case 'kill':
-        return serial(kill);
+        serial(kill);
+        return undefined;
       case 'restart':
-        return serial(restart);
+        serial(restart);
+        return undefined;
       case 'exercise': {
         const name = command.name;
         if (typeof name !== 'string' || !(LIVE_EXERCISES as readonly string[]).includes(name)) return `exercise: one of ${LIVE_EXERCISES.join(', ')}`;
-        return serial(() => switchExercise(name as LiveExercise));
+        serial(() => switchExercise(name as LiveExercise));
+        return undefined;
       }
       default:
         return 'unknown command';

@@ -7,6 +7,26 @@ import { type Browser, HAS_CHROMIUM, buildPage, removePage, launchBrowser, scree
 
 if (!HAS_CHROMIUM) console.warn('skipping the Live view browser tests: /usr/bin/chromium is not installed (apt-get install chromium; .ci/run installs it)');
 
+/**
+ * Runs in the page: requestAnimationFrame deltas over 3 s (performance.now() clock), and how
+ * many messages the proxy forwarded meanwhile (the page's counter). A string, so the test needs
+ * no DOM types.
+ */
+const FRAME_TIMES = `new Promise((resolve) => {
+  const deltas = [];
+  const count = () => Number(document.getElementById('count-forwarded').textContent);
+  const start = performance.now();
+  const first = count();
+  let last = start;
+  const tick = (now) => {
+    deltas.push(now - last);
+    last = now;
+    if (now - start < 3000) requestAnimationFrame(tick);
+    else resolve({ deltas, ms: now - start, forwarded: count() - first });
+  };
+  requestAnimationFrame(tick);
+})`;
+
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -92,7 +112,8 @@ describe.skipIf(!HAS_CHROMIUM)('netlab web: the Live view in Chromium', () => {
     expect(await page.locator('#live-follow').getAttribute('aria-pressed')).toBe('false');
     const frozen = await diagram.locator('li:not([hidden])').allTextContents();
     // While reviewing, new datagrams do not move the window.
-    await page.waitForFunction((limit) => Number(document.getElementById('count-sent')?.textContent) > limit, Number(await page.locator('#count-sent').textContent()) + 10, { timeout: 10_000 });
+    const sentNow = await counter(page, 'sent');
+    await expect.poll(() => counter(page, 'sent'), { timeout: 10_000 }).toBeGreaterThan(sentNow + 10);
     expect(await diagram.locator('li:not([hidden])').allTextContents()).toEqual(frozen);
     await page.getByRole('button', { name: 'Live', exact: true }).click();
     await expect.poll(async () => diagram.getByText(/^ping 1 →$/).count(), { timeout: 5000 }).toBe(0);
@@ -103,8 +124,9 @@ describe.skipIf(!HAS_CHROMIUM)('netlab web: the Live view in Chromium', () => {
     const { page, diagram } = await openLive();
     await diagram.getByText(/^← ping 10$/).waitFor({ timeout: 20_000 });
     const dir = mkdtempSync(join(tmpdir(), 'netlab-web-export-'));
-    cleanups.push(async () => {
+    cleanups.push(() => {
       rmSync(dir, { recursive: true, force: true });
+      return Promise.resolve();
     });
     const download = async (name: string): Promise<string> => {
       const [file] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }), page.getByRole('link', { name }).click()]);
@@ -196,24 +218,8 @@ describe.skipIf(!HAS_CHROMIUM)('netlab web: the Live view in Chromium', () => {
     // 500 requests a second, each echoed: 1,000 messages a second through the proxy.
     await page.getByRole('slider', { name: 'Rate' }).fill('500');
     const forwardedBefore = await counter(page, 'forwarded');
-    await page.waitForFunction((limit) => Number(document.getElementById('count-forwarded')?.textContent) > limit, forwardedBefore + 1000, { timeout: 20_000 });
-    const result = await page.evaluate(
-      () =>
-        new Promise<{ deltas: number[]; ms: number; forwarded: number }>((resolve) => {
-          const deltas: number[] = [];
-          const count = (): number => Number(document.getElementById('count-forwarded')?.textContent);
-          const start = performance.now();
-          const first = count();
-          let last = start;
-          const tick = (now: number): void => {
-            deltas.push(now - last);
-            last = now;
-            if (now - start < 3000) requestAnimationFrame(tick);
-            else resolve({ deltas, ms: now - start, forwarded: count() - first });
-          };
-          requestAnimationFrame(tick);
-        }),
-    );
+    await expect.poll(() => counter(page, 'forwarded'), { timeout: 20_000 }).toBeGreaterThan(forwardedBefore + 1000);
+    const result = await page.evaluate<{ deltas: number[]; ms: number; forwarded: number }>(FRAME_TIMES);
     const sorted = result.deltas.slice(1).sort((a, b) => a - b);
     const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] ?? Number.POSITIVE_INFINITY;
     const perSecond = (result.forwarded * 1000) / result.ms;
