@@ -87,14 +87,16 @@ function printable(text: string): string {
 }
 
 function label(event: LiveEvent, protocol: 'udp' | 'tcp'): string {
+  // The proxy numbers datagrams from 0; the page from 1, as the client numbers its pings.
+  const datagram = String(event.n + 1);
   switch (event.kind) {
     case 'lost':
       // TCP never loses bytes silently: the proxy drops them only for a reset or a stall.
-      return protocol === 'tcp' ? `✗ dropped (bytes at ${String(event.n)})` : `✗ lost (datagram ${String(event.n)})`;
+      return protocol === 'tcp' ? `✗ dropped (bytes at ${String(event.n)})` : `✗ lost (datagram ${datagram})`;
     case 'duplicated':
-      return `⧉ duplicated (datagram ${String(event.n)})`;
+      return `⧉ duplicated (datagram ${datagram})`;
     case 'reordered':
-      return `↯ reordered (datagram ${String(event.n)})`;
+      return `↯ reordered (datagram ${datagram})`;
     case 'reset':
       return '✗ connection reset';
     case 'held':
