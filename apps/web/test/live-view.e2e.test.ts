@@ -121,7 +121,7 @@ describe.skipIf(!HAS_CHROMIUM)('netlab web: the Live view in Chromium', () => {
   });
 
   it('exports the run as pcapng (read back by tshark), Mermaid and the trace file', { timeout: 90_000 }, async () => {
-    const { page, diagram } = await openLive();
+    const { page } = await openLive();
     await expect.poll(() => counter(page, 'forwarded'), { timeout: 20_000 }).toBeGreaterThanOrEqual(20);
     const dir = mkdtempSync(join(tmpdir(), 'netlab-web-export-'));
     cleanups.push(() => {
