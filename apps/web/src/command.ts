@@ -50,7 +50,12 @@ const HELP = `Examples:
   nc 127.0.0.1 <chat port>                     (a terminal member of the same room)
 
 The URL carries a token made for this run; without it every request is refused, so another
-page or user on this machine cannot drive the bench. Loopback only unless --host says otherwise.`;
+page or user on this machine cannot drive the bench. Loopback only unless --host says otherwise.
+
+Live view: pick an exercise (udp echo, udp datetime, tcp echo) run behind the fault proxy; loss,
+delay, duplication, reordering (UDP), latency, slicing, reset (TCP), pause/step/resume, kill and
+restart the server, a time slider over the last 10,000 messages, click a message for its bytes,
+and export the run (the last 20,000 trace records) as pcapng, Mermaid or the trace file.`;
 
 export function createCommand(): Command {
   return new Command('web')
@@ -75,12 +80,12 @@ export function createCommand(): Command {
         closers.push(() => server.close());
         chat = { host: server.host, port: server.port };
       }
-      const live = await startLiveBench();
+      const live = await startLiveBench({ log });
       closers.push(() => live.close());
       process.stdout.write(`proxy listening on udp://${live.proxy.host}:${String(live.proxy.port)} (live view)\n`);
       let web;
       try {
-        web = await startWebServer({ host: options.host, port: options.port, gate: createGate(createToken(), options.host), files, chat, live: live.service, log });
+        web = await startWebServer({ host: options.host, port: options.port, gate: createGate(createToken(), options.host), files, chat, live: live.service, liveExport: (format) => live.exportRun(format), log });
       } catch (error) {
         for (const close of closers) await close();
         const errno = (error as { code?: unknown }).code;
