@@ -76,6 +76,12 @@ export interface SqliteStoreOptions {
    * comment). Default true; false is the old in-thread writer (a benchmark baseline).
    */
   readonly syncInBackground?: boolean;
+  /**
+   * What flushes the WAL in the background: `(fd, done) => void`, calling `done(null)` once the
+   * file is durable or `done(error)`. Default `fs.fsync` (libuv's thread pool). Tests inject a
+   * slow or failing one.
+   */
+  readonly fsync?: (fd: number, done: (error: NodeJS.ErrnoException | null) => void) => void;
   /** Largest batch. Default {@link DEFAULT_MAX_BATCH}. */
   readonly maxBatch?: number;
   /** Table name prefix (`[A-Za-z_][A-Za-z0-9_]*`). Default {@link DEFAULT_TABLE_PREFIX}. */
@@ -229,6 +235,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   let unsynced: Committed[] = [];
   let syncing = false;
   let closed = false;
+  const syncFile = options.fsync ?? fsync;
   let failure: RequestLogError | undefined;
 
   /** Fails the store for good if `error` is a damaged file; returns true then. */
@@ -348,7 +355,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     syncing = true;
     const covered = unsynced;
     unsynced = [];
-    fsync(fd, (error) => {
+    syncFile(fd, (error) => {
       syncing = false;
       if (error === null) {
         syncs++;
