@@ -247,6 +247,10 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     return true;
   }
 
+  function currentFailure(): RequestLogError | undefined {
+    return failure;
+  }
+
   function runEffect(item: Pending): string {
     const { request, effect } = item;
     effectSavepoint.run();
@@ -303,8 +307,11 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     const batch = queue.splice(0, maxBatch);
     if (queue.length > 0) schedule();
     if (batch.length === 0) return;
-    if (failure !== undefined) {
-      for (const item of batch) item.reject(failure);
+    // Requests queued before the store failed for good are refused too (read through a call:
+    // `checkFatal` below may set it, which narrowing would not see).
+    const failedBefore = currentFailure();
+    if (failedBefore !== undefined) {
+      for (const item of batch) item.reject(failedBefore);
       return;
     }
     let results: ItemResult[];
