@@ -55,6 +55,8 @@ import { RequestLogError, assertIntegerOption } from '../errors.js';
 
 /** Default largest group-commit batch: 256 requests per transaction. */
 export const DEFAULT_MAX_BATCH = 256;
+/** Default most fsyncs of the WAL running at once (`syncInBackground`). */
+export const DEFAULT_MAX_SYNCS_IN_FLIGHT = 1;
 /** Default table name prefix. */
 export const DEFAULT_TABLE_PREFIX = 'request_log';
 /** Default busy timeout (another process holds the write lock): 5 s. */
@@ -82,6 +84,12 @@ export interface SqliteStoreOptions {
    * slow or failing one.
    */
   readonly fsync?: (fd: number, done: (error: NodeJS.ErrnoException | null) => void) => void;
+  /**
+   * Most background fsyncs running at once (1–64). With 1, batches committed during an fsync
+   * wait for it to end before theirs starts; with more, theirs starts at once. Default
+   * {@link DEFAULT_MAX_SYNCS_IN_FLIGHT}.
+   */
+  readonly maxSyncsInFlight?: number;
   /** Largest batch. Default {@link DEFAULT_MAX_BATCH}. */
   readonly maxBatch?: number;
   /** Table name prefix (`[A-Za-z_][A-Za-z0-9_]*`). Default {@link DEFAULT_TABLE_PREFIX}. */
@@ -129,6 +137,8 @@ type ItemResult = { readonly ok: true; readonly outcome: StoreOutcome } | { read
 
 /** A committed batch whose replies wait for the fsync that makes it durable. */
 interface Committed {
+  /** Its place in commit order (1, 2, …). */
+  readonly gen: number;
   readonly batch: readonly Pending[];
   readonly results: readonly ItemResult[];
 }
@@ -231,9 +241,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   let scheduled = false;
   let commits = 0;
   let syncs = 0;
-  /** Committed batches the fsync in flight does not cover: they wait for the next one. */
-  let unsynced: Committed[] = [];
-  let syncing = false;
+  /** Committed batches waiting for an fsync, in commit order. */
+  let awaiting: Committed[] = [];
+  /** The last batch an fsync was started for (everything up to it is covered by one in flight or done). */
+  let coveredUpTo = 0;
+  let syncsInFlight = 0;
+  const maxSyncsInFlight = options.maxSyncsInFlight ?? DEFAULT_MAX_SYNCS_IN_FLIGHT;
+  assertIntegerOption('maxSyncsInFlight', maxSyncsInFlight, 1, 64);
   let closed = false;
   const syncFile = options.fsync ?? fsync;
   let failure: RequestLogError | undefined;
@@ -339,10 +353,10 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       return;
     }
     if (walFd === undefined) {
-      settle({ batch, results });
+      settle({ gen: commits, batch, results });
       return;
     }
-    unsynced.push({ batch, results });
+    awaiting.push({ gen: commits, batch, results });
     startSync(walFd);
   }
 
@@ -356,17 +370,26 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     });
   }
 
-  /** Starts an fsync covering every batch committed so far, unless one is in flight (it restarts itself). */
+  /**
+   * Starts an fsync covering every batch committed so far and not yet covered, unless
+   * `maxSyncsInFlight` are running (each one that ends starts the next). An fsync makes durable
+   * everything written to the file before it began, so the one that ends answers every batch
+   * up to the last it covers, even those of an earlier fsync still running.
+   */
   function startSync(fd: number): void {
-    if (syncing || unsynced.length === 0) return;
-    syncing = true;
-    const covered = unsynced;
-    unsynced = [];
+    if (syncsInFlight >= maxSyncsInFlight || coveredUpTo >= commits || awaiting.length === 0) return;
+    const upTo = commits;
+    coveredUpTo = upTo;
+    syncsInFlight++;
     syncFile(fd, (error) => {
-      syncing = false;
+      syncsInFlight--;
       if (error === null) {
         syncs++;
-        for (const committed of covered) settle(committed);
+        let durable = 0;
+        while (durable < awaiting.length && (awaiting[durable]?.gen ?? Infinity) <= upTo) durable++;
+        const answered = awaiting.slice(0, durable);
+        awaiting = awaiting.slice(durable);
+        for (const committed of answered) settle(committed);
         startSync(fd);
         return;
       }
@@ -376,8 +399,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         options.onFatalError?.(failure);
       }
       const lost = failure;
-      for (const committed of [...covered, ...unsynced]) for (const item of committed.batch) item.reject(lost);
-      unsynced = [];
+      const refused = awaiting;
+      awaiting = [];
+      for (const committed of refused) for (const item of committed.batch) item.reject(lost);
     });
   }
 
@@ -421,7 +445,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     async close() {
       if (closed) return;
       closed = true;
-      while (queue.length > 0 || scheduled || syncing || unsynced.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      while (queue.length > 0 || scheduled || syncsInFlight > 0 || awaiting.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       if (walFd !== undefined) closeSync(walFd);
       if (owned) db.close();
     },

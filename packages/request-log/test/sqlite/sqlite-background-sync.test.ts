@@ -15,7 +15,7 @@ afterAll(() => {
 type Done = (error: NodeJS.ErrnoException | null) => void;
 
 /** An fsync the test completes by hand: `release()` runs the real fsync of the oldest call held. */
-function heldFsync(): { readonly fsync: NonNullable<SqliteStoreOptions['fsync']>; readonly held: () => number; release(error?: NodeJS.ErrnoException): Promise<void>; started(): Promise<void> } {
+function heldFsync(): { readonly fsync: NonNullable<SqliteStoreOptions['fsync']>; readonly held: () => number; release(error?: NodeJS.ErrnoException, which?: 'oldest' | 'newest'): Promise<void>; started(): Promise<void> } {
   const calls: { fd: number; done: Done }[] = [];
   let waiter: (() => void) | undefined;
   return {
@@ -37,8 +37,8 @@ function heldFsync(): { readonly fsync: NonNullable<SqliteStoreOptions['fsync']>
               resolve();
             };
           }),
-    release(error) {
-      const call = calls.shift();
+    release(error, which = 'oldest') {
+      const call = which === 'oldest' ? calls.shift() : calls.pop();
       if (call === undefined) throw new Error('no fsync is held');
       if (error !== undefined) {
         call.done(error);
@@ -97,7 +97,7 @@ describe('SQLite store, fsync in the background', () => {
 
   it('commits the next batch while an fsync is in flight and covers it with the next fsync', async () => {
     const sync = heldFsync();
-    const store = openStore({ fsync: sync.fsync });
+    const store = openStore({ fsync: sync.fsync, maxSyncsInFlight: 1 });
     const log = createRequestLog({ store, sweepIntervalMs: 0 });
     const first = log.execute(request('a', 1, 0, {}), add('pool', 1));
     await sync.started();
@@ -117,6 +117,25 @@ describe('SQLite store, fsync in the background', () => {
     expect(sync.held()).toBe(1);
     await sync.release();
     expect(valueOf(await second)).toBe(11);
+    expect(store.syncs).toBe(2);
+    await store.close();
+  });
+
+  it('with maxSyncsInFlight 2, starts a second fsync at once, and the one that ends first answers every batch it covers', async () => {
+    const sync = heldFsync();
+    const store = openStore({ fsync: sync.fsync, maxSyncsInFlight: 2 });
+    const log = createRequestLog({ store, sweepIntervalMs: 0 });
+    const first = log.execute(request('a', 1, 0, {}), add('pool', 1));
+    await sync.started();
+    const second = log.execute(request('b', 1, 0, {}), add('pool', 10));
+    await nextTurn();
+    expect(store.commits).toBe(2);
+    expect(sync.held()).toBe(2);
+    // The second fsync began after both COMMITs: its end makes both durable.
+    await sync.release(undefined, 'newest');
+    expect(valueOf(await first)).toBe(1);
+    expect(valueOf(await second)).toBe(11);
+    await sync.release();
     expect(store.syncs).toBe(2);
     await store.close();
   });
