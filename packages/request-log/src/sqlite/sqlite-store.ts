@@ -149,13 +149,16 @@ function walPathOf(db: Database.Database): string | undefined {
   return main === undefined || main.file === '' ? undefined : `${main.file}-wal`;
 }
 
-/** Opens `path` for fsync (read-write where allowed: some systems refuse to flush a read-only handle). */
-function openForSync(path: string): number {
-  try {
-    return openSync(path, 'r+');
-  } catch {
-    return openSync(path, 'r');
+/** Opens `path` for fsync (read-write where allowed: some systems refuse to flush a read-only handle); undefined if it cannot. */
+function openForSync(path: string): number | undefined {
+  for (const flags of ['r+', 'r']) {
+    try {
+      return openSync(path, flags);
+    } catch {
+      // Try the next mode.
+    }
   }
+  return undefined;
 }
 
 function unavailable(error: unknown, what: string): RequestLogError {
@@ -171,6 +174,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const maxBatch = options.groupCommit === false ? 1 : (options.maxBatch ?? DEFAULT_MAX_BATCH);
   const wantBackground = options.groupCommit !== false && options.syncInBackground !== false && synchronous === 'FULL';
   assertIntegerOption('maxBatch', maxBatch, 1, 100_000);
+  const maxSyncsInFlight = options.maxSyncsInFlight ?? DEFAULT_MAX_SYNCS_IN_FLIGHT;
+  assertIntegerOption('maxSyncsInFlight', maxSyncsInFlight, 1, 64);
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   assertIntegerOption('busyTimeoutMs', busyTimeoutMs, 0, 2 ** 31 - 1);
 
@@ -219,9 +224,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
   // The background writer needs the WAL on disk: it exists once the schema above was written.
   const walPath = wantBackground && db.pragma('journal_mode', { simple: true }) === 'wal' ? walPathOf(db) : undefined;
-  let walFd: number | undefined;
-  if (walPath !== undefined) {
-    walFd = openForSync(walPath);
+  // A WAL that cannot be opened (a platform or file system that refuses) leaves the old writer.
+  const walFd = walPath === undefined ? undefined : openForSync(walPath);
+  if (walPath !== undefined && walFd !== undefined) {
     // The WAL's directory entry must be durable too; SQLite's own FULL sync would see to it.
     try {
       const dirFd = openSync(dirname(walPath), 'r');
@@ -246,8 +251,6 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   /** The last batch an fsync was started for (everything up to it is covered by one in flight or done). */
   let coveredUpTo = 0;
   let syncsInFlight = 0;
-  const maxSyncsInFlight = options.maxSyncsInFlight ?? DEFAULT_MAX_SYNCS_IN_FLIGHT;
-  assertIntegerOption('maxSyncsInFlight', maxSyncsInFlight, 1, 64);
   let closed = false;
   const syncFile = options.fsync ?? fsync;
   let failure: RequestLogError | undefined;
