@@ -1,10 +1,12 @@
 /**
- * ATM benchmark (standalone: `node --import tsx bench/atm.bench.ts`, ~25 s): durable withdrawals
- * per second end to end: 64 ATMs, each its own TCP connection and request-log client, against a
- * real `netlab atm server` process on a SQLite store (WAL, synchronous=FULL). A withdrawal is two
- * durable requests (authorization, then confirmation). Compared in the same run with the same
- * server started with `--no-group-commit` (one transaction, one fsync, per request): the ratio
- * shows whether group commit works end to end, through the transport and the service.
+ * ATM benchmark (`pnpm bench atm`, ~35 s): durable withdrawals per second end to end: 64 ATMs,
+ * each its own TCP connection and request-log client, against a real `netlab atm server` process
+ * on a SQLite store (WAL, synchronous=FULL). A withdrawal is two durable requests (authorization,
+ * then confirmation). Three servers run side by side, measured in interleaved one-second slices
+ * (A B C A B C …): the default (group commit, the WAL fsynced on the thread pool while the event
+ * loop runs the next batch), `--inline-sync` (group commit, fsync inside COMMIT on the event loop:
+ * the writer before issue 16) and `--no-group-commit` (one transaction, one fsync, per request).
+ * The per-slice ratios show what each step buys end to end, through the transport and the service.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,10 +15,11 @@ import { join } from 'node:path';
 import { type ReplyEnvelope, type RequestEnvelope, createClientStreamCodec } from '@netlab/request-log';
 import { type TcpClient, connectTcp } from '@netlab/transport-tcp';
 import { type AtmChannels, DEMO_ACCOUNTS, createAtmChannels, createAtmClient } from '@netlab/service-atm';
-import { fmt, table, verdict } from './harness.js';
+import { figure, fmt, sliceRatios, spreadOf, table, verdictSpread } from './harness.js';
 
 const CLIENTS = 64;
-const DURATION_MS = Number(process.env.NETLAB_BENCH_MS ?? 6_000);
+const DURATION_MS = Number(process.env.NETLAB_BENCH_MS ?? 7_000);
+const SLICE_MS = 1_000;
 const WARMUP_MS = 1_000;
 const MAIN = join(import.meta.dirname, '..', 'apps', 'atm', 'src', 'main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'netlab-bench-atm-'));
@@ -88,6 +91,8 @@ interface Variant {
   count: number;
   failures: number;
   ms: number;
+  /** Withdrawals per second of each counted slice, in slice order. */
+  readonly rates: number[];
   /** CPU time (ms) used during the counted slices by the server process and by this load generator. */
   serverCpuMs: number;
   clientCpuMs: number;
@@ -105,11 +110,10 @@ function processCpuMs(pid: number | undefined): number {
   }
 }
 
-async function open(groupCommit: boolean): Promise<Variant> {
-  const name = groupCommit ? 'group' : 'single';
-  const { child, port } = await startServer(`sqlite:${join(dir, `atm-${name}.db`)}`, groupCommit ? ['--pin-cost', '4'] : ['--pin-cost', '4', '--no-group-commit']);
+async function open(name: string, flags: readonly string[]): Promise<Variant> {
+  const { child, port } = await startServer(`sqlite:${join(dir, `atm-${name}.db`)}`, ['--pin-cost', '4', ...flags]);
   const atms = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => openAtm(port, i)));
-  return { name, child, atms, count: 0, failures: 0, ms: 0, serverCpuMs: 0, clientCpuMs: 0 };
+  return { name, child, atms, count: 0, failures: 0, ms: 0, rates: [], serverCpuMs: 0, clientCpuMs: 0 };
 }
 
 /** Runs every ATM of `variant` for `ms`; counts completed withdrawals when `counted`. */
@@ -118,6 +122,7 @@ async function slice(variant: Variant, ms: number, counted: boolean): Promise<vo
   const deadline = started + ms;
   const serverCpu = processCpuMs(variant.child.pid);
   const clientCpu = process.cpuUsage();
+  const before = variant.count;
   await Promise.all(
     variant.atms.map(async (atm) => {
       while (performance.now() < deadline) {
@@ -128,44 +133,64 @@ async function slice(variant: Variant, ms: number, counted: boolean): Promise<vo
     }),
   );
   if (counted) {
-    variant.ms += performance.now() - started;
+    const elapsed = performance.now() - started;
+    variant.ms += elapsed;
+    variant.rates.push(((variant.count - before) * 1000) / Math.max(elapsed, 1));
     variant.serverCpuMs += processCpuMs(variant.child.pid) - serverCpu;
     const used = process.cpuUsage(clientCpu);
     variant.clientCpuMs += (used.user + used.system) / 1000;
   }
 }
 
-// Both servers run side by side and are measured in alternating one-second slices, so load from
-// other processes on a shared machine hits both alike.
-const grouped = await open(true);
-const single = await open(false);
-await slice(grouped, WARMUP_MS, false);
-await slice(single, WARMUP_MS, false);
-for (let elapsed = 0; elapsed < DURATION_MS; elapsed += 1_000) {
-  await slice(grouped, 1_000, true);
-  await slice(single, 1_000, true);
+// The servers run side by side and are measured in alternating one-second slices, so load from
+// other processes on a shared machine hits them alike.
+const background = await open('background', []);
+const inline = await open('inline', ['--inline-sync']);
+const single = await open('single', ['--no-group-commit']);
+const variants = [background, inline, single];
+for (const variant of variants) await slice(variant, WARMUP_MS, false);
+for (let elapsed = 0; elapsed < DURATION_MS; elapsed += SLICE_MS) {
+  for (const variant of variants) await slice(variant, SLICE_MS, true);
 }
-for (const variant of [grouped, single]) {
+for (const variant of variants) {
   for (const atm of variant.atms) {
     atm.channels.close();
     await atm.tcp.close();
   }
   await stop(variant.child);
 }
-const rate = (variant: Variant): number => (variant.count * 1000) / Math.max(variant.ms, 1);
 /** CPU time as a share of one core over the measured wall time. */
 const cpuShare = (cpuMs: number, wallMs: number): string => (Number.isNaN(cpuMs) ? 'n/a' : `${String(Math.round((cpuMs / Math.max(wallMs, 1)) * 100))}% of a core`);
+const labels = new Map([
+  [background, 'group commit, fsync on the thread pool (default)'],
+  [inline, 'group commit, fsync on the event loop (--inline-sync)'],
+  [single, 'one transaction per request (--no-group-commit)'],
+]);
 
 table(
-  `ATM: durable withdrawals/s over TCP, SQLite (WAL, synchronous=FULL), ${CLIENTS} ATMs, ${DURATION_MS / 1000} s each`,
-  ['server', 'withdrawals/s', 'durable requests/s', 'failed', 'server CPU', 'load generator CPU'],
-  [grouped, single].map((variant) => [
-    variant === grouped ? 'group commit (default)' : 'one transaction per request',
-    fmt(rate(variant)),
-    fmt(rate(variant) * 2),
-    String(variant.failures),
-    cpuShare(variant.serverCpuMs, variant.ms),
-    cpuShare(variant.clientCpuMs, variant.ms),
-  ]),
+  `ATM: durable withdrawals/s over TCP, SQLite (WAL, synchronous=FULL), ${CLIENTS} ATMs, ${String(background.rates.length)} interleaved ${String(SLICE_MS / 1000)} s slices each`,
+  ['server', 'withdrawals/s (median, range)', 'durable requests/s', 'failed', 'server CPU', 'load generator CPU'],
+  variants.map((variant) => {
+    const rate = spreadOf(variant.rates);
+    return [
+      labels.get(variant) ?? variant.name,
+      `${fmt(rate.median)} (${fmt(rate.min)}–${fmt(rate.max)})`,
+      fmt(rate.median * 2),
+      String(variant.failures),
+      cpuShare(variant.serverCpuMs, variant.ms),
+      cpuShare(variant.clientCpuMs, variant.ms),
+    ];
+  }),
 );
-console.log(`\ngroup commit vs one transaction per request: ${verdict(rate(grouped) / Math.max(rate(single), 1e-9), 5)}`);
+const vsSingle = sliceRatios(background.rates, single.rates);
+const vsInline = sliceRatios(background.rates, inline.rates);
+const inlineVsSingle = sliceRatios(inline.rates, single.rates);
+console.log(`\nbackground fsync vs one transaction per request: ${verdictSpread(vsSingle, 8)}`);
+console.log(`background fsync vs fsync on the event loop:     ${verdictSpread(vsInline, 2)}`);
+console.log(`fsync on the event loop vs one tx per request:   ${verdictSpread(inlineVsSingle, 5)}`);
+figure('atm durable withdrawals/s, 64 ATMs, SQLite FULL, group commit, background fsync', spreadOf(background.rates), '1/s');
+figure('atm durable withdrawals/s, 64 ATMs, SQLite FULL, group commit, fsync on the event loop', spreadOf(inline.rates), '1/s');
+figure('atm durable withdrawals/s, 64 ATMs, SQLite FULL, one tx per request', spreadOf(single.rates), '1/s');
+figure('atm withdrawals/s, background fsync / one tx per request', vsSingle, 'ratio', '>= 8');
+figure('atm withdrawals/s, background fsync / fsync on the event loop', vsInline, 'ratio', '>= 2');
+figure('atm withdrawals/s, fsync on the event loop / one tx per request', inlineVsSingle, 'ratio');

@@ -49,6 +49,7 @@ interface ServerFlags extends AddressOptions, ServerTlsFlags {
   readonly seed: number;
   readonly sessionIdle?: number;
   readonly groupCommit: boolean;
+  readonly inlineSync?: boolean;
   readonly pinCost?: number;
   readonly bankKey?: string;
   readonly unauthenticatedRate?: { readonly burst: number; readonly perSecond: number };
@@ -118,6 +119,7 @@ export function createCommand(): Command {
       .option('--bank-key <file>', 'file holding the bank key (64 hex; created for a new store); see atm --help')
       .option('--unauthenticated-rate <burst/per-s>', 'logins and refused requests allowed per peer address: BURST/PER-SECOND (default 100/20; all peers together 5×)', parseRate)
       .option('--no-group-commit', 'one transaction per request (benchmark baseline)')
+      .option('--inline-sync', 'SQLite: fsync each group commit on the event loop, the old writer (benchmark baseline; default: on the thread pool)')
       .option('--ws <port>', 'also serve the bank over WebSocket on this port (one JSON envelope per binary frame; 0 = any free port)', parsePort)
       .addOption(command.createOption('--pin-cost <n>', 'scrypt cost (log2 N) of the seeded PINs').argParser((v) => parseInteger(v, '--pin-cost', 4, 20)).hideHelp())
       .action(async (flags: ServerFlags) => {
@@ -136,6 +138,7 @@ export function createCommand(): Command {
           seed: flags.seed,
           ...(flags.sessionIdle === undefined ? {} : { limits: { sessionIdleMs: Math.max(1, flags.sessionIdle) } }),
           ...(flags.groupCommit ? {} : { noGroupCommit: true }),
+          ...(flags.inlineSync === true ? { inlineSync: true } : {}),
           ...(flags.pinCost === undefined ? {} : { pinHashCost: flags.pinCost }),
           ...(flags.unauthenticatedRate === undefined ? {} : { unauthenticatedRate: flags.unauthenticatedRate }),
           ...(flags.ws === undefined ? {} : { wsPort: flags.ws }),

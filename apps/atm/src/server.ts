@@ -51,6 +51,8 @@ export interface AtmServerOptions {
   readonly limits?: Partial<LedgerLimits>;
   /** One transaction per request (the benchmark's baseline). Default false. */
   readonly noGroupCommit?: boolean;
+  /** SQLite: fsync each group commit on the event loop, the old writer (the benchmark's baseline). Default false. */
+  readonly inlineSync?: boolean;
   /** scrypt cost of the seeded PINs (tests). Default: the library's. */
   readonly pinHashCost?: number;
   /** Requests that prove no authority, per peer address (the shared limit is 5×). Default: the service's. */
@@ -121,6 +123,7 @@ export async function runAtmServer(options: AtmServerOptions): Promise<RunningSe
   const opened = await openLedger(options.store, {
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.noGroupCommit === true ? { noGroupCommit: true } : {}),
+    ...(options.inlineSync === true ? { inlineSync: true } : {}),
     ...(options.pinHashCost === undefined ? {} : { pinHashCost: options.pinHashCost }),
     ...(options.bankKeyFile === undefined ? {} : { bankKeyFile: options.bankKeyFile }),
     ...(options.createStoreDirectory === true ? { createDirectory: true } : {}),
@@ -136,7 +139,8 @@ export async function runAtmServer(options: AtmServerOptions): Promise<RunningSe
   const rate = options.unauthenticatedRate;
   const rateLimits = rate === undefined ? {} : { rateLimits: { perPeer: rate, total: { burst: 5 * rate.burst, perSecond: 5 * rate.perSecond } } };
   const service = withFaults(createAtmService({ ledger, log: requestLog, ...rateLimits }), options, log);
-  log(`atm: store ${opened.description}${options.noGroupCommit === true ? ' (group commit off)' : ''}`);
+  const writer = options.noGroupCommit === true ? ' (group commit off)' : options.inlineSync === true ? ' (fsync on the event loop)' : '';
+  log(`atm: store ${opened.description}${writer}`);
   const faults = [
     ['drop-requests', options.dropRequests ?? 0],
     ['drop-replies', options.dropReplies ?? 0],

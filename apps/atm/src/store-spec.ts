@@ -82,6 +82,8 @@ export interface OpenLedgerOptions {
   readonly limits?: Partial<LedgerLimits>;
   /** One transaction per request (benchmark baseline). Default false. */
   readonly noGroupCommit?: boolean;
+  /** SQLite: fsync each batch inside COMMIT on the event loop, the old writer (benchmark baseline). Default false. */
+  readonly inlineSync?: boolean;
   readonly pinHashCost?: number;
   /** `--bank-key FILE`. Default: the store's default key file (see `bank-key-file.ts`). */
   readonly bankKeyFile?: string;
@@ -137,6 +139,7 @@ export async function openLedger(spec: StoreSpec, options: OpenLedgerOptions = {
           database: spec.path,
           ...common,
           ...(options.noGroupCommit === true ? { groupCommit: false } : {}),
+          ...(options.inlineSync === true ? { syncInBackground: false } : {}),
           ...(options.onFatalError === undefined ? {} : { onFatalError: options.onFatalError }),
         });
         break;

@@ -47,7 +47,7 @@ import { checkBankKey, hashSeedAccounts } from '../seed.js';
 /** Default table prefix of the bank's tables. */
 export const DEFAULT_SQLITE_LEDGER_PREFIX = 'atm';
 
-export interface SqliteLedgerOptions extends LedgerOptions, Pick<SqliteStoreOptions, 'synchronous' | 'groupCommit' | 'maxBatch' | 'busyTimeoutMs' | 'onFatalError'> {
+export interface SqliteLedgerOptions extends LedgerOptions, Pick<SqliteStoreOptions, 'synchronous' | 'groupCommit' | 'syncInBackground' | 'maxBatch' | 'busyTimeoutMs' | 'onFatalError'> {
   /**
    * Database file path (`':memory:'` for tests) or an open better-sqlite3 database. Required. A
    * path that does not exist is created and seeded; an existing file must be a sound netlab bank
@@ -143,6 +143,7 @@ async function openSqliteLedger(
     database: db,
     ...(options.synchronous === undefined ? {} : { synchronous: options.synchronous }),
     ...(options.groupCommit === undefined ? {} : { groupCommit: options.groupCommit }),
+    ...(options.syncInBackground === undefined ? {} : { syncInBackground: options.syncInBackground }),
     ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
     ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
     ...(options.onFatalError === undefined ? {} : { onFatalError: options.onFatalError }),
