@@ -3,21 +3,30 @@
  * tables, so an effect and its record commit in one transaction; several server replicas can
  * share it, and the database, not timing luck, keeps them from running a request twice.
  *
- * One request = one transaction at READ COMMITTED, in two round trips plus the effect's own:
- * 1. `BEGIN; SET LOCAL lock_timeout; upsert the client row (raising its watermark) ... RETURNING
- *    the previous watermark; SELECT record` (one simple-protocol message; the two
- *    statements are prepared once per connection with SQL `PREPARE` and run with `EXECUTE`, so
- *    they are neither parsed nor planned per request; values are escaped literals). The upsert
- *    takes the client's row lock, so a replica holding the same request (or any request of the
- *    same client) makes this one wait until it commits; the SELECT, being a new statement, then
- *    sees its record and the request is replayed, not run. If the lock is not granted within
- *    `lockTimeoutMs` the request fails `ERR_UNAVAILABLE` (retry the same id). A new client whose
- *    ack is above 0 is `expired`: the transaction is rolled back.
- * 2. the effect, with the transaction's client;
- * 3. `collect the records in (previous ack, new ack] and INSERT the record (one prepared
- *    statement); COMMIT`. Collection under the lock, in a new snapshot,
- *    sees every record committed before; the bounded range never walks the dead index entries
- *    of earlier collections (a `seq <= ack` range would, until the next vacuum).
+ * One request = one transaction at READ COMMITTED. Every value travels as a parameter of a named
+ * statement (the driver parses it once per connection; nothing is escaped by hand), and the
+ * store turns on pg's pipeline mode (pg ≥ 8.23) for the transaction's connection, so statements
+ * sent together share a round trip. In the default mode `'early'`:
+ * 1. `BEGIN; SET LOCAL lock_timeout`, the client-row upsert (raising its watermark) `RETURNING`
+ *    the previous watermark, the record lookup, and right behind them the effect's first
+ *    statements, all sent at once. The server runs them in order: the upsert takes the client's
+ *    row lock, so a replica holding the same request (or any request of the same client) makes
+ *    this one wait until it commits; the lookup, a new statement, then sees its record; the
+ *    effect runs only after the lock is granted. If the lock is not granted within
+ *    `lockTimeoutMs` the request fails `ERR_UNAVAILABLE` (retry the same id).
+ *    Until the decision arrives the effect is speculative: when it is not `execute` (duplicate,
+ *    stale, out of window, expired) the store waits for the effect to finish, rolls it back and
+ *    decides again in a plain transaction (no effect) that applies the acknowledgement. So an
+ *    effect must write only through its `client` (its writes are then undone); its return
+ *    value is discarded. A new client whose ack is above 0 is `expired`: rolled back.
+ * 2. the effect's later statements, with the transaction's client;
+ * 3. the record insert with collection of the records in (previous ack, new ack], and `COMMIT`,
+ *    sent together. Collection under the lock, in a new snapshot, sees every record committed
+ *    before; the bounded range never walks the dead index entries of earlier collections.
+ * Mode `'pipelined'` starts the effect only after the decision (one more round trip, no
+ * speculation); `'sequential'` sends one statement per round trip (for a proxy that cannot
+ * pipeline). `bench/pg-statements.bench.ts` compares them with a plpgsql function and the old
+ * escaped-literal messages (docs/ARCHITECTURE.md, "PostgreSQL in fewer round trips").
  * The primary key on (client_id, seq) is the backstop: a second insert of one id cannot commit.
  *
  * An effect that throws is rolled back with the whole transaction, and its failure is recorded in
