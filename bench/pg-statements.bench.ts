@@ -210,7 +210,7 @@ async function slice(clients: number, op: (client: number, seq: number) => Promi
 
 const loggedOp = (name: Logged, key: string) => async (client: number, seq: number): Promise<void> => {
   const reply = await logs[name].execute(request(key, client, seq), effect);
-  if (reply.kind !== 'reply' || reply.status !== 'done') throw new Error(`${name}: ${JSON.stringify(reply)}`);
+  if (reply.status !== 'done') throw new Error(`${name}: ${JSON.stringify(reply)}`);
   serverCodec.encode(reply);
 };
 

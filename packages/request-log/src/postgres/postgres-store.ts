@@ -170,7 +170,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   assertIntegerOption('lockTimeoutMs', lockTimeoutMs, 0, 2 ** 31 - 1);
   const mode = options.mode ?? DEFAULT_PG_MODE;
-  if (!PG_MODES.includes(mode)) throw new RequestLogError('ERR_INVALID_OPTION', `mode must be one of ${PG_MODES.join(', ')}, got ${String(mode)}`);
+  if (!PG_MODES.includes(mode)) throw new RequestLogError('ERR_INVALID_OPTION', `mode must be one of ${PG_MODES.join(', ')}, got ${mode as string}`);
   const owned = typeof options.pool === 'string';
   const pool = typeof options.pool === 'string' ? new pg.Pool({ connectionString: options.pool }) : options.pool;
   const clients = `${schema}.${prefix}_clients`;
