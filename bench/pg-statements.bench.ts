@@ -13,9 +13,9 @@
  *   (3 round trips);
  * - (b) `function`: a plpgsql function that decides, applies the effect and records the reply in
  *   one autocommitted statement (1 round trip; the effect must then be SQL inside the function);
- * - (c) `early` (the store's default now): parameters, pg's pipeline mode, the effect's first
+ * - (c) `early`: parameters, pg's pipeline mode, the effect's first
  *   statement sent with BEGIN/lock/find (2 round trips);
- * - (c') `pipelined`: the same, but the effect starts after the decision (3 round trips);
+ * - (c') `pipelined` (the store's default): the same, but the effect starts after the decision (3 round trips);
  * - (d) `sequential`: named prepared statements, one per round trip (5 round trips).
  *
  * Prints each variant's ops/s and its ratio to `bare` (median and range over the slices).
@@ -218,8 +218,8 @@ const labels: Record<'bare' | Logged, string> = {
   bare: 'bare autocommit UPDATE (1 round trip)',
   escaped: '(a) escaped literals, before (3 round trips)',
   function: '(b) plpgsql function, SQL effect (1)',
-  early: '(c) pipelined + early effect, kept (2)',
-  pipelined: "(c') pipelined, effect after decision (3)",
+  early: '(c) pipelined + early effect (2)',
+  pipelined: "(c') pipelined, effect after decision, default (3)",
   sequential: '(d) named prepared, one per round trip (5)',
 };
 try {
