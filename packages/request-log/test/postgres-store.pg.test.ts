@@ -85,7 +85,7 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL', () => {
       }
     });
 
-    it('stores hostile payload and reply text byte for byte through the escaped literals, and replays it identically', async () => {
+    it('stores hostile payload and reply text byte for byte through parameters, and replays it identically', async () => {
       const h = await open();
       try {
         const log = createRequestLog({ store: h.store });
@@ -157,6 +157,41 @@ describe.skipIf(url === undefined || url === '')('PostgreSQL', () => {
         await store.close();
         await pool.end();
       }
+    });
+
+    for (const mode of ['early', 'pipelined', 'sequential'] as const) {
+      it(`in mode ${mode}, runs a request once, replays its duplicate and undoes the duplicate's effect`, async () => {
+        const schema = `rl_${run}_mode_${mode}`;
+        schemas.push(schema);
+        const pool = new pg.Pool({ connectionString: url, max: 2 });
+        const store = await createPostgresStore({ pool, schema, mode });
+        try {
+          await pool.query(`CREATE TABLE ${schema}.hits (n integer NOT NULL)`);
+          const hit: PostgresEffect = async (client) => {
+            await client.query(`INSERT INTO ${schema}.hits (n) VALUES (1)`);
+            return (await client.query<{ c: string }>(`SELECT count(*) AS c FROM ${schema}.hits`)).rows[0]?.c ?? null;
+          };
+          const log = createRequestLog({ store });
+          const first = await log.execute(request('m', 1, 0, { a: 1 }), hit);
+          const again = await log.execute(request('m', 1, 0, { a: 1 }), hit);
+          // Seq 2 acknowledges seq 1 (its record is collected): seq 1 is then stale, never run again.
+          const next = await log.execute(request('m', 2, 1, { a: 2 }), hit);
+          const stale = await log.execute(request('m', 1, 0, { a: 1 }), hit);
+          expect(first).toMatchObject({ status: 'done', replay: false });
+          expect(again.status === 'done' && first.status === 'done' && again.replay && again.body === first.body).toBe(true);
+          expect(next).toMatchObject({ status: 'done', replay: false });
+          expect(codeOf(stale)).toBe('ERR_STALE');
+          expect(Number((await pool.query<{ c: string }>(`SELECT count(*) AS c FROM ${schema}.hits`)).rows[0]?.c)).toBe(2);
+          expect(await store.counts()).toEqual({ clients: 1, records: 1 });
+        } finally {
+          await store.close();
+          await pool.end();
+        }
+      });
+    }
+
+    it('refuses an unknown mode with ERR_INVALID_OPTION', async () => {
+      await expect(createPostgresStore({ pool: url ?? '', mode: 'fast' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
     });
 
     it('rolls back an effect whose SQL fails and records that failure', async () => {

@@ -53,6 +53,21 @@ export interface PostgresLedger extends AtmLedger<PostgresEffect> {
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const num = (value: string | number | null | undefined): number => (value === null || value === undefined ? 0 : Number(value));
 
+/**
+ * Runs the queries, all at once when the connection pipelines (the request log's store turns
+ * pg's pipeline mode on for its transactions), else in turn; throws the first failure after all
+ * have settled, so no rejection goes unhandled.
+ */
+async function sendAll(client: pg.PoolClient, queries: readonly (() => Promise<unknown>)[]): Promise<void> {
+  if (!(client as unknown as { readonly pipeline?: boolean }).pipeline) {
+    for (const query of queries) await query();
+    return;
+  }
+  for (const result of await Promise.allSettled(queries.map((query) => query()))) {
+    if (result.status === 'rejected') throw result.reason;
+  }
+}
+
 /** Opens (creating and seeding if new) a PostgreSQL ledger. */
 export async function createPostgresAtmLedger(options: PostgresLedgerOptions): Promise<PostgresLedger> {
   const limits = resolveLimits(options.limits);
@@ -161,27 +176,34 @@ async function openPostgresLedger(
         return row === undefined ? undefined : { id: row.id, terminal: row.terminal, session: row.session, card: row.card, amount: Number(row.amount), status: row.status };
       },
       async write(changes) {
-        if (changes.account !== undefined) {
-          await client.query(`UPDATE ${table('accounts')} SET balance = $1, pin_tries = $2 WHERE card = $3`, [changes.account.balance, changes.account.pinTries, changes.account.card]);
-        }
-        if (changes.purgeExpiredSessionsOf !== undefined) {
-          await client.query(`DELETE FROM ${table('sessions')} WHERE card = $1 AND expires_at <= $2`, [changes.purgeExpiredSessionsOf.card, changes.purgeExpiredSessionsOf.now]);
-        }
-        if (changes.deleteSession !== undefined) await client.query(`DELETE FROM ${table('sessions')} WHERE token = $1`, [changes.deleteSession]);
+        // Independent statements: on the store's pipelined connection they go out together (one
+        // round trip), in this order; on a plain one, one after the other.
+        const writes: (() => Promise<unknown>)[] = [];
+        const a = changes.account;
+        if (a !== undefined) writes.push(() => client.query(`UPDATE ${table('accounts')} SET balance = $1, pin_tries = $2 WHERE card = $3`, [a.balance, a.pinTries, a.card]));
+        const purge = changes.purgeExpiredSessionsOf;
+        if (purge !== undefined) writes.push(() => client.query(`DELETE FROM ${table('sessions')} WHERE card = $1 AND expires_at <= $2`, [purge.card, purge.now]));
+        const gone = changes.deleteSession;
+        if (gone !== undefined) writes.push(() => client.query(`DELETE FROM ${table('sessions')} WHERE token = $1`, [gone]));
         const s = changes.putSession;
         if (s !== undefined) {
-          await client.query(
-            `INSERT INTO ${table('sessions')} (token, card, terminal, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT (token) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
-            [s.token, s.card, s.terminal, s.expiresAt],
+          writes.push(() =>
+            client.query(
+              `INSERT INTO ${table('sessions')} (token, card, terminal, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT (token) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
+              [s.token, s.card, s.terminal, s.expiresAt],
+            ),
           );
         }
         const w = changes.putWithdrawal;
         if (w !== undefined) {
-          await client.query(
-            `INSERT INTO ${table('withdrawals')} (id, terminal, session, card, amount, status) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status`,
-            [w.id, w.terminal, w.session, w.card, w.amount, w.status],
+          writes.push(() =>
+            client.query(
+              `INSERT INTO ${table('withdrawals')} (id, terminal, session, card, amount, status) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status`,
+              [w.id, w.terminal, w.session, w.card, w.amount, w.status],
+            ),
           );
         }
+        await sendAll(client, writes);
       },
       async append(e) {
         await client.query(
