@@ -207,7 +207,7 @@ export function startAtmScreen(url: string): void {
       loggedIn = false;
       busy = false;
       sync();
-      say(`Disconnected from netlab web (${String(event.code)}). Reload the page to use the ATM again.`, 'bad');
+      say(`Disconnected from netlab web (${String(event.code)}${event.reason === '' ? '' : `: ${event.reason}`}). Reload the page to use the ATM again.`, 'bad');
     });
   };
 

@@ -39,8 +39,11 @@ export const ATM_MAX_REPLY_LOSS_PERCENT = 90;
 export const ATM_RETRANSMIT_MS = 150;
 /** Time after which a request with no reply is an unknown outcome: 20 s. */
 export const ATM_GIVE_UP_MS = 20_000;
-/** Largest frame from the page: 1 KiB (the longest request is a login). */
-export const ATM_MAX_PAGE_FRAME_BYTES = 1024;
+/**
+ * Largest frame either way: 64 KiB. The longest from the page is a login (under 200 bytes); the
+ * longest to it a ledger snapshot (at most 50 accounts and 15 journal entries, about 10 KiB).
+ */
+export const ATM_MAX_FRAME_BYTES = 64 * 1024;
 
 export interface AtmRelayOptions {
   /** Where the bank listens (TCP). Required. */

@@ -15,7 +15,7 @@ import { type WsServer, createWsServer, createWsTextCodec } from '@netlab/transp
 import type { Service } from '@netlab/service';
 import { type RelayTarget, RELAY_MAX_LINE_BYTES, createChatRelay } from './chat-relay.js';
 import { type Gate, queryToken } from './web-auth.js';
-import { ATM_MAX_PAGE_FRAME_BYTES } from './atm-relay.js';
+import { ATM_MAX_FRAME_BYTES } from './atm-relay.js';
 import type { StaticFile } from './static-files.js';
 
 /** Headers of every page response: nothing from elsewhere may load, frame or be referred to. */
@@ -116,7 +116,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     createWsServer<string, string>({
       server: http,
       path: '/ws/atm',
-      codec: createWsTextCodec({ maxMessageBytes: ATM_MAX_PAGE_FRAME_BYTES }),
+      codec: createWsTextCodec({ maxMessageBytes: ATM_MAX_FRAME_BYTES }),
       service: options.atm,
       authorize: (request) => gate.upgradeAllowed(request, port),
       // An ATM screen may sit idle between customers: no idle timeout, no first-message deadline.
