@@ -35,10 +35,10 @@ type FromServer =
   | { type: 'ledger'; available: false; why: string }
   | { type: 'error'; message: string };
 
-function byId<T extends HTMLElement>(id: string): T {
+function byId(id: string): HTMLElement {
   const element = document.getElementById(id);
   if (element === null) throw new Error(`missing #${id}`);
-  return element as T;
+  return element;
 }
 
 /** Minor units → `1000.00`. */
@@ -49,22 +49,22 @@ function money(minor: number): string {
 }
 
 export function startAtmScreen(url: string): void {
-  const loginForm = byId<HTMLFormElement>('atm-login-form');
-  const card = byId<HTMLInputElement>('atm-card');
-  const pin = byId<HTMLInputElement>('atm-pin');
-  const loginButton = byId<HTMLButtonElement>('atm-login');
-  const logoutButton = byId<HTMLButtonElement>('atm-logout');
-  const amountForm = byId<HTMLFormElement>('atm-amount-form');
-  const amount = byId<HTMLInputElement>('atm-amount');
-  const balanceButton = byId<HTMLButtonElement>('atm-balance');
-  const withdrawButton = byId<HTMLButtonElement>('atm-withdraw');
-  const depositButton = byId<HTMLButtonElement>('atm-deposit');
-  const loss = byId<HTMLInputElement>('atm-loss');
-  const lossValue = byId<HTMLOutputElement>('atm-loss-value');
-  const status = byId<HTMLParagraphElement>('atm-status');
-  const ledgerRows = byId<HTMLTableSectionElement>('ledger-rows');
-  const ledgerNote = byId<HTMLParagraphElement>('ledger-note');
-  const journal = byId<HTMLOListElement>('journal');
+  const loginForm = byId('atm-login-form') as HTMLFormElement;
+  const card = byId('atm-card') as HTMLInputElement;
+  const pin = byId('atm-pin') as HTMLInputElement;
+  const loginButton = byId('atm-login') as HTMLButtonElement;
+  const logoutButton = byId('atm-logout') as HTMLButtonElement;
+  const amountForm = byId('atm-amount-form') as HTMLFormElement;
+  const amount = byId('atm-amount') as HTMLInputElement;
+  const balanceButton = byId('atm-balance') as HTMLButtonElement;
+  const withdrawButton = byId('atm-withdraw') as HTMLButtonElement;
+  const depositButton = byId('atm-deposit') as HTMLButtonElement;
+  const loss = byId('atm-loss') as HTMLInputElement;
+  const lossValue = byId('atm-loss-value') as HTMLOutputElement;
+  const status = byId('atm-status') as HTMLParagraphElement;
+  const ledgerRows = byId('ledger-rows') as HTMLTableSectionElement;
+  const ledgerNote = byId('ledger-note') as HTMLParagraphElement;
+  const journal = byId('journal') as HTMLOListElement;
 
   let socket: WebSocket | undefined;
   let loggedIn = false;

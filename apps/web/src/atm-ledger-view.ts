@@ -75,7 +75,8 @@ export function createLedgerView(path: string | undefined, why = 'no store to re
         )
         .all(LEDGER_JOURNAL_ROWS)
         .map(({ terminal, seq, ...row }) => ({ ...row, request: `${terminal}:${String(seq)}` }));
-      const entries = Number(db.prepare<[], { n: number }>('SELECT count(*) AS n FROM atm_journal').get()?.n ?? 0);
+      // The journal is append-only with no deletes: its largest id is its length (and, unlike count(*), no scan).
+      const entries = db.prepare<[], { n: number | null }>('SELECT max(id) AS n FROM atm_journal').get()?.n ?? 0;
       return { available: true, accounts, journal, entries };
     } catch (error) {
       db?.close();

@@ -5,11 +5,11 @@
  * users reach the same bank; or, with `--atm HOST:PORT`, a running bank the screen attaches to
  * (its ledger view then reads `--atm-store FILE` if given, else shows none).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runAtmServer } from '@netlab/app-atm';
-import type { HostPort } from '@netlab/cli-kit';
+import { CliError, type HostPort } from '@netlab/cli-kit';
 import type { Service } from '@netlab/service';
 import { createLedgerView } from './atm-ledger-view.js';
 import { createAtmRelay } from './atm-relay.js';
@@ -40,6 +40,9 @@ export async function startAtm(options: AtmStartOptions): Promise<StartedAtm> {
         return Promise.resolve();
       },
     };
+  }
+  if (options.store !== undefined && !existsSync(dirname(options.store))) {
+    throw new CliError('ERR_USAGE', `--atm-store ${options.store}: the directory ${dirname(options.store)} does not exist (create it first)`);
   }
   const temporary = options.store === undefined ? mkdtempSync(join(tmpdir(), 'netlab-web-atm-')) : undefined;
   const path = options.store ?? join(temporary ?? '.', 'atm.db');

@@ -89,7 +89,13 @@ export function createCommand(): Command {
         closers.push(() => server.close());
         chat = { host: server.host, port: server.port };
       }
-      const atm = await startAtm({ host: options.host, ...(options.atm === undefined ? {} : { attach: options.atm }), ...(options.atmStore === undefined ? {} : { store: resolve(options.atmStore) }), log });
+      let atm;
+      try {
+        atm = await startAtm({ host: options.host, ...(options.atm === undefined ? {} : { attach: options.atm }), ...(options.atmStore === undefined ? {} : { store: resolve(options.atmStore) }), log });
+      } catch (error) {
+        for (const close of closers) await close();
+        throw error;
+      }
       closers.push(() => atm.close());
       const live = await startLiveBench();
       closers.push(() => live.close());
