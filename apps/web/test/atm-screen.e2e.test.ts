@@ -126,4 +126,27 @@ describe.skipIf(!HAS_CHROMIUM)('netlab web: the ATM screen in Chromium', () => {
     const row = page.locator('#ledger-rows tr').filter({ hasText: '1000000004' });
     await row.getByText('1205.00', { exact: true }).waitFor({ timeout: 10_000 });
   });
+
+  it('attaches to a running netlab atm server with --atm, and shows its ledger with --atm-store', { timeout: 120_000 }, async () => {
+    const store = tempStore();
+    const bank = spawnTs(ATM_MAIN, ['server', '--port', '0', '--store', `sqlite:${store}`, '--pin-cost', '4']);
+    cleanups.push(() => bank.stop('SIGTERM'));
+    const port = (await bank.waitForLine(/^atm listening on tcp:\/\/127\.0\.0\.1:(\d+)$/, 30_000))[1] ?? '';
+    const web = await startWeb(['--atm', `127.0.0.1:${port}`, '--atm-store', store]);
+    cleanups.push(() => web.proc.stop('SIGTERM'));
+    // Attached: netlab web starts no bank of its own.
+    expect(web.proc.stdout()).not.toMatch(/^atm listening/m);
+    const page = await browser.context.newPage();
+    cleanups.push(() => page.close());
+    await page.goto(web.url);
+    await page.getByRole('button', { name: 'ATM', exact: true }).click();
+    await page.getByRole('textbox', { name: 'Card' }).fill('1000000002');
+    await page.getByLabel('PIN', { exact: true }).fill('1234');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    const status = page.locator('#atm-status');
+    await status.getByText(/^Welcome, Sami\./).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Balance' }).click();
+    await status.getByText('Balance 45720.00.', { exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByRole('list', { name: 'Journal' }).getByText(/balance 1000000002 APPROVED/).waitFor({ timeout: 10_000 });
+  });
 });
