@@ -66,7 +66,7 @@ page or user on this machine cannot drive the bench. Loopback only unless --host
 
 export function createCommand(): Command {
   return new Command('web')
-    .description('The browser lab bench: chat from a web page in the same room as nc users (served from built assets).')
+    .description('The browser lab bench: chat in the same room as nc users, bank at the same ATM server, watch a protocol live (served from built assets).')
     .option('--host <host>', 'address to listen on (loopback by default; anything else exposes the page to the network)', parseHost, '127.0.0.1')
     .option('--port <port>', 'port of the page (0 = any free port)', parsePort, DEFAULT_PORT)
     .option('--chat <host:port>', 'attach to a running chat server instead of starting one', (value) => parseHostPort(value))
