@@ -33,7 +33,11 @@ type FromServer =
   | { type: 'stats'; sent: number; resent: number; lost: number; fromLog: number; loss: number }
   | { type: 'ledger'; available: true; accounts: Account[]; journal: JournalRow[]; entries: number }
   | { type: 'ledger'; available: false; why: string }
+  | { type: 'chaos'; ms: number; total: number; finished: boolean; dispensed: number; failed: number; resent: number; lost: number }
   | { type: 'error'; message: string };
+
+/** Points kept on the chaos chart (a run sends one every 100 ms). */
+const MAX_POINTS = 600;
 
 function byId(id: string): HTMLElement {
   const element = document.getElementById(id);
@@ -65,6 +69,12 @@ export function startAtmScreen(url: string): void {
   const ledgerRows = byId('ledger-rows') as HTMLTableSectionElement;
   const ledgerNote = byId('ledger-note') as HTMLParagraphElement;
   const journal = byId('journal') as HTMLOListElement;
+  const chaosButton = byId('atm-chaos') as HTMLButtonElement;
+  const chartDispensed = byId('chart-dispensed') as unknown as SVGPolylineElement;
+  const chartResent = byId('chart-resent') as unknown as SVGPolylineElement;
+  const legend = byId('atm-chaos-text');
+  let points: { ms: number; dispensed: number; resent: number }[] = [];
+  let chaosBase = 0;
 
   let socket: WebSocket | undefined;
   let loggedIn = false;
@@ -79,6 +89,7 @@ export function startAtmScreen(url: string): void {
   const sync = (): void => {
     const open = socket?.readyState === WebSocket.OPEN;
     loginButton.disabled = busy || !open;
+    chaosButton.disabled = busy || !open;
     card.disabled = busy;
     pin.disabled = busy;
     logoutButton.disabled = busy || !loggedIn;
@@ -140,10 +151,25 @@ export function startAtmScreen(url: string): void {
     );
   };
 
+  const drawChart = (message: Extract<FromServer, { type: 'chaos' }>): void => {
+    points.push({ ms: message.ms, dispensed: message.dispensed, resent: message.resent - chaosBase });
+    if (points.length > MAX_POINTS) points = points.slice(-MAX_POINTS);
+    const span = Math.max(1000, points[points.length - 1]?.ms ?? 0);
+    const top = Math.max(message.total, ...points.map((point) => point.resent));
+    const line = (value: (point: (typeof points)[number]) => number): string =>
+      points.map((point) => `${(300 * point.ms / span).toFixed(1)},${(100 - (100 * value(point)) / top).toFixed(1)}`).join(' ');
+    chartDispensed.setAttribute('points', line((point) => point.dispensed));
+    chartResent.setAttribute('points', line((point) => point.resent));
+    const text = `${String(message.dispensed)} of ${String(message.total)} dispensed, ${String(message.failed)} failed, ${String(message.resent - chaosBase)} resent, ${String(message.lost)} replies lost`;
+    legend.textContent = `${text}${message.finished ? ' (done)' : '…'}`;
+  };
+
   const onResult = (message: Extract<FromServer, { type: 'result' }>): void => {
     busy = false;
     const balance = message.balance === undefined ? '' : ` Balance ${money(message.balance)}.`;
-    if (message.op === 'login') {
+    if (message.op === 'chaos') {
+      say(`Chaos run: ${message.message}.`, message.ok ? 'ok' : 'bad');
+    } else if (message.op === 'login') {
       loggedIn = message.ok;
       if (message.ok) say(`Welcome, ${message.holder ?? card.value}.${balance}`, 'ok');
       else say(`Login declined: ${message.code} (${message.message})${message.triesLeft === undefined ? '' : `; ${String(message.triesLeft)} tries left`}.`, 'bad');
@@ -159,6 +185,7 @@ export function startAtmScreen(url: string): void {
       say(`${message.op}: ${message.code} (${message.message}).`, 'bad');
     }
     sync();
+    if (message.op === 'chaos') return;
     if (loggedIn && (message.op === 'login' || message.op === 'withdraw' || message.op === 'deposit')) amount.focus();
     if (!loggedIn) card.focus();
   };
@@ -176,6 +203,9 @@ export function startAtmScreen(url: string): void {
         return;
       case 'ledger':
         renderLedger(message);
+        return;
+      case 'chaos':
+        drawChart(message);
         return;
       case 'error':
         busy = false;
@@ -232,6 +262,11 @@ export function startAtmScreen(url: string): void {
   });
   depositButton.addEventListener('click', () => {
     send({ type: 'deposit', amount: amount.value.trim() }, `Depositing ${amount.value.trim()}…`);
+  });
+  chaosButton.addEventListener('click', () => {
+    points = [];
+    chaosBase = Number(byId('atm-count-resent').textContent);
+    send({ type: 'chaos' }, 'Chaos run: 4 ATMs withdrawing at once…');
   });
   loss.addEventListener('input', () => {
     const percent = Number(loss.value);

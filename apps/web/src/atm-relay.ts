@@ -17,19 +17,22 @@
  *   {"type":"login","card":"…","pin":"…"}   {"type":"balance"}   {"type":"logout"}
  *   {"type":"withdraw","amount":"20.00"}    {"type":"deposit","amount":"20.00"}
  *   {"type":"loss","percent":N}  (0 to {@link ATM_MAX_REPLY_LOSS_PERCENT})
+ *   {"type":"chaos"}  (a chaos run: 4 more ATMs, one per demo account after the first, each 10
+ *   withdrawals of 1.00 at once, under the page's reply loss)
  * Server → page:
  *   {"type":"result","op":…,"ok":bool,"code":…,"message":…,"balance"?,"amount"?,"holder"?,"dispensed"?}
  *   {"type":"progress","op":…,"attempt":N}   (a request resent: no reply yet)
  *   {"type":"stats","sent":N,"resent":N,"lost":N,"fromLog":N,"loss":P}
  *   {"type":"ledger", …a LedgerSnapshot (atm-ledger-view.ts)}
+ *   {"type":"chaos","ms","total","finished","dispensed","failed",…counters}  (every 100 ms of a run)
  *   {"type":"error","message":…}             (a malformed frame, or busy)
  * One operation at a time per page (another while one runs is answered `error` "busy"). The PIN
  * is turned into a PIN block by the ATM client and never logged or kept.
  */
 import { type ReplyEnvelope, type RequestEnvelope, createClientStreamCodec } from '@netlab/request-log';
 import { type TcpClient, connectTcp } from '@netlab/transport-tcp';
-import { type AtmClient, type AtmReply, createAtmChannels, createAtmClient, formatAmount, isValidCardNumber, isValidPin, parseAmount } from '@netlab/service-atm';
-import { createPrng } from '@netlab/faults';
+import { type AtmClient, type AtmReply, DEMO_ACCOUNTS, createAtmChannels, createAtmClient, formatAmount, isValidCardNumber, isValidPin, parseAmount } from '@netlab/service-atm';
+import { type Prng, createPrng } from '@netlab/faults';
 import type { Service, SessionContext } from '@netlab/service';
 import type { LedgerSnapshot, LedgerView } from './atm-ledger-view.js';
 
@@ -55,7 +58,16 @@ export interface AtmRelayOptions {
   readonly seed?: number;
 }
 
-type Op = 'login' | 'balance' | 'withdraw' | 'deposit' | 'logout';
+type Op = 'login' | 'balance' | 'withdraw' | 'deposit' | 'logout' | 'chaos';
+
+/** The chaos run's ATMs: one per demo account after the first (123456789 stays the user's). */
+const CHAOS_ACCOUNTS = DEMO_ACCOUNTS.slice(1, 5);
+/** Withdrawals per ATM in a chaos run: 10, of {@link CHAOS_AMOUNT} each. */
+export const CHAOS_WITHDRAWALS = 10;
+/** Amount of each chaos withdrawal: 1.00 (100 minor units). */
+export const CHAOS_AMOUNT = 100;
+/** Time between two chaos progress frames: 100 ms. */
+export const CHAOS_TICK_MS = 100;
 
 /** One reconnecting TCP connection to the bank: `send` is fire-and-forget (retransmission covers a gap). */
 function createBankWire(options: AtmRelayOptions, onReply: (reply: ReplyEnvelope) => void, onReady: () => void): { send(request: RequestEnvelope): boolean; close(): void } {
@@ -139,6 +151,74 @@ function failure(op: Op, code: string, message: string): string {
   return JSON.stringify({ type: 'result', op, ok: false, code, message });
 }
 
+interface Counters {
+  sent: number;
+  resent: number;
+  lost: number;
+  fromLog: number;
+}
+
+interface Terminal {
+  readonly atm: AtmClient;
+  close(): void;
+}
+
+/** One ATM: its own TCP connection to the bank, request-log channels, and the reply-loss decisions. */
+function openTerminal(
+  options: AtmRelayOptions,
+  faults: { readonly loss: () => number; readonly prng: Prng; readonly counters: Counters; readonly onResend?: (op: string, attempt: number) => void },
+): Terminal {
+  const { counters } = faults;
+  /** Transmissions of each request still waiting (`client id:seq`); dropped with the reply, or the channel. */
+  const attempts = new Map<string, number>();
+  const wire = createBankWire(
+    options,
+    (reply) => {
+      const loss = faults.loss();
+      if (loss > 0 && faults.prng.chance(loss)) {
+        counters.lost++;
+        return;
+      }
+      const id = `${reply.clientId}:${String(reply.seq)}`;
+      if (attempts.delete(id) && reply.status === 'done' && reply.replay) counters.fromLog++;
+      channels.receive(reply);
+    },
+    () => {
+      channels.resend();
+    },
+  );
+  const channels = createAtmChannels({
+    send(request) {
+      if (!wire.send(request)) return;
+      const id = `${request.clientId}:${String(request.seq)}`;
+      const attempt = (attempts.get(id) ?? 0) + 1;
+      attempts.set(id, attempt);
+      counters.sent++;
+      if (attempt > 1) {
+        counters.resent++;
+        faults.onResend?.(opOf(request.payload), attempt);
+      }
+    },
+    initialRetransmitMs: ATM_RETRANSMIT_MS,
+    maxRetransmitMs: 1000,
+    giveUpAfterMs: ATM_GIVE_UP_MS,
+  });
+  const atm = createAtmClient({
+    connect: () => {
+      // A new login: what the old channel still waited for will never be answered to it.
+      attempts.clear();
+      return channels.connect();
+    },
+  });
+  return {
+    atm,
+    close() {
+      channels.close();
+      wire.close();
+    },
+  };
+}
+
 /** The service of the page's `/ws/atm` sockets. */
 export function createAtmRelay(options: AtmRelayOptions): Service<string, string> {
   const root = createPrng(options.seed ?? 1);
@@ -148,45 +228,21 @@ export function createAtmRelay(options: AtmRelayOptions): Service<string, string
     open(_peer, ctx: SessionContext<string>) {
       const prng = root.fork(`page:${String(pages++)}`);
       let loss = 0;
-      const counters = { sent: 0, resent: 0, lost: 0, fromLog: 0 };
-      /** Transmissions of each request still waiting (`client id:seq`); one operation at a time keeps it tiny. */
-      const attempts = new Map<string, number>();
+      const counters: Counters = { sent: 0, resent: 0, lost: 0, fromLog: 0 };
       let busy = false;
       let closed = false;
+      let chaosRunning = false;
 
       const stats = (): string => JSON.stringify({ type: 'stats', ...counters, loss: Math.round(loss * 100) });
-      const wire = createBankWire(
-        options,
-        (reply) => {
-          if (loss > 0 && prng.chance(loss)) {
-            counters.lost++;
-            return;
-          }
-          const id = `${reply.clientId}:${String(reply.seq)}`;
-          if (attempts.delete(id) && reply.status === 'done' && reply.replay) counters.fromLog++;
-          channels.receive(reply);
+      const terminal = openTerminal(options, {
+        loss: () => loss,
+        prng,
+        counters,
+        onResend: (op, attempt) => {
+          if (!closed && !chaosRunning) ctx.send(JSON.stringify({ type: 'progress', op, attempt }));
         },
-        () => {
-          channels.resend();
-        },
-      );
-      const channels = createAtmChannels({
-        send(request) {
-          if (!wire.send(request)) return;
-          const id = `${request.clientId}:${String(request.seq)}`;
-          const attempt = (attempts.get(id) ?? 0) + 1;
-          attempts.set(id, attempt);
-          counters.sent++;
-          if (attempt > 1) {
-            counters.resent++;
-            if (!closed) ctx.send(JSON.stringify({ type: 'progress', op: opOf(request.payload), attempt }));
-          }
-        },
-        initialRetransmitMs: ATM_RETRANSMIT_MS,
-        maxRetransmitMs: 1000,
-        giveUpAfterMs: ATM_GIVE_UP_MS,
       });
-      const atm: AtmClient = createAtmClient({ connect: () => channels.connect() });
+      const atm = terminal.atm;
       const unsubscribe = options.ledger.subscribe((snapshot: LedgerSnapshot) => {
         if (!closed) ctx.send(JSON.stringify({ type: 'ledger', ...snapshot }));
       });
@@ -201,7 +257,6 @@ export function createAtmRelay(options: AtmRelayOptions): Service<string, string
           answer = failure(op, typeof code === 'string' ? code : 'ERR_INTERNAL', error instanceof Error ? error.message : String(error));
         } finally {
           busy = false;
-          attempts.clear();
         }
         if (closed) return;
         ctx.send(answer);
@@ -212,6 +267,57 @@ export function createAtmRelay(options: AtmRelayOptions): Service<string, string
         if (typeof value !== 'string') return 'the amount is missing';
         const parsed = parseAmount(value);
         return parsed.ok ? parsed.minor : parsed.message;
+      };
+
+      let chaosRuns = 0;
+      /** Several ATMs withdraw at once under the current reply loss; progress frames feed the page's chart. */
+      const chaos = async (): Promise<string> => {
+        const run = chaosRuns++;
+        const started = Date.now();
+        const total = CHAOS_ACCOUNTS.length * CHAOS_WITHDRAWALS;
+        const progress = { dispensed: 0, failed: 0 };
+        const frame = (finished: boolean): string => JSON.stringify({ type: 'chaos', ms: Date.now() - started, total, finished, ...progress, ...counters });
+        const tick = setInterval(() => {
+          if (!closed) ctx.send(frame(false));
+        }, CHAOS_TICK_MS);
+        const terminals = CHAOS_ACCOUNTS.map((_, i) => openTerminal(options, { loss: () => loss, prng: prng.fork(`chaos:${String(run)}:${String(i)}`), counters }));
+        try {
+          await Promise.all(
+            terminals.map(async (terminal, i) => {
+              const account = CHAOS_ACCOUNTS[i];
+              const login = account === undefined ? undefined : await terminal.atm.login(account.card, account.pin);
+              if (login?.code !== 'APPROVED') {
+                progress.failed += CHAOS_WITHDRAWALS;
+                return;
+              }
+              for (let k = 0; k < CHAOS_WITHDRAWALS && !closed; k++) {
+                try {
+                  const outcome = await terminal.atm.withdraw(CHAOS_AMOUNT);
+                  if (outcome.status === 'dispensed') progress.dispensed++;
+                  else progress.failed++;
+                } catch {
+                  progress.failed++;
+                }
+              }
+              await terminal.atm.logout().catch(() => undefined);
+            }),
+          );
+        } finally {
+          clearInterval(tick);
+          for (const terminal of terminals) terminal.close();
+          chaosRunning = false;
+        }
+        if (!closed) ctx.send(frame(true));
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        const ok = progress.failed === 0;
+        return JSON.stringify({
+          type: 'result',
+          op: 'chaos',
+          ok,
+          code: ok ? 'APPROVED' : 'INCOMPLETE',
+          message: `${String(progress.dispensed)} of ${String(total)} withdrawals of ${formatAmount(CHAOS_AMOUNT)} dispensed by ${String(terminals.length)} ATMs in ${seconds} s`,
+          dispensed: progress.dispensed,
+        });
       };
 
       const handle = (command: Readonly<Record<string, unknown>>): string | undefined => {
@@ -267,6 +373,12 @@ export function createAtmRelay(options: AtmRelayOptions): Service<string, string
             });
             return undefined;
           }
+          case 'chaos': {
+            if (busy) return 'busy: one operation at a time';
+            chaosRunning = true;
+            void run('chaos', () => chaos());
+            return undefined;
+          }
           default:
             return 'unknown command';
         }
@@ -291,8 +403,7 @@ export function createAtmRelay(options: AtmRelayOptions): Service<string, string
           // End the session at the bank if we can, then let go of the connection.
           const done = atm.session === undefined ? Promise.resolve(undefined) : atm.logout().catch(() => undefined);
           void Promise.race([done, new Promise((resolve) => setTimeout(resolve, 1000).unref())]).finally(() => {
-            channels.close();
-            wire.close();
+            terminal.close();
           });
         },
       };

@@ -149,4 +149,32 @@ describe.skipIf(!HAS_CHROMIUM)('netlab web: the ATM screen in Chromium', () => {
     await status.getByText('Balance 45720.00.', { exact: true }).waitFor({ timeout: 30_000 });
     await page.getByRole('list', { name: 'Journal' }).getByText(/balance 1000000002 APPROVED/).waitFor({ timeout: 10_000 });
   });
+
+  it('a chaos run of 4 ATMs under 30 % lost replies draws its chart live and applies every withdrawal once', { timeout: 150_000 }, async () => {
+    const store = tempStore();
+    const { web, page } = await openAtm(store);
+    await page.getByRole('slider', { name: 'Reply loss' }).fill('30');
+    await page.getByRole('button', { name: 'Chaos run' }).click();
+    const chart = page.getByRole('img', { name: 'Chaos chart' });
+    // The chart draws while the run goes: a line with points before the run ends.
+    await expect.poll(async () => (await chart.locator('polyline.dispensed').getAttribute('points'))?.split(' ').length ?? 0, { timeout: 60_000 }).toBeGreaterThan(1);
+    await page.locator('#atm-status').getByText(/^Chaos run: 40 of 40 withdrawals of 1\.00 dispensed by 4 ATMs/).waitFor({ timeout: 120_000 });
+    await page.screenshot({ path: screenshotPath('atm-chaos'), fullPage: true });
+    expect(await web.proc.stop('SIGTERM')).toBe(0);
+    const db = new Database(store, { readonly: true, fileMustExist: true });
+    try {
+      const cards = ['1000000001', '1000000002', '1000000003', '1000000004'];
+      const before = new Map([['1000000001', 116_900], ['1000000002', 4_572_000], ['1000000003', 7_000_000], ['1000000004', 120_000]]);
+      for (const card of cards) {
+        const balance = db.prepare<[string], { balance: number }>('SELECT balance FROM atm_accounts WHERE card = ?').get(card)?.balance;
+        expect(balance).toBe((before.get(card) ?? 0) - 10 * 100);
+        const ops = db.prepare<[string], { op: string; n: number }>("SELECT op, count(*) AS n FROM atm_journal WHERE card = ? AND code = 'APPROVED' AND op IN ('withdraw', 'confirm') GROUP BY op ORDER BY op").all(card);
+        expect(ops).toEqual([{ op: 'confirm', n: 10 }, { op: 'withdraw', n: 10 }]);
+      }
+      const doubles = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM (SELECT terminal, seq FROM atm_journal GROUP BY terminal, seq HAVING count(*) > 1)').get();
+      expect(doubles?.n).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
 });
