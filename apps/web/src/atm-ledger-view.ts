@@ -7,9 +7,11 @@
  *
  * Reads the tables `atm_accounts` and `atm_journal` of @netlab/service-atm's SQLite ledger
  * (documented in its sqlite-ledger.ts); PIN hashes and sessions are never read. Bounded: the
- * accounts (the lab's few) and the newest {@link LEDGER_JOURNAL_ROWS} journal entries.
+ * accounts (the lab's few) and the newest {@link LEDGER_JOURNAL_ROWS} journal entries. The
+ * native SQLite addon is loaded only when there is a store to read (the `netlab` bundle keeps it
+ * out of every other command's start).
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 
 /** Time between two looks at the store while a page watches: 250 ms. */
 export const LEDGER_POLL_MS = 250;
@@ -51,7 +53,8 @@ export interface LedgerView {
 const MAX_PIN_TRIES = 3;
 
 /** A view of the store at `path` (a SQLite bank store), or of nothing (`why` says why). */
-export function createLedgerView(path: string | undefined, why = 'no store to read'): LedgerView {
+export async function createLedgerView(path: string | undefined, why = 'no store to read'): Promise<LedgerView> {
+  const Sqlite = path === undefined ? undefined : (await import('better-sqlite3')).default;
   const listeners = new Set<(snapshot: LedgerSnapshot) => void>();
   let db: Database.Database | undefined;
   let last: LedgerSnapshot = { available: false, why };
@@ -59,9 +62,9 @@ export function createLedgerView(path: string | undefined, why = 'no store to re
   let timer: ReturnType<typeof setInterval> | undefined;
 
   const read = (): LedgerSnapshot => {
-    if (path === undefined) return { available: false, why };
+    if (path === undefined || Sqlite === undefined) return { available: false, why };
     try {
-      db ??= new Database(path, { readonly: true, fileMustExist: true });
+      db ??= new Sqlite(path, { readonly: true, fileMustExist: true });
       const now = Number(db.pragma('data_version', { simple: true }));
       if (now === version && last.available) return last;
       version = now;

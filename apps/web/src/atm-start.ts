@@ -32,7 +32,7 @@ export interface StartedAtm {
 
 export async function startAtm(options: AtmStartOptions): Promise<StartedAtm> {
   if (options.attach !== undefined) {
-    const ledger = createLedgerView(options.store, 'attached to a running bank: give --atm-store FILE (its SQLite store) to see its ledger');
+    const ledger = await createLedgerView(options.store, 'attached to a running bank: give --atm-store FILE (its SQLite store) to see its ledger');
     return {
       service: createAtmRelay({ host: options.attach.host, port: options.attach.port, ledger }),
       close() {
@@ -53,7 +53,7 @@ export async function startAtm(options: AtmStartOptions): Promise<StartedAtm> {
     if (temporary !== undefined) rmSync(temporary, { recursive: true, force: true });
     throw error;
   }
-  const ledger = createLedgerView(path);
+  const ledger = await createLedgerView(path);
   return {
     service: createAtmRelay({ host: bank.host, port: bank.port, ledger }),
     async close() {
