@@ -8,6 +8,9 @@
  * replies of the chunk with one write), udp-ours (createUdpServer +
  * text datagram codec + echo service, per-peer sessions), udp-bare (node:dgram echo that
  * decodes each datagram to a string and encodes the reply).
+ *
+ * Messages from the parent: `{ type: 'memory' }` (answered after two GCs) and `{ type: 'cpu' }`
+ * (the process's user + system CPU time so far, in µs).
  */
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
@@ -89,6 +92,11 @@ process.on('message', (message: { type?: string }) => {
     gc?.();
     const usage = process.memoryUsage();
     send({ type: 'memory', rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers });
+  } else if (message.type === 'cpu') {
+    // CPU time the server process has used (user + system, µs): per message, far less sensitive
+    // to other work on a shared machine than a rate is.
+    const usage = process.cpuUsage();
+    send({ type: 'cpu', micros: usage.user + usage.system });
   }
 });
 send({ type: 'ready', port: await start() });

@@ -57,7 +57,7 @@ describe.skipIf(!support.ok)('atm chaos across two hosts with 20 % kernel loss o
         expect(direction.dropped / direction.seen).toBeGreaterThan(0.15);
         expect(direction.dropped / direction.seen).toBeLessThan(0.25);
       }
-      const attempts = Number(/attempts\s+(\d+) \(\d+ retries\)/.exec(result.stdout)?.[1]);
+      const attempts = Number(/attempts\s+(\d+) \(\d+ retransmissions\)/.exec(result.stdout)?.[1]);
       if (transport === 'udp') {
         // Every datagram an ATM sent crossed the link into A once (one attempt, one packet), and
         // nothing else did: the ATMs' own count and the kernel's agree exactly.

@@ -62,7 +62,12 @@ exit) unless --atm-store FILE names one (kept; created with the demo accounts if
 to see its ledger and journal). Demo cards: 123456789, 1000000001..1000000004; every PIN is 1234.
 
 The URL carries a token made for this run; without it every request is refused, so another
-page or user on this machine cannot drive the bench. Loopback only unless --host says otherwise.`;
+page or user on this machine cannot drive the bench. Loopback only unless --host says otherwise.
+
+Live view: pick an exercise (udp echo, udp datetime, tcp echo) run behind the fault proxy; loss,
+delay, duplication, reordering (UDP), latency, slicing, reset (TCP), pause/step/resume, kill and
+restart the server, a time slider over the last 10,000 messages, click a message for its bytes,
+and export the run (the last 20,000 trace records) as pcapng, Mermaid or the trace file.`;
 
 export function createCommand(): Command {
   return new Command('web')
@@ -97,12 +102,12 @@ export function createCommand(): Command {
         throw error;
       }
       closers.push(() => atm.close());
-      const live = await startLiveBench();
+      const live = await startLiveBench({ log });
       closers.push(() => live.close());
       process.stdout.write(`proxy listening on udp://${live.proxy.host}:${String(live.proxy.port)} (live view)\n`);
       let web;
       try {
-        web = await startWebServer({ host: options.host, port: options.port, gate: createGate(createToken(), options.host), files, chat, live: live.service, atm: atm.service, log });
+        web = await startWebServer({ host: options.host, port: options.port, gate: createGate(createToken(), options.host), files, chat, live: live.service, liveExport: (format) => live.exportRun(format), atm: atm.service, log });
       } catch (error) {
         for (const close of closers) await close();
         const errno = (error as { code?: unknown }).code;

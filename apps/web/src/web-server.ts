@@ -17,6 +17,10 @@ import { type RelayTarget, RELAY_MAX_LINE_BYTES, createChatRelay } from './chat-
 import { type Gate, queryToken } from './web-auth.js';
 import { ATM_MAX_FRAME_BYTES } from './atm-relay.js';
 import type { StaticFile } from './static-files.js';
+import type { LiveExport, LiveExportFormat } from './live-bench.js';
+
+/** The Live view's export routes, each a format of `exportRun` (live-bench.ts). */
+const LIVE_EXPORTS: Readonly<Record<string, LiveExportFormat>> = { '/live/export.pcapng': 'pcapng', '/live/export.mmd': 'mermaid', '/live/export.jsonl': 'trace' };
 
 /** Headers of every page response: nothing from elsewhere may load, frame or be referred to. */
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -38,6 +42,8 @@ export interface WebServerOptions {
   readonly live: Service<string, string>;
   /** The service of the ATM screen's sockets (`/ws/atm`, atm-relay.ts). */
   readonly atm: Service<string, string>;
+  /** The Live view's exports (`GET /live/export.pcapng`, `.mmd`, `.jsonl`); default: none. */
+  readonly liveExport?: (format: LiveExportFormat) => LiveExport;
   readonly log: (line: string) => void;
 }
 
@@ -70,6 +76,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
     const url = request.url ?? '/';
     const path = url.split('?')[0] ?? '/';
+    const format = LIVE_EXPORTS[path];
+    if (format !== undefined && options.liveExport !== undefined) {
+      const exported = options.liveExport(format);
+      response.writeHead(200, { 'Content-Type': exported.type, 'Content-Length': String(exported.body.length), 'Content-Disposition': `attachment; filename="${exported.filename}"`, ...SECURITY_HEADERS });
+      response.end(request.method === 'HEAD' ? undefined : exported.body);
+      return;
+    }
     const file = files.get(path);
     if (file === undefined) {
       plain(response, 404, 'not found');

@@ -13,6 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { formatHostPort } from '@netlab/ground';
 import { CheckError } from './errors.js';
 import type { Endpoint } from './case.js';
 import { freePort, isPortTaken } from './free-port.js';
@@ -96,7 +97,7 @@ export function createServerTarget(spec: ServerTargetSpec, transport: 'tcp' | 'u
     const endpoint = { host: spec.host, port: spec.port };
     const isLoopback = /^(127\.|localhost$|::1$)/u.test(spec.host);
     return {
-      description: `${transport}://${spec.host.includes(':') ? `[${spec.host}]` : spec.host}:${spec.port}`,
+      description: `${transport}://${formatHostPort(spec.host, spec.port)}`,
       endpoint,
       restartable: false,
       async start() {

@@ -33,6 +33,7 @@
  * Limits (reader): a line is at most `maxLineBytes` (1 MiB by default), a trace at most
  * `maxRecords` records (1,000,000 by default). Writer: `maxDataBytes` per data record (64 KiB).
  */
+import { formatHostPort } from '@netlab/ground';
 import * as v from 'valibot';
 
 /** The format version this package writes and reads. */
@@ -212,7 +213,7 @@ export const traceRecordSchema: v.GenericSchema<unknown, TraceRecord> = v.varian
 
 /** `127.0.0.1:7102` or `[::1]:7102`. */
 export function formatEndpoint(endpoint: Endpoint): string {
-  return endpoint.addr.includes(':') ? `[${endpoint.addr}]:${endpoint.port}` : `${endpoint.addr}:${endpoint.port}`;
+  return formatHostPort(endpoint.addr, endpoint.port);
 }
 
 /** The bytes of a data record (possibly truncated: compare with `len`). */

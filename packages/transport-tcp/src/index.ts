@@ -15,9 +15,9 @@ export {
   DEFAULT_MAX_OUTPUT_BYTES,
   DEFAULT_MAX_QUEUED_MESSAGES,
   DEFAULT_QUIET_FLUSH_MS,
-  createTcpServer,
-} from './tcp-server.js';
-export type { TcpCloseOptions, TcpServer, TcpServerEvent, TcpServerOptions } from './tcp-server.js';
+} from './tcp-server-options.js';
+export type { TcpCloseOptions, TcpServer, TcpServerEvent, TcpServerOptions } from './tcp-server-options.js';
+export { createTcpServer } from './tcp-server.js';
 export type { TcpAddress } from './tcp-address.js';
 export type { TcpServerStats } from './tcp-server-stats.js';
 export { MAX_LINGER_PERIODS } from './connection-server.js';
@@ -29,9 +29,10 @@ export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_PENDING_REQUESTS,
   DEFAULT_REQUEST_TIMEOUT_MS,
-  connectTcp,
-} from './tcp-client.js';
-export type { ConnectTcpOptions, RequestOptions, TcpClient, TcpClientStats } from './tcp-client.js';
+} from './tcp-client-options.js';
+export type { ConnectTcpOptions, RequestOptions, TcpClientStats } from './tcp-client-options.js';
+export { connectTcp } from './tcp-client.js';
+export type { TcpClient } from './tcp-client.js';
 export { DEFAULT_MAX_RECONNECT_ATTEMPTS, createReconnectingTcpClient } from './reconnecting-tcp-client.js';
 export type { ReconnectEvent, ReconnectingTcpClient, ReconnectingTcpClientOptions } from './reconnecting-tcp-client.js';
 export {

@@ -6,7 +6,8 @@
  */
 import { type BackoffOptions, DEFAULT_HOST, MAX_TIMER_MS, backoffDelay, formatHostPort, systemClock } from '@netlab/ground';
 import { TcpError } from './errors.js';
-import { type ConnectTcpOptions, DEFAULT_CONNECT_TIMEOUT_MS, type RequestOptions, type TcpClient, connectTcp } from './tcp-client.js';
+import { type TcpClient, connectTcp } from './tcp-client.js';
+import { type ConnectTcpOptions, DEFAULT_CONNECT_TIMEOUT_MS, type RequestOptions } from './tcp-client-options.js';
 
 /** Default consecutive failed attempts before giving up: unlimited. */
 export const DEFAULT_MAX_RECONNECT_ATTEMPTS = Number.POSITIVE_INFINITY;

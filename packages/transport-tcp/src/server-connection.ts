@@ -11,8 +11,9 @@
  *   kernel once its readable buffer is full, so at most one chunk's worth of messages is queued
  *   beyond the limit, and the decoder holds at most its own limit of partial bytes.
  * - Per-connection memory is kept small (a server holds thousands of idle connections): socket
- *   listeners are module functions that find their connection through the socket (`OWNER`), the
- *   driver is the session's context, and the message callback is made on the first data.
+ *   listeners are module functions that find their connection through the socket
+ *   (`connection-socket.ts`), the driver is the session's context, and the message callback is
+ *   made on the first data.
  * - Deadlines, on the server's shared timer lists (`idle-list.ts`): a connection that sends no
  *   complete message within `firstMessageTimeoutMs` of connecting is closed (a login deadline, so
  *   silent connections cannot fill the server); after that, one that sends none for
@@ -24,42 +25,22 @@
  * - Ending: a graceful end writes the waiting output, then `end()`s the socket and keeps reading
  *   (and discarding) so our FIN is not turned into a RST. The socket is destroyed once the peer
  *   has not closed within `closeLingerMs`, unless it made progress reading (our output shrank)
- *   during that time, in which case it gets another linger period, up to `MAX_LINGER_PERIODS`:
- *   only a peer that reads nothing at all is cut off while whole messages still wait for it.
+ *   during that time, in which case it gets another linger period, up to `MAX_LINGER_PERIODS`
+ *   (`linger.ts`): only a peer that reads nothing at all is cut off while whole messages still
+ *   wait for it.
  */
 import type { Socket } from 'node:net';
 import { type Decoder, isCodecError, isFlushable } from '@netlab/codec';
 import { type WireFlow, wireEndpoint } from '@netlab/ground';
 import { type CloseMode, type CloseReason, type Peer, SessionDriver, type SessionFailure, type SessionHost } from '@netlab/service';
-import { type ConnectionServer, MAX_LINGER_PERIODS } from './connection-server.js';
+import { type SocketOwner, attachSocket } from './connection-socket.js';
+import type { ConnectionServer } from './connection-server.js';
+import { linger } from './linger.js';
 import { TcpError, deadlineError, fromSocketError, sessionFailureError } from './errors.js';
 import type { IdleEntry } from './idle-list.js';
 import { type OutputOwner, OutputQueue } from './output-queue.js';
 
-const OWNER: unique symbol = Symbol('netlab.tcp.connection');
-type OwnedSocket = Socket & { [OWNER]?: ServerConnection<unknown, unknown> | undefined };
-
-// Socket listeners shared by every connection: an emitter calls them with `this` = the socket,
-// which carries its connection, so no connection needs closures of its own.
-function onSocketData(this: OwnedSocket, chunk: Buffer): void {
-  this[OWNER]?.onData(chunk);
-}
-function onSocketEnd(this: OwnedSocket): void {
-  this[OWNER]?.onEnd();
-}
-function onSocketError(this: OwnedSocket, error: Error & { syscall?: string }): void {
-  this[OWNER]?.onSocketError(error);
-}
-function onSocketDrain(this: OwnedSocket): void {
-  this[OWNER]?.updateFlow();
-}
-function onSocketClose(this: OwnedSocket): void {
-  const connection = this[OWNER];
-  this[OWNER] = undefined;
-  connection?.onSocketClose();
-}
-
-export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, OutputOwner {
+export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, OutputOwner, SocketOwner {
   idlePrev: IdleEntry | undefined = undefined;
   idleNext: IdleEntry | undefined = undefined;
   /** Last complete message (or accept): the start of the idle period. */
@@ -103,13 +84,8 @@ export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, O
 
   /** Wires the socket and opens the session. */
   start(): void {
-    const socket = this.socket as OwnedSocket;
-    socket[OWNER] = this as ServerConnection<unknown, unknown>;
-    socket.on('data', onSocketData);
-    socket.on('end', onSocketEnd);
-    socket.on('error', onSocketError);
-    socket.on('drain', onSocketDrain);
-    socket.on('close', onSocketClose);
+    const socket = this.socket;
+    attachSocket(socket, this);
     const server = this.server;
     const list = server.firstMessage ?? server.idle;
     this.awaitingFirst = server.firstMessage !== undefined;
@@ -261,7 +237,9 @@ export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, O
     this.flow?.end('out');
     // Read and discard whatever the peer still sends, so our FIN is not turned into a RST.
     socket.resume();
-    this.linger();
+    linger(socket, this.server.clock, this.server.closeLingerMs, (timer) => {
+      this.lingerTimer = timer;
+    });
   }
 
   failure(failure: SessionFailure): TcpError {
@@ -373,30 +351,5 @@ export class ServerConnection<In, Out> implements IdleEntry, SessionHost<Out>, O
     }
     this.noteMessages(before, server.clock.now());
     driver.pump();
-  }
-
-  /**
-   * After a graceful end: destroy a peer that read nothing during a linger period; one that read
-   * some of what waits for it (our output shrank) gets another, up to MAX_LINGER_PERIODS. The
-   * state lives in the closure, made only for connections that are ending.
-   */
-  private linger(): void {
-    const socket = this.socket;
-    const clock = this.server.clock;
-    const lingerMs = this.server.closeLingerMs;
-    let mark = socket.writableLength;
-    let periods = 0;
-    const check = (): void => {
-      this.lingerTimer = undefined;
-      const waiting = socket.writableLength;
-      if (waiting > 0 && waiting < mark && periods < MAX_LINGER_PERIODS) {
-        periods += 1;
-        mark = waiting;
-        this.lingerTimer = clock.setTimeout(check, lingerMs);
-        return;
-      }
-      socket.destroy();
-    };
-    this.lingerTimer = clock.setTimeout(check, lingerMs);
   }
 }

@@ -13,73 +13,15 @@
  * backpressure) until the consumer catches up; `send` refuses to queue more than
  * `maxOutputBytes` in user space.
  */
-import { type Socket, connect } from 'node:net';
-import { connect as connectTls } from 'node:tls';
+import type { Socket } from 'node:net';
 import { type CodecError, type Decoder, type StreamCodec, isCodecError } from '@netlab/codec';
-import { type Clock, DEFAULT_HOST, MAX_TIMER_MS, type WireFlow, type WireTap, formatHostPort, processWireTap, systemClock, wireEndpoint } from '@netlab/ground';
+import { DEFAULT_HOST, type WireFlow, formatHostPort, processWireTap, wireEndpoint } from '@netlab/ground';
 import { ReplyLine } from './reply-line.js';
-import { TcpError, assertIntegerOption, fromSocketError } from './errors.js';
+import { TcpError, fromSocketError } from './errors.js';
 import { type TcpAddress, addressOf } from './tcp-address.js';
-import { type TcpClientTlsOptions, checkPeer, clientConnectOptions, fromTlsError, normalizeFingerprint } from './tls.js';
-
-/** Default connect timeout: 5 s. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
-/** Default `request()` timeout: 10 s. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-/** Default cap on outstanding requests: 1024. */
-export const DEFAULT_MAX_PENDING_REQUESTS = 1024;
-/** Default pushed messages held for the iterator before reading pauses: 1024. */
-export const DEFAULT_CLIENT_MAX_QUEUED_MESSAGES = 1024;
-/** Default bytes `send` may leave queued in user space: 1 MiB. */
-export const DEFAULT_CLIENT_MAX_OUTPUT_BYTES = 1024 * 1024;
-/** Default time `close()` waits for the server to close its side before destroying: 2 s. */
-export const DEFAULT_CLIENT_CLOSE_TIMEOUT_MS = 2000;
-
-export interface ConnectTcpOptions<In, Out> {
-  /** Framing and message codec of the protocol. Required. */
-  readonly codec: StreamCodec<In, Out>;
-  /** Server port. Required. */
-  readonly port: number;
-  /** Server host. Default {@link DEFAULT_HOST}. */
-  readonly host?: string;
-  /** Give up connecting after this long (`ERR_CONNECT_TIMEOUT`). Default {@link DEFAULT_CONNECT_TIMEOUT_MS}. */
-  readonly connectTimeoutMs?: number;
-  /** Default timeout of `request()` and `receive()`. Default {@link DEFAULT_REQUEST_TIMEOUT_MS}. */
-  readonly requestTimeoutMs?: number;
-  /** Requests outstanding at once (`ERR_TOO_MANY_PENDING` past it). Default {@link DEFAULT_MAX_PENDING_REQUESTS}. */
-  readonly maxPendingRequests?: number;
-  /** Pushed messages held for the iterator before reading pauses. Default {@link DEFAULT_CLIENT_MAX_QUEUED_MESSAGES}. */
-  readonly maxQueuedMessages?: number;
-  /** Bytes `send` may leave queued in user space (`ERR_OUTPUT_LIMIT` past it). Default {@link DEFAULT_CLIENT_MAX_OUTPUT_BYTES}. */
-  readonly maxOutputBytes?: number;
-  /** Disable Nagle's algorithm. Default true. */
-  readonly noDelay?: boolean;
-  /** Clock for timeouts. Default {@link systemClock}. */
-  readonly clock?: Clock;
-  /** Reports the connection's events and bytes (`--trace`). Default: the process tap (`@netlab/ground`), if set. */
-  readonly tap?: WireTap;
-  /**
-   * Speak TLS, verifying the server's certificate (see {@link TcpClientTlsOptions}; `{}` trusts
-   * Node's bundled roots). The handshake counts against `connectTimeoutMs`; a failed one rejects
-   * with an `ERR_TLS_*` code saying why. Default: plain TCP.
-   */
-  readonly tls?: TcpClientTlsOptions;
-}
-
-export interface RequestOptions {
-  /** Overrides the client's `requestTimeoutMs`. */
-  readonly timeoutMs?: number;
-}
-
-/** Client counters (a snapshot). */
-export interface TcpClientStats {
-  readonly bytesIn: number;
-  readonly bytesOut: number;
-  readonly messagesIn: number;
-  readonly messagesOut: number;
-  /** Replies that arrived for requests that had already timed out (dropped). */
-  readonly lateReplies: number;
-}
+import { openClientSocket } from './tcp-client-connect.js';
+import { type ConnectTcpOptions, DEFAULT_CLIENT_CLOSE_TIMEOUT_MS, type RequestOptions, type TcpClientSettings, type TcpClientStats, resolveClientSettings } from './tcp-client-options.js';
+import { normalizeFingerprint } from './tls.js';
 
 export interface TcpClient<In, Out> extends AsyncIterable<In> {
   readonly localAddress: TcpAddress;
@@ -124,7 +66,7 @@ class Client<In, Out> implements TcpClient<In, Out> {
   constructor(
     private readonly socket: Socket,
     private readonly codec: StreamCodec<In, Out>,
-    private readonly options: Required<Pick<ConnectTcpOptions<In, Out>, 'requestTimeoutMs' | 'maxPendingRequests' | 'maxQueuedMessages' | 'maxOutputBytes' | 'clock'>>,
+    private readonly options: TcpClientSettings<In, Out>,
     private readonly where: string,
     private readonly flow: WireFlow | undefined,
   ) {
@@ -362,81 +304,24 @@ class Client<In, Out> implements TcpClient<In, Out> {
 export function connectTcp<In, Out>(options: ConnectTcpOptions<In, Out>): Promise<TcpClient<In, Out>> {
   const host = options.host ?? DEFAULT_HOST;
   const port = options.port;
-  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const settings = {
-    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    maxPendingRequests: options.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS,
-    maxQueuedMessages: options.maxQueuedMessages ?? DEFAULT_CLIENT_MAX_QUEUED_MESSAGES,
-    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_CLIENT_MAX_OUTPUT_BYTES,
-    clock: options.clock ?? systemClock,
-  };
+  let settings: ReturnType<typeof resolveClientSettings<In, Out>>;
   try {
-    assertIntegerOption('port', port, 1, 65_535);
-    assertIntegerOption('connectTimeoutMs', connectTimeoutMs, 1, MAX_TIMER_MS);
-    assertIntegerOption('requestTimeoutMs', settings.requestTimeoutMs, 0, MAX_TIMER_MS);
-    assertIntegerOption('maxPendingRequests', settings.maxPendingRequests, 1, 1_000_000);
-    assertIntegerOption('maxQueuedMessages', settings.maxQueuedMessages, 1, 1_000_000);
-    assertIntegerOption('maxOutputBytes', settings.maxOutputBytes, 1, 2 ** 32);
+    settings = resolveClientSettings(options);
+    if (options.tls?.fingerprint256 !== undefined) normalizeFingerprint(options.tls.fingerprint256);
   } catch (error) {
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
   const where = formatHostPort(host, port);
-  const tls = options.tls;
-  if (tls?.fingerprint256 !== undefined) {
-    try {
-      normalizeFingerprint(tls.fingerprint256);
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-  }
-  return new Promise((resolve, reject) => {
-    const noDelay = options.noDelay ?? true;
-    const secure = tls === undefined ? undefined : connectTls({ host, port, ...clientConnectOptions(tls, host) });
-    const socket: Socket = secure ?? connect({ host, port, noDelay });
-    // With TLS, "connected" (TCP) comes before "ready" (handshake done): a failure in between is the handshake's.
-    let connected = false;
-    const timer = settings.clock.setTimeout(() => {
-      socket.destroy();
-      reject(
-        connected
-          ? new TcpError('ERR_TLS_HANDSHAKE_TIMEOUT', `no TLS handshake from ${where} within ${connectTimeoutMs} ms (is it a TLS server?)`, { reason: 'open', details: { host, port, connectTimeoutMs } })
-          : new TcpError('ERR_CONNECT_TIMEOUT', `no answer from ${where} within ${connectTimeoutMs} ms`, { reason: 'open', details: { host, port, connectTimeoutMs } }),
-      );
-    }, connectTimeoutMs);
-    const onError = (error: Error): void => {
-      settings.clock.clearTimeout(timer);
-      socket.destroy();
-      reject(connected ? fromTlsError(error, where, 'client') : fromSocketError(error, host, port, 'open'));
-    };
-    socket.once('error', onError);
-    const ready = (): void => {
-      settings.clock.clearTimeout(timer);
-      socket.off('error', onError);
-      const tap = options.tap ?? processWireTap();
-      const flow = tap?.flow({
-        transport: 'tcp',
-        local: wireEndpoint(socket.localAddress, socket.localPort),
-        remote: wireEndpoint(socket.remoteAddress, socket.remotePort),
-        initiator: 'local',
-      });
-      flow?.open();
-      resolve(new Client(socket, options.codec, settings, where, flow));
-    };
-    if (secure === undefined || tls === undefined) {
-      socket.once('connect', ready);
-      return;
-    }
-    socket.once('connect', () => {
-      connected = true;
-      secure.setNoDelay(noDelay);
+  const target = { host, port, where, noDelay: options.noDelay ?? true, tls: options.tls, connectTimeoutMs: settings.connectTimeoutMs, clock: settings.clock };
+  return openClientSocket(target, (socket) => {
+    const tap = options.tap ?? processWireTap();
+    const flow = tap?.flow({
+      transport: 'tcp',
+      local: wireEndpoint(socket.localAddress, socket.localPort),
+      remote: wireEndpoint(socket.remoteAddress, socket.remotePort),
+      initiator: 'local',
     });
-    secure.once('secureConnect', () => {
-      const refused = checkPeer(secure, tls, where);
-      if (refused === undefined) {
-        ready();
-        return;
-      }
-      onError(refused);
-    });
+    flow?.open();
+    return new Client(socket, options.codec, settings, where, flow);
   });
 }

@@ -11,10 +11,12 @@ export {
   DEFAULT_MAX_SESSIONS,
   DEFAULT_SESSION_TTL_MS,
   EVICTION_SCAN_LIMIT,
-  createUdpServer,
-} from './udp-server.js';
-export type { UdpCloseOptions, UdpServer, UdpServerEvent, UdpServerOptions, UdpServerStats } from './udp-server.js';
-export { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_RETRIES, createUdpClient } from './udp-client.js';
-export type { Correlate, CorrelationId, UdpClient, UdpClientOptions, UdpClientStats, UdpRequestOptions } from './udp-client.js';
+} from './udp-server-options.js';
+export type { UdpCloseOptions, UdpServer, UdpServerEvent, UdpServerOptions, UdpServerStats } from './udp-server-options.js';
+export { createUdpServer } from './udp-server.js';
+export { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_RETRIES } from './udp-client-options.js';
+export type { Correlate, CorrelationId, UdpClientOptions, UdpClientStats, UdpRequestOptions } from './udp-client-options.js';
+export { createUdpClient } from './udp-client.js';
+export type { UdpClient } from './udp-client.js';
 export { DEFAULT_PEER_MAX_QUEUED_DATAGRAMS, connectUdp } from './udp-peer.js';
 export type { ConnectUdpOptions, UdpDatagram, UdpPeer, UdpPeerStats } from './udp-peer.js';
