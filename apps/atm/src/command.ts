@@ -204,3 +204,7 @@ export function createCommand(): Command {
   for (const admin of createAdminCommands()) command.addCommand(admin);
   return command;
 }
+
+/** The bank itself, for apps that start one inside them (`netlab web`). */
+export { runAtmServer } from './server.js';
+export type { AtmServerOptions } from './server.js';

@@ -8,6 +8,7 @@
  */
 import { startChatScreen } from './chat-screen.js';
 import { startLiveScreen } from './live-screen.js';
+import { startAtmScreen } from './atm-screen.js';
 
 if (new URLSearchParams(location.search).has('token')) history.replaceState(null, '', location.pathname);
 
@@ -35,3 +36,4 @@ export function socketUrl(path: string): string {
 
 startChatScreen(socketUrl('/ws/chat'));
 startLiveScreen(socketUrl('/ws/live'));
+startAtmScreen(socketUrl('/ws/atm'));

@@ -5,12 +5,14 @@
  * one). Prints one startup line per service, the form every netlab server uses:
  *
  *   chat listening on tcp://127.0.0.1:PORT
+ *   atm listening on tcp://127.0.0.1:PORT
  *   proxy listening on udp://127.0.0.1:PORT (live view)
  *   web listening on http://127.0.0.1:PORT/?token=…
  *
  * Loopback only by default; the per-run token is required on every request (web-auth.ts).
  */
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createChatRoom } from '@netlab/app-chat';
 import { CliError, Command, type HostPort, onShutdown, parseHost, parseHostPort, parsePort } from '@netlab/cli-kit';
@@ -19,6 +21,7 @@ import { loadStaticFiles } from './static-files.js';
 import { createGate, createToken } from './web-auth.js';
 import { startLiveBench } from './live-bench.js';
 import { startWebServer } from './web-server.js';
+import { startAtm } from './atm-start.js';
 
 /** The documented default port of `netlab web`. */
 export const DEFAULT_PORT = 7180;
@@ -27,6 +30,8 @@ interface WebOptions {
   readonly host: string;
   readonly port: number;
   readonly chat?: HostPort;
+  readonly atm?: HostPort;
+  readonly atmStore?: string;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -48,6 +53,13 @@ const HELP = `Examples:
   netlab web                                   (starts a chat room; open the printed URL)
   netlab web --port 0 --chat 127.0.0.1:7109    (the page joins a running chat server)
   nc 127.0.0.1 <chat port>                     (a terminal member of the same room)
+  netlab web --atm-store ./bank.db             (the ATM screen's bank keeps its books in ./bank.db)
+  netlab atm client --port <atm port> --card 123456789 balance   (the same bank from a terminal)
+
+The ATM screen's bank is started here on a SQLite store in a temporary directory (removed on
+exit) unless --atm-store FILE names one (kept; created with the demo accounts if missing), or
+--atm HOST:PORT attaches to a running \`netlab atm server\` (add --atm-store with its SQLite file
+to see its ledger and journal). Demo cards: 123456789, 1000000001..1000000004; every PIN is 1234.
 
 The URL carries a token made for this run; without it every request is refused, so another
 page or user on this machine cannot drive the bench. Loopback only unless --host says otherwise.
@@ -59,10 +71,12 @@ and export the run (the last 20,000 trace records) as pcapng, Mermaid or the tra
 
 export function createCommand(): Command {
   return new Command('web')
-    .description('The browser lab bench: chat from a web page in the same room as nc users (served from built assets).')
+    .description('The browser lab bench: chat in the same room as nc users, bank at the same ATM server, watch a protocol live (served from built assets).')
     .option('--host <host>', 'address to listen on (loopback by default; anything else exposes the page to the network)', parseHost, '127.0.0.1')
     .option('--port <port>', 'port of the page (0 = any free port)', parsePort, DEFAULT_PORT)
     .option('--chat <host:port>', 'attach to a running chat server instead of starting one', (value) => parseHostPort(value))
+    .option('--atm <host:port>', 'attach the ATM screen to a running netlab atm server (TCP) instead of starting a bank', (value) => parseHostPort(value))
+    .option('--atm-store <file>', 'SQLite file of the ATM bank (default: a temporary one); with --atm, the store the ledger view reads')
     .addHelpText('after', `\n${HELP}`)
     .action(async (options: WebOptions) => {
       const assets = findAssets();
@@ -80,12 +94,20 @@ export function createCommand(): Command {
         closers.push(() => server.close());
         chat = { host: server.host, port: server.port };
       }
+      let atm;
+      try {
+        atm = await startAtm({ host: options.host, ...(options.atm === undefined ? {} : { attach: options.atm }), ...(options.atmStore === undefined ? {} : { store: resolve(options.atmStore) }), log });
+      } catch (error) {
+        for (const close of closers) await close();
+        throw error;
+      }
+      closers.push(() => atm.close());
       const live = await startLiveBench({ log });
       closers.push(() => live.close());
       process.stdout.write(`proxy listening on udp://${live.proxy.host}:${String(live.proxy.port)} (live view)\n`);
       let web;
       try {
-        web = await startWebServer({ host: options.host, port: options.port, gate: createGate(createToken(), options.host), files, chat, live: live.service, liveExport: (format) => live.exportRun(format), log });
+        web = await startWebServer({ host: options.host, port: options.port, gate: createGate(createToken(), options.host), files, chat, live: live.service, liveExport: (format) => live.exportRun(format), atm: atm.service, log });
       } catch (error) {
         for (const close of closers) await close();
         const errno = (error as { code?: unknown }).code;

@@ -3,7 +3,8 @@
  * every request behind the run's gate (web-auth.ts).
  *
  * Routes: `GET /` and the built assets (from memory); `GET /ws/chat` upgrades to the chat relay,
- * `GET /ws/live` to the Live view's bench (live-bench.ts).
+ * `GET /ws/live` to the Live view's bench (live-bench.ts), `GET /ws/atm` to the ATM screen's
+ * terminal (atm-relay.ts).
  * Anything else is 404; a request without the token 401; a foreign Host 421; an upgrade to an
  * unknown path is refused 404 (never left hanging).
  */
@@ -14,6 +15,7 @@ import { type WsServer, createWsServer, createWsTextCodec } from '@netlab/transp
 import type { Service } from '@netlab/service';
 import { type RelayTarget, RELAY_MAX_LINE_BYTES, createChatRelay } from './chat-relay.js';
 import { type Gate, queryToken } from './web-auth.js';
+import { ATM_MAX_FRAME_BYTES } from './atm-relay.js';
 import type { StaticFile } from './static-files.js';
 import type { LiveExport, LiveExportFormat } from './live-bench.js';
 
@@ -38,6 +40,8 @@ export interface WebServerOptions {
   readonly chat: RelayTarget;
   /** The service of the Live view's sockets (`/ws/live`). */
   readonly live: Service<string, string>;
+  /** The service of the ATM screen's sockets (`/ws/atm`, atm-relay.ts). */
+  readonly atm: Service<string, string>;
   /** The Live view's exports (`GET /live/export.pcapng`, `.mmd`, `.jsonl`); default: none. */
   readonly liveExport?: (format: LiveExportFormat) => LiveExport;
   readonly log: (line: string) => void;
@@ -93,7 +97,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     socket.destroy();
   });
 
-  const endpoints = new Set(['/ws/chat', '/ws/live']);
+  const endpoints = new Set(['/ws/chat', '/ws/live', '/ws/atm']);
   const sockets: WsServer[] = [
     createWsServer<string, string>({
       server: http,
@@ -118,6 +122,20 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       idleTimeoutMs: 0,
       firstMessageTimeoutMs: 0,
       maxConnections: 64,
+      onEvent: (event) => {
+        if (event.type === 'rejected') options.log(`web: refused ${event.peer.id}: ${event.error.message}`);
+      },
+    }),
+    createWsServer<string, string>({
+      server: http,
+      path: '/ws/atm',
+      codec: createWsTextCodec({ maxMessageBytes: ATM_MAX_FRAME_BYTES }),
+      service: options.atm,
+      authorize: (request) => gate.upgradeAllowed(request, port),
+      // An ATM screen may sit idle between customers: no idle timeout, no first-message deadline.
+      idleTimeoutMs: 0,
+      firstMessageTimeoutMs: 0,
+      maxConnections: 32,
       onEvent: (event) => {
         if (event.type === 'rejected') options.log(`web: refused ${event.peer.id}: ${event.error.message}`);
       },
