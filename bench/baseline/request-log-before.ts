@@ -5,8 +5,6 @@
  * `bench/request-log.bench.ts` measures before and after in the same run. Benchmark use only.
  */
 import {
-  type ClientRow,
-  type CompletionRecord,
   type EffectContext,
   type ErrorReply,
   type JsonValue,
@@ -220,7 +218,7 @@ function errorReply(
 }
 
 /** Creates the server side of the request log. */
-export function createRequestLogBefore<E>(options: RequestLogOptions<E>): RequestLog<E> {
+export function createRequestLogBefore<E>(options: RequestLogOptions<E>): Omit<RequestLog<E>, 'executeNow'> {
   const store = options.store;
   const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
@@ -410,7 +408,7 @@ class Tx implements MemoryTx {
 }
 
 /** Creates a memory store (see the module comment for its guarantees). */
-export function createMemoryStoreBefore(options: MemoryStoreOptions = {}): MemoryStore {
+export function createMemoryStoreBefore(options: MemoryStoreOptions = {}): Omit<MemoryStore, 'executeSync'> {
   const state = options.state ?? createMemoryStoreState();
 
   function runEffect(effect: MemoryEffect, payload: JsonValue, context: EffectContext): string {
