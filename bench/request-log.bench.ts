@@ -2,7 +2,8 @@
  * Request-log benchmarks (standalone: `node --import tsx bench/request-log.bench.ts`, ~40 s).
  * Every figure is compared with a baseline measured in the same run:
  * 1. exactly-once overhead over the bare effect, per store, one client, the full server path
- *    (decode the request frame, run, encode the reply frame);
+ *    (decode the request frame, run, encode the reply frame); on memory also the log as it was
+ *    before the issue-16 hot-path work (bench/baseline/request-log-before.ts), in the same slices;
  * 2. SQLite, durable (WAL, synchronous=FULL), 64 concurrent clients: group commit against one
  *    transaction per request;
  * 3. PostgreSQL (NETLAB_PG_URL; skipped when unset) at 1 and 16 clients against a bare
@@ -26,7 +27,8 @@ import {
 } from '@netlab/request-log';
 import { type PostgresEffect, createPostgresStore } from '@netlab/request-log/postgres';
 import { type SqliteEffect, createSqliteStore } from '@netlab/request-log/sqlite';
-import { fmt, table, verdict } from './harness.js';
+import { createMemoryStoreBefore, createRequestLogBefore } from './baseline/request-log-before.js';
+import { type Spread, figure, fmt, interleavedRates, sliceRatios, spreadOf, table, verdict } from './harness.js';
 
 const DURATION_MS = Number(process.env.NETLAB_BENCH_MS ?? 3_000);
 const dir = mkdtempSync(join(tmpdir(), 'netlab-bench-rl-'));
@@ -84,7 +86,12 @@ function decodeOne(bytes: Uint8Array): RequestEnvelope {
 }
 
 // ---- 1. memory ----
-async function memory(): Promise<string[]> {
+/**
+ * Bare effect, the request log as it was before the issue-16 hot-path work (bench/baseline) and
+ * as it is now, in interleaved slices (bare, before, after, bare, …); the overhead is taken per
+ * slice, `bare / logged − 1`, and reported as the median and range over the slices.
+ */
+async function memory(): Promise<string[][]> {
   const withdraw: MemoryEffect = (tx, payload) => {
     const { account, amount } = payload as { account: string; amount: number };
     const balance = tx.get(account);
@@ -93,11 +100,19 @@ async function memory(): Promise<string[]> {
     return { balance: next };
   };
   const data = new Map<string, JsonValue>();
-  const log = createRequestLog({ store: createMemoryStore(), maxInFlight: 64 });
-  const [bare = 0, logged = 0] = await interleaved([
-    {
-      clients: 1,
-      op: async (client, i) => {
+  const before = createRequestLogBefore({ store: createMemoryStoreBefore(), maxInFlight: 64 });
+  const after = createRequestLog({ store: createMemoryStore(), maxInFlight: 64 });
+  const slices = Number(process.env.NETLAB_BENCH_SLICES ?? 9);
+  const seqs: number[][] = [[], [], []];
+  const sliceMs = (DURATION_MS * 2) / slices;
+  const rate = async (k: number, op: (client: number, i: number) => Promise<unknown>): Promise<number> => {
+    const started = performance.now();
+    const count = await burst(1, sliceMs, seqs[k] ?? [], op);
+    return (count * 1000) / (performance.now() - started);
+  };
+  const rates = await interleavedRates({
+    bare: () =>
+      rate(0, async (client, i) => {
         const request = decodeOne(encodeRequest(client, i));
         const { account, amount } = request.payload as { account: string; amount: number };
         const balance = data.get(account);
@@ -105,11 +120,28 @@ async function memory(): Promise<string[]> {
         data.set(account, next);
         await Promise.resolve();
         return serverCodec.encode({ kind: 'reply', clientId: request.clientId, seq: request.seq, status: 'done', replay: false, body: JSON.stringify({ ok: true, value: { balance: next } }) });
-      },
-    },
-    { clients: 1, op: async (client, i) => serverCodec.encode(await log.execute(decodeOne(encodeRequest(client, i)), withdraw)) },
-  ]);
-  return ['memory, 1 client', fmt(bare), fmt(logged), `overhead ${((bare / logged - 1) * 100).toFixed(1)} % (goal ≤ 10 %: ${bare / logged - 1 <= 0.1 ? 'met' : 'NOT met'})`];
+      }),
+    before: () => rate(1, async (client, i) => serverCodec.encode(await before.execute(decodeOne(encodeRequest(client, i)), withdraw))),
+    after: () => rate(2, async (client, i) => serverCodec.encode(await after.execute(decodeOne(encodeRequest(client, i)), withdraw))),
+  }, slices);
+  const overhead = (logged: readonly number[]): Spread => {
+    const r = sliceRatios(rates.bare, logged);
+    return { median: (r.median - 1) * 100, min: (r.min - 1) * 100, max: (r.max - 1) * 100, slices: r.slices };
+  };
+  const pct = (o: Spread): string => `+${o.median.toFixed(1)} % (${o.min.toFixed(1)} to ${o.max.toFixed(1)} over ${o.slices} slices)`;
+  const ob = overhead(rates.before);
+  const oa = overhead(rates.after);
+  const speed = sliceRatios(rates.after, rates.before);
+  figure('request-log memory overhead over bare effect, before (main 83e95a0)', ob, '%');
+  figure('request-log memory overhead over bare effect', oa, '%', '≤ 10 %');
+  figure('request-log memory after/before throughput', speed, 'x');
+  figure('request-log memory bare ops/s', spreadOf(rates.bare), 'ops/s');
+  figure('request-log memory ops/s', spreadOf(rates.after), 'ops/s');
+  const med = (xs: readonly number[]): number => spreadOf(xs).median;
+  return [
+    ['memory, 1 client, before (main 83e95a0)', fmt(med(rates.bare)), fmt(med(rates.before)), `overhead ${pct(ob)}`],
+    ['memory, 1 client, now', fmt(med(rates.bare)), fmt(med(rates.after)), `overhead ${pct(oa)} (goal ≤ 10 %: ${oa.median <= 10 ? 'met' : 'NOT met'}); now/before ${speed.median.toFixed(2)}x (${speed.min.toFixed(2)}–${speed.max.toFixed(2)})`],
+  ];
 }
 
 // ---- 2. SQLite ----
@@ -227,7 +259,7 @@ console.log(`request-log benchmarks, ${DURATION_MS} ms per figure in 6 interleav
 // NETLAB_BENCH_ONLY=memory|sqlite|postgres runs one part (for quick iterations); default all.
 const only = process.env.NETLAB_BENCH_ONLY ?? '';
 const overheads: string[][] = [];
-if (only === '' || only === 'memory') overheads.push(await memory());
+if (only === '' || only === 'memory') overheads.push(...(await memory()));
 const sqliteResult = only === '' || only === 'sqlite' ? await sqlite() : undefined;
 if (sqliteResult !== undefined) overheads.push(sqliteResult.overhead);
 const url = only === '' || only === 'postgres' ? process.env.NETLAB_PG_URL : '';

@@ -13,9 +13,9 @@
  */
 import { isPromiseLike } from '@netlab/ground';
 import type { JsonValue } from './core/canonical-json.js';
-import { type ClientRow, type CompletionRecord, decide } from './core/decide.js';
+import { type ClientRow, type CompletionRecord, type LoggedRequest, decide } from './core/decide.js';
 import { failureBody, successBody } from './core/reply-body.js';
-import { type EffectContext, type RequestLogStore, type StoreOutcome, outcomeWithoutEffect } from './core/store.js';
+import { type EffectContext, type RequestLogStore, type StoreExecuteOptions, type StoreOutcome, outcomeWithoutEffect } from './core/store.js';
 import { RequestLogError } from './errors.js';
 
 /** Everything the memory store keeps: hand it to a new store to model a restart. */
@@ -55,11 +55,15 @@ export function createMemoryStoreState(): MemoryStoreState {
 const DELETED = Symbol('deleted');
 
 /**
- * One effect's transaction: a class (methods on the prototype) rather than closures, and the
- * staging map made on the first write, so a request allocates one small object for it.
+ * One effect's transaction: a class (methods on the prototype) rather than closures. The first
+ * staged key lives in two fields and only further keys make a map, so the common effect (one
+ * read, one write) allocates nothing beyond this small object.
  */
 class Tx implements MemoryTx {
   open = true;
+  /** The first staged key (`undefined`: none) and its value; never also a key of `staged`. */
+  private firstKey: string | undefined;
+  private firstValue: JsonValue | typeof DELETED = DELETED;
   private staged: Map<string, JsonValue | typeof DELETED> | undefined;
 
   constructor(private readonly data: Map<string, JsonValue>) {}
@@ -68,8 +72,18 @@ class Tx implements MemoryTx {
     if (!this.open) throw new RequestLogError('ERR_ASYNC_EFFECT', 'the transaction is over: memory effects must be synchronous');
   }
 
+  private stage(key: string, value: JsonValue | typeof DELETED): void {
+    if (this.firstKey === undefined || this.firstKey === key) {
+      this.firstKey = key;
+      this.firstValue = value;
+    } else {
+      (this.staged ??= new Map()).set(key, value);
+    }
+  }
+
   get(key: string): JsonValue | undefined {
     this.guard();
+    if (this.firstKey === key) return this.firstValue === DELETED ? undefined : this.firstValue;
     if (this.staged !== undefined) {
       const value = this.staged.get(key);
       if (value !== undefined || this.staged.has(key)) return value === DELETED ? undefined : value;
@@ -80,16 +94,19 @@ class Tx implements MemoryTx {
   set(key: string, value: JsonValue): void {
     this.guard();
     // A copy, so an effect that keeps and mutates its object cannot write around the transaction.
-    (this.staged ??= new Map()).set(key, typeof value === 'object' && value !== null ? structuredClone(value) : value);
+    this.stage(key, typeof value === 'object' && value !== null ? structuredClone(value) : value);
   }
 
   delete(key: string): void {
     this.guard();
-    (this.staged ??= new Map()).set(key, DELETED);
+    this.stage(key, DELETED);
   }
 
   /** Applies the staged writes. */
   commit(): void {
+    if (this.firstKey === undefined) return;
+    if (this.firstValue === DELETED) this.data.delete(this.firstKey);
+    else this.data.set(this.firstKey, this.firstValue);
     if (this.staged === undefined) return;
     for (const [key, staging] of this.staged) {
       if (staging === DELETED) this.data.delete(key);
@@ -97,6 +114,8 @@ class Tx implements MemoryTx {
     }
   }
 }
+
+const EXPIRED: StoreOutcome = Object.freeze({ kind: 'expired' });
 
 /** Creates a memory store (see the module comment for its guarantees). */
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
@@ -117,10 +136,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     }
   }
 
-  function collect(clientId: string, previousAck: number, ack: number): void {
-    if (ack <= previousAck) return;
-    const records = state.records.get(clientId);
-    if (records === undefined || records.size === 0) return;
+  function collect(records: Map<number, CompletionRecord> | undefined, previousAck: number, ack: number): void {
+    if (ack <= previousAck || records === undefined || records.size === 0) return;
     // Usually the ack moves by one or two: delete those seqs rather than walk the whole map.
     if (ack - previousAck <= records.size) {
       for (let seq = previousAck + 1; seq <= ack; seq++) records.delete(seq);
@@ -129,33 +146,40 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     for (const seq of records.keys()) if (seq <= ack) records.delete(seq);
   }
 
+  /** Decides, runs and records one request in one synchronous stretch (the whole transaction). */
+  function executeSync(request: LoggedRequest, effect: MemoryEffect, { now, maxInFlight }: StoreExecuteOptions): StoreOutcome {
+    const clientId = request.clientId;
+    const client = state.clients.get(clientId);
+    let records = state.records.get(clientId);
+    const decision = decide(request, client, records?.get(request.seq), maxInFlight);
+    if (decision.kind === 'expired') return EXPIRED;
+    let outcome: StoreOutcome;
+    if (decision.kind === 'execute') {
+      const reply = runEffect(effect, request.payload, { clientId, seq: request.seq, now });
+      if (records === undefined) {
+        records = new Map();
+        state.records.set(clientId, records);
+      }
+      records.set(request.seq, { payload: request.canonical, reply });
+      outcome = { kind: 'fresh', reply };
+    } else {
+      outcome = outcomeWithoutEffect(decision);
+    }
+    state.clients.set(clientId, { ack: decision.ack, lastSeen: now });
+    collect(records, client?.ack ?? 0, decision.ack);
+    return outcome;
+  }
+
   return {
     kind: 'memory',
     state,
-    execute(request, effect, { now, maxInFlight }) {
-      const client = state.clients.get(request.clientId);
-      let records = state.records.get(request.clientId);
-      const decision = decide(request, client, records?.get(request.seq), maxInFlight);
-      if (decision.kind === 'expired') return Promise.resolve({ kind: 'expired' });
-      let outcome: StoreOutcome;
-      switch (decision.kind) {
-        case 'execute': {
-          const reply = runEffect(effect, request.payload, { clientId: request.clientId, seq: request.seq, now });
-          if (records === undefined) {
-            records = new Map();
-            state.records.set(request.clientId, records);
-          }
-          records.set(request.seq, { payload: request.canonical, reply });
-          outcome = { kind: 'fresh', reply };
-          break;
-        }
-        default:
-          outcome = outcomeWithoutEffect(decision);
-          break;
+    executeSync,
+    execute(request, effect, options) {
+      try {
+        return Promise.resolve(executeSync(request, effect, options));
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
-      state.clients.set(request.clientId, { ack: decision.ack, lastSeen: now });
-      collect(request.clientId, client?.ack ?? 0, decision.ack);
-      return Promise.resolve(outcome);
     },
     expire(before, unacknowledgedBefore = before) {
       let count = 0;

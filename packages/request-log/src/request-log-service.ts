@@ -7,6 +7,7 @@
  * Malformed frames have no request id to answer, so they get no reply (over TCP the transport
  * then closes the connection; the client reconnects and retransmits).
  */
+import { isPromiseLike } from '@netlab/ground';
 import type { Service } from '@netlab/service';
 import type { ReplyEnvelope, RequestEnvelope } from './core/messages.js';
 import type { RequestLog } from './request-log.js';
@@ -20,13 +21,19 @@ export interface RequestLogServiceOptions<E> {
   readonly name?: string;
 }
 
+const one = (reply: ReplyEnvelope): readonly ReplyEnvelope[] => [reply];
+
 /** Creates a service answering request envelopes through `log`. */
 export function createRequestLogService<E>(options: RequestLogServiceOptions<E>): Service<RequestEnvelope, ReplyEnvelope> {
   const { log, effect } = options;
   return {
     name: options.name ?? 'request-log',
     open: () => ({
-      receive: async (request) => [await log.execute(request, effect(request))],
+      // A synchronous store answers in the same turn: no promise per message.
+      receive: (request) => {
+        const reply = log.executeNow(request, effect(request));
+        return isPromiseLike(reply) ? reply.then(one) : [reply];
+      },
     }),
   };
 }

@@ -17,6 +17,7 @@ describe('request log on an injected clock', () => {
     const gate = new Promise<void>((resolve) => {
       open = resolve;
     });
+    delete store.executeSync; // the gated store answers through `execute` alone
     const execute = store.execute.bind(store);
     store.execute = async (request, work, settings) => {
       await gate;

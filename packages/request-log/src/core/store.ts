@@ -48,6 +48,14 @@ export interface RequestLogStore<E> {
    */
   execute(request: LoggedRequest, effect: E, options: StoreExecuteOptions): Promise<StoreOutcome>;
   /**
+   * The same as `execute`, done synchronously, offered only by a store whose whole transaction
+   * is synchronous (memory). The request log then answers without a promise or a wait entry per
+   * step: nothing can run beside a synchronous call, so no concurrent duplicate can exist. Throws
+   * where `execute` would reject. Optional: stores without it are always called through `execute`.
+   * A wrapper that changes `execute` (fault injection, a gate) must wrap this too or delete it.
+   */
+  executeSync?(request: LoggedRequest, effect: E, options: StoreExecuteOptions): StoreOutcome;
+  /**
    * Deletes every client last seen before `before` (ms) with its records, and every client whose
    * watermark is still 0 (it never acknowledged a reply) last seen before `unacknowledgedBefore`
    * when that is given; resolves to how many.
