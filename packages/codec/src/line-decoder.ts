@@ -208,8 +208,7 @@ class LineSplitter<T> extends BaseDecoder<T> implements LineDecoder<T> {
     let w = adopt ? 0 : target.length;
     let offset = 0;
     try {
-      for (let i = 0; i < lines.length; i++) {
-        let line = lines[i] ?? '';
+      for (let line of lines) {
         const lineStart = offset;
         const lineEnd = offset + line.length;
         offset = lineEnd + 1;
