@@ -122,7 +122,7 @@ async function lpBench(prefix: 'varint' | 'u32', chunkSize: number): Promise<str
   figure(`${prefix} length-prefixed decoding, ${chunkSize} B chunks, netlab/wave-1 decoder`, vsWave1, 'ratio');
   const rows: string[][] = [
     [`@netlab/codec ${prefix} (${chunkSize} B chunks)`, fmt(perSecond(FRAMES, ours.ms)), ''],
-    [`wave-1 decoder ${prefix} (before)`, fmt(perSecond(FRAMES, wave1.ms)), `netlab ${verdictSpread(vsWave1, 1)} of it`],
+    [`wave-1 decoder ${prefix} (before)`, fmt(perSecond(FRAMES, wave1.ms)), `after/before: ${vsWave1.median.toFixed(2)}x (${vsWave1.min.toFixed(2)}–${vsWave1.max.toFixed(2)})`],
   ];
   if (prefix === 'varint') {
     const { peerSync, peerAsync } = samples as Record<'ours' | 'wave1' | 'peerSync' | 'peerAsync', Sample>;
