@@ -193,7 +193,7 @@ class LineSplitter<T> extends BaseDecoder<T> implements LineDecoder<T> {
    */
   private latin1Run(chunk: Uint8Array, start: number, lastLf: number): boolean {
     const node = NODE_TEXT;
-    if (node === undefined) return false;
+    if (node === undefined || lastLf - start < LATIN1_RUN_MIN_BYTES) return false;
     const run = new Uint8Array(chunk.buffer, chunk.byteOffset + start, lastLf - start);
     const ascii = node.isAscii(run);
     if (!ascii && !node.isUtf8(run)) return false;
@@ -301,6 +301,13 @@ class LineSplitter<T> extends BaseDecoder<T> implements LineDecoder<T> {
     out.push(this.convert(bytes, shared));
   }
 }
+
+/**
+ * Shortest run worth the latin1 path. Below it the fixed cost of its checks and views outweighs
+ * what it saves: with 1 KiB chunks it measured 0.83–0.86x the TextDecoder path in wall time
+ * (interleaved, shared machine), though callgrind counted 31 % fewer instructions.
+ */
+const LATIN1_RUN_MIN_BYTES = 4096;
 
 /** Finds bytes 0x80–0xFF in a latin1-decoded run (global, so `lastIndex` sets where to start). */
 const NON_ASCII = /[\x80-\xff]/g;

@@ -8,6 +8,12 @@ import { concat, decodeAtCuts, utf8 } from './helpers.js';
 // 4-byte characters, CRLF, a bare CR inside a line, empty lines.
 const LINES = ['GET / HTTP/1.1', 'grüße', '', 'em — dash', 'bare\rcr inside', 'emoji 🎉 end', 'ascii again', '€', 'last'];
 const WIRE = utf8(LINES.map((line, i) => (i % 3 === 1 ? `${line}\r\n` : `${line}\n`)).join(''));
+// Runs of 4 KiB and more take the Node latin1 path (LATIN1_RUN_MIN_BYTES), shorter ones TextDecoder:
+// the long fixture has the short one after and before 5 KiB of padding lines, so both paths see it.
+const PAD = Array.from({ length: 80 }, (_, i) => `padding line ${i} `.padEnd(60, '.'));
+const LONG_LINES = [...LINES, ...PAD, ...LINES];
+const LONG_WIRE = concat([WIRE, utf8(PAD.map((line) => `${line}\n`).join('')), WIRE]);
+const joined = (lines: string[]): string => JSON.stringify(lines);
 
 /** The same bytes in a Buffer and in plain Uint8Arrays at an odd byte offset of a larger buffer. */
 function variants(bytes: Uint8Array): [string, Uint8Array][] {
@@ -37,6 +43,15 @@ describe('line decoding at every chunk boundary', () => {
     });
   }
 
+  for (const [kind, bytes] of variants(LONG_WIRE)) {
+    it(`decodes the same lines whatever single cut splits a 5 KiB ${kind} chunk`, () => {
+      const expected = joined(LONG_LINES);
+      for (let cut = 0; cut <= bytes.length; cut++) {
+        expect(joined(decodeAtCuts(createLineDecoder(), bytes, [cut])), `cut at ${cut}`).toBe(expected);
+      }
+    });
+  }
+
   it('counts a line limit in bytes, not characters, inside a run of several lines', () => {
     // 'é' is 2 bytes: 4 of them are 8 bytes in 4 characters.
     const ok = createLineDecoder({ maxLineBytes: 8 });
@@ -59,6 +74,21 @@ describe('line decoding at every chunk boundary', () => {
     expect(result.messages).toEqual(['one', 'two ü']);
     expect(result.error?.code).toBe('ERR_INVALID_UTF8');
     expect(createLineDecoder({ invalidUtf8: 'replace' }).push(Buffer.from(bytes))).toEqual(['one', 'two ü', 't\ufffd', 'four']);
+  });
+
+  it('applies the byte limit, discard and invalid UTF-8 rules inside a 5 KiB run too', () => {
+    const pad = PAD.map((line) => `${line}\n`).join('');
+    const ok = createLineDecoder({ maxLineBytes: 64 });
+    expect(ok.push(Buffer.from(`${pad}${'é'.repeat(32)}\r\nb\n`)).slice(-2)).toEqual(['é'.repeat(32), 'b']);
+    const over = pushChunk(createLineDecoder({ maxLineBytes: 64 }), Buffer.from(`${pad}${'é'.repeat(32)}x\nb\n`));
+    expect(over.messages).toEqual(PAD);
+    expect(over.error?.code).toBe('ERR_LINE_TOO_LONG');
+    const discard = createLineDecoder({ maxLineBytes: 64, overflow: 'discard' });
+    expect(discard.push(Buffer.from(`${pad}${'ü'.repeat(40)}\nné\n`)).slice(-1)).toEqual(['né']);
+    expect(discard.discardedLines).toBe(1);
+    const bad = pushChunk(createLineDecoder(), Buffer.from(concat([utf8(`${pad}two ü\n`), Uint8Array.of(0x74, 0xff, 0x0a), utf8(`${pad}four\n`)])));
+    expect(bad.messages).toEqual([...PAD, 'two ü']);
+    expect(bad.error?.code).toBe('ERR_INVALID_UTF8');
   });
 
   it('drops the empty line after a flush when it opens a run', () => {
