@@ -21,7 +21,7 @@
 import { ByteBuffer } from './byte-buffer.js';
 import { BaseDecoder, type FlushableDecoder } from './decoder.js';
 import { CodecError, assertIntegerOption } from './errors.js';
-import { type InvalidUtf8Policy, decodeUtf8, encodeUtf8, incompleteTailLength, utf8ByteLength } from './utf8.js';
+import { type InvalidUtf8Policy, NODE_TEXT, decodeUtf8, encodeUtf8, incompleteTailLength, utf8ByteLength } from './utf8.js';
 
 /** Default cap on one line: 8 KiB, terminator excluded (the `LimitRequestLine` of Apache). */
 export const DEFAULT_MAX_LINE_BYTES = 8192;
@@ -158,7 +158,7 @@ class LineSplitter<T> extends BaseDecoder<T> implements LineDecoder<T> {
       const carried = this.carry.length;
       if (carried === 0 && this.decodeRun !== undefined) {
         const last = chunk.lastIndexOf(LF);
-        if (last > lf && this.fastRun(chunk, pos, last)) {
+        if (last > lf && (this.latin1Run(chunk, pos, last) || this.fastRun(chunk, pos, last))) {
           pos = last + 1;
           continue;
         }
@@ -182,6 +182,57 @@ class LineSplitter<T> extends BaseDecoder<T> implements LineDecoder<T> {
       }
       pos = lf + 1;
     }
+  }
+
+  /**
+   * The Node fast path for a run of complete lines `chunk[start, lastLf)`: one simdutf check of
+   * the run, one latin1 decode (a copy: byte i is char i, so string offsets are byte offsets and
+   * a line's length is its exact byte count) and one split; only the lines that hold a non-ASCII
+   * byte are decoded again, as UTF-8, from the chunk. Returns false (having emitted nothing) off
+   * Node or when the run is not valid UTF-8, and the caller takes the general path.
+   */
+  private latin1Run(chunk: Uint8Array, start: number, lastLf: number): boolean {
+    const node = NODE_TEXT;
+    if (node === undefined || lastLf - start < LATIN1_RUN_MIN_BYTES) return false;
+    const run = new Uint8Array(chunk.buffer, chunk.byteOffset + start, lastLf - start);
+    const ascii = node.isAscii(run);
+    if (!ascii && !node.isUtf8(run)) return false;
+    const buf = node.wrap(chunk);
+    const text = buf.toString('latin1', start, lastLf);
+    const lines = text.split('\n');
+    const max = this.maxLineBytes;
+    let nonAscii = ascii ? Infinity : nextNonAscii(text, 0);
+    const adopt = this.out.length === 0;
+    const target = (adopt ? lines : this.out) as string[];
+    if (adopt) this.out = lines as T[];
+    let w = adopt ? 0 : target.length;
+    let offset = 0;
+    try {
+      for (let line of lines) {
+        const lineStart = offset;
+        const lineEnd = offset + line.length;
+        offset = lineEnd + 1;
+        const content = line.charCodeAt(line.length - 1) === CR ? line.length - 1 : line.length;
+        if (content > max) {
+          this.tooLong();
+          continue;
+        }
+        if (nonAscii < lineEnd) {
+          line = buf.toString('utf8', start + lineStart, start + lineStart + content);
+          nonAscii = nextNonAscii(text, offset);
+        } else if (content < line.length) {
+          line = line.slice(0, content);
+        }
+        if (this.dropEmptyLine) {
+          this.dropEmptyLine = false;
+          if (content === 0) continue;
+        }
+        target[w++] = line;
+      }
+    } finally {
+      target.length = w;
+    }
+    return true;
   }
 
   /**
@@ -249,6 +300,22 @@ class LineSplitter<T> extends BaseDecoder<T> implements LineDecoder<T> {
     }
     out.push(this.convert(bytes, shared));
   }
+}
+
+/**
+ * Shortest run worth the latin1 path. Below it the fixed cost of its checks and views outweighs
+ * what it saves: with 1 KiB chunks it measured 0.83–0.86x the TextDecoder path in wall time
+ * (interleaved, shared machine), though callgrind counted 31 % fewer instructions.
+ */
+const LATIN1_RUN_MIN_BYTES = 4096;
+
+/** Finds bytes 0x80–0xFF in a latin1-decoded run (global, so `lastIndex` sets where to start). */
+const NON_ASCII = /[\x80-\xff]/g;
+
+/** Offset of the first non-ASCII char of `text` at or after `from`, or Infinity. */
+function nextNonAscii(text: string, from: number): number {
+  NON_ASCII.lastIndex = from;
+  return NON_ASCII.test(text) ? NON_ASCII.lastIndex - 1 : Infinity;
 }
 
 function resolveFraming(options: LineFramingOptions): { max: number; overflow: OverflowPolicy } {

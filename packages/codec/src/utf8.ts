@@ -58,3 +58,31 @@ export function incompleteTailLength(bytes: Uint8Array, start: number, end: numb
   else return 0;
   return continuation < needed ? continuation + 1 : 0;
 }
+
+/**
+ * Node's simdutf-backed byte checks and its Buffer, when this runs on Node (≥ 20.16, through
+ * `process.getBuiltinModule`, so bundling for a browser pulls in nothing); `undefined` elsewhere,
+ * where decoders keep to `TextDecoder`. Internal to the package (not re-exported).
+ */
+export interface NodeText {
+  /** True when every byte is below 0x80. */
+  readonly isAscii: (bytes: Uint8Array) => boolean;
+  /** True when the bytes are well-formed UTF-8 (the same rule as the strict `TextDecoder`). */
+  readonly isUtf8: (bytes: Uint8Array) => boolean;
+  /** `bytes` as a Buffer over the same memory (no copy). */
+  readonly wrap: (bytes: Uint8Array) => Buffer;
+}
+
+function loadNodeText(): NodeText | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const mod = proc?.getBuiltinModule?.('node:buffer') as Partial<typeof import('node:buffer')> | undefined;
+  const { isAscii, isUtf8, Buffer: B } = mod ?? {};
+  if (typeof isAscii !== 'function' || typeof isUtf8 !== 'function' || B === undefined) return undefined;
+  return {
+    isAscii,
+    isUtf8,
+    wrap: (bytes) => (B.isBuffer(bytes) ? bytes : B.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+  };
+}
+
+export const NODE_TEXT: NodeText | undefined = loadNodeText();
