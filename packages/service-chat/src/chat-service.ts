@@ -265,7 +265,7 @@ export function createChatService(options: ChatServiceOptions = {}): ChatService
   assertNumberOption('floodRate', floodRate, Number.MIN_VALUE, 1e9, false);
   assertNumberOption('floodBurst', floodBurst, 1, 1e9, true);
 
-  const members = new Map<string, Member>();
+  const members = new Map<string, ChatSession>();
 
   // Delivery is not re-entrant: a send may make a transport close a slow member, whose leave
   // announcement must not interleave with the line being delivered. Such nested deliveries queue
