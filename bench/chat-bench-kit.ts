@@ -185,4 +185,13 @@ export interface ServerMemory {
   readonly heapUsed: number;
   /** Resident bytes of V8's young generation (new space), whose size V8 adapts to the allocation rate. */
   readonly newSpace: number;
+  /** Resident bytes of the whole V8 heap (every space, live objects or not). */
+  readonly heapPhysical: number;
 }
+
+/**
+ * Live memory: the live JS heap plus everything outside V8's heap (RSS minus the heap's resident
+ * pages: malloc'ed socket handles, libuv, kernel-facing buffers). Leaves out the heap pages V8
+ * keeps or releases at its own pace, which swing RSS by megabytes between two measurements.
+ */
+export const liveBytes = (m: ServerMemory): number => m.heapUsed + m.rss - m.heapPhysical;

@@ -7,8 +7,8 @@
  * Run: node --import tsx --expose-gc bench/chat-scaling.bench.ts   (about 2 min; `pnpm bench chat-scaling`)
  *
  * For each size, in a fresh server process:
- * - memory per member: growth of the server's RSS (V8's young generation left out, see
- *   chat-fanout.bench.ts) and JS heap, after GC, from no connection to every member logged in and
+ * - memory per member: growth of the server's live memory (live JS heap + RSS outside V8's heap,
+ *   chat-bench-kit.ts `liveBytes`; see chat-fanout.bench.ts for why not raw RSS) and JS heap, after GC, from no connection to every member logged in and
  *   idle, divided by the members. At 100 members this is dominated by fixed costs (JIT code, first
  *   buffers): read the 1,000 and 10,000 rows;
  * - delivery: offered deliveries per second (lines per second × members) in steps of STEP_MS:
@@ -22,7 +22,7 @@
  * No goal: the table shows how delivery rate, tail latency and memory grow with the room.
  */
 import type { ChildProcess } from 'node:child_process';
-import { type ServerMemory, type StepResult, ask, closeClients, fileLimits, forkChild, next, runStep, sleep, stop } from './chat-bench-kit.js';
+import { type ServerMemory, type StepResult, ask, closeClients, fileLimits, forkChild, liveBytes, next, runStep, sleep, stop } from './chat-bench-kit.js';
 import { figure, fmt, table } from './harness.js';
 
 const SIZES = [100, 1000, 10_000];
@@ -85,7 +85,7 @@ async function measureSize(members: number): Promise<SizeResult | string> {
     return {
       members,
       loginSeconds,
-      rssPerMember: (after.rss - after.newSpace - (before.rss - before.newSpace)) / members,
+      rssPerMember: (liveBytes(after) - liveBytes(before)) / members,
       heapPerMember: (after.heapUsed - before.heapUsed) / members,
       steps,
     };
@@ -107,7 +107,7 @@ const rows: string[][] = [];
 for (const r of results) {
   const ok = r.steps.filter((s) => s.drained && s.p99 < 50).sort((a, b) => b.delivered - a.delivered)[0];
   const ceiling = Math.max(0, ...r.steps.map((s) => s.delivered));
-  figure(`chat scaling ${r.members} members: RSS per member (w/o young generation)`, r.rssPerMember, 'bytes');
+  figure(`chat scaling ${r.members} members: live memory per member (heap + outside V8)`, r.rssPerMember, 'bytes');
   figure(`chat scaling ${r.members} members: heap per member`, r.heapPerMember, 'bytes');
   figure(`chat scaling ${r.members} members: deliveries/s with p99 < 50 ms`, ok?.delivered ?? 0, 'deliveries/s');
   figure(`chat scaling ${r.members} members: ceiling deliveries/s`, ceiling, 'deliveries/s');
@@ -127,6 +127,6 @@ for (const r of results) {
 }
 table(
   'chat room scaling (one server; memory: growth from no connection to every member idle, after GC)',
-  ['members', 'offered/s', 'delivered/s', 'p50 ms', 'p99 ms', 'drained', 'RSS/member', 'heap/member'],
+  ['members', 'offered/s', 'delivered/s', 'p50 ms', 'p99 ms', 'drained', 'live/member', 'heap/member'],
   rows,
 );
