@@ -173,14 +173,14 @@ table(
     ...(memoryOnly
       ? []
       : [
-            [
-              'deliveries/s with p99 < 50 ms',
-              oursBest === undefined ? 'none' : fmt(oursBest.delivered),
-              bareBest === undefined ? 'none' : fmt(bareBest.delivered),
-              oursBest === undefined || bareBest === undefined ? '-' : `${(oursBest.delivered / bareBest.delivered).toFixed(2)}x`,
-              `≥ 1M/s: ${oursBest !== undefined && oursBest.delivered >= 1e6 ? 'met' : 'NOT met'}`,
-            ],
-            ['ceiling deliveries/s (any latency)', fmt(ceiling(ours.steps)), fmt(ceiling(bare.steps)), `${(ceiling(ours.steps) / ceiling(bare.steps)).toFixed(2)}x`, ''],
+          [
+            'deliveries/s with p99 < 50 ms',
+            oursBest === undefined ? 'none' : fmt(oursBest.delivered),
+            bareBest === undefined ? 'none' : fmt(bareBest.delivered),
+            oursBest === undefined || bareBest === undefined ? '-' : `${(oursBest.delivered / bareBest.delivered).toFixed(2)}x`,
+            `≥ 1M/s: ${oursBest !== undefined && oursBest.delivered >= 1e6 ? 'met' : 'NOT met'}`,
+          ],
+          ['ceiling deliveries/s (any latency)', fmt(ceiling(ours.steps)), fmt(ceiling(bare.steps)), `${(ceiling(ours.steps) / ceiling(bare.steps)).toFixed(2)}x`, ''],
         ]),
     memoryRow('idle memory per member (live: heap + outside V8)', (m) => m.live, '≤ 2x', true),
     memoryRow('idle memory per member (RSS w/o young generation)', (m) => m.rss, '', false),
