@@ -14,6 +14,7 @@
  *   the "bare node:net connection" of the memory comparison.
  */
 import { type Socket, createServer } from 'node:net';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { createTcpServer } from '@netlab/transport-tcp';
 import { createChatRoom } from '../apps/chat/src/chat-room.js';
 
@@ -77,7 +78,14 @@ process.on('message', (message: { type?: string }) => {
     gc?.();
     gc?.();
     const usage = process.memoryUsage();
-    send({ type: 'memory', rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers });
+    // The young generation's size is V8's choice (it grows with the allocation rate, up to
+    // --max-semi-space-size), not a cost per connection: reported apart so the bench can leave it out.
+    // heapPhysical: resident bytes of the whole V8 heap, live or not (V8 keeps and frees pages as
+    // it likes, megabytes at a time: RSS moves by more than a few thousand connections cost).
+    const spaces = getHeapSpaceStatistics();
+    const newSpace = spaces.find((space) => space.space_name === 'new_space')?.physical_space_size ?? 0;
+    const heapPhysical = spaces.reduce((sum, space) => sum + space.physical_space_size, 0);
+    send({ type: 'memory', rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers, newSpace, heapPhysical });
   }
 });
 if (mode !== 'ours' && mode !== 'bare') throw new Error(`unknown mode ${String(mode)}`);

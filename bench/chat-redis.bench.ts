@@ -22,13 +22,14 @@
  *
  * Goal (issue 17): three-redis delivers ≥ 2× one's rate, with p99 < 100 ms.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
+import { closeClients, forkChild, next, runStep, sleep, stop } from './chat-bench-kit.js';
 import { fmt, table } from './harness.js';
 
 const REDIS_URL = process.env.NETLAB_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -42,7 +43,6 @@ const SLICES = 5;
 const SLICE_MS = 3000;
 // A slice waits this long for its backlog, so the next slice starts on an empty room.
 const DRAIN_MS = 60_000;
-const BUCKET_MS = 0.1;
 
 const ROOT = join(import.meta.dirname, '..');
 const MAIN = join(ROOT, 'apps/chat/src/main.ts');
@@ -78,64 +78,7 @@ function startServer(args: readonly string[]): Promise<Server> {
 }
 
 function startClient(port: number, first: number): ChildProcess {
-  return fork(join(import.meta.dirname, 'chat-fanout-client.ts'), [String(port), String(MEMBERS_PER_CLIENT), String(first)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: ['--import', 'tsx'],
-  });
-}
-
-function next<T>(child: ChildProcess, type: string, timeoutMs = 300_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`no ${type} message within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onMessage = (message: { type?: string; message?: string }): void => {
-      if (message.type === 'error') {
-        cleanup();
-        reject(new Error(message.message));
-      } else if (message.type === type) {
-        cleanup();
-        resolve(message as T);
-      }
-    };
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-    };
-    child.on('message', onMessage);
-  });
-}
-
-function ask<T>(child: ChildProcess, message: object, reply: string): Promise<T> {
-  const answer = next<T>(child, reply);
-  child.send(message);
-  return answer;
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      resolve();
-      return;
-    }
-    child.once('exit', () => {
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function percentile(histogram: Map<number, number>, total: number, p: number): number {
-  const rank = Math.ceil(total * p);
-  let seen = 0;
-  for (const bucket of [...histogram.keys()].sort((a, b) => a - b)) {
-    seen += histogram.get(bucket) ?? 0;
-    if (seen >= rank) return (bucket + 1) * BUCKET_MS;
-  }
-  return NaN;
+  return forkChild('chat-fanout-client.ts', [String(port), String(MEMBERS_PER_CLIENT), String(first)], { nodeFlags: [] });
 }
 
 interface Variant {
@@ -204,36 +147,11 @@ async function setUp(name: string, serverArgs: readonly (readonly string[])[]): 
 }
 
 async function slice(variant: Variant, rate: number): Promise<Slice> {
-  const { clients } = variant;
-  await Promise.all(clients.map((client) => ask(client, { type: 'reset' }, 'reset')));
   const cpu0 = await cpuNow(variant);
-  const done = await Promise.all(
-    clients.map((client) =>
-      ask<{ sent: number; receivedInWindow: number; windowMs: number }>(client, { type: 'start', rate: rate / CLIENTS, senders: SENDERS_PER_CLIENT, durationMs: SLICE_MS }, 'done'),
-    ),
-  );
-  const sent = done.reduce((sum, d) => sum + d.sent, 0);
-  const windowMs = Math.max(...done.map((d) => d.windowMs));
-  const delivered = (done.reduce((sum, d) => sum + d.receivedInWindow, 0) * 1000) / windowMs;
-  const members = CLIENTS * MEMBERS_PER_CLIENT;
-  const deadline = performance.now() + DRAIN_MS;
-  let stats: { received: number; buckets: [number, number][] }[];
-  for (;;) {
-    stats = await Promise.all(clients.map((client) => ask<{ received: number; buckets: [number, number][] }>(client, { type: 'stats' }, 'stats')));
-    if (stats.reduce((sum, s) => sum + s.received, 0) >= sent * members || performance.now() > deadline) break;
-    await sleep(100);
-  }
-  const histogram = new Map<number, number>();
-  let total = 0;
-  for (const s of stats) {
-    for (const [bucket, n] of s.buckets) {
-      histogram.set(bucket, (histogram.get(bucket) ?? 0) + n);
-      total += n;
-    }
-  }
+  const step = await runStep(variant.clients, { rate, members: CLIENTS * MEMBERS_PER_CLIENT, senders: SENDERS_PER_CLIENT, durationMs: SLICE_MS, drainMs: DRAIN_MS });
   const cpu1 = await cpuNow(variant);
   const cpu = { servers: cpu1.servers - cpu0.servers, clients: cpu1.clients - cpu0.clients, redis: cpu1.redis - cpu0.redis };
-  return { cpu, deliveries: total, delivered, p50: percentile(histogram, total, 0.5), p99: percentile(histogram, total, 0.99), drained: total >= sent * members };
+  return { cpu, deliveries: step.deliveries, delivered: step.delivered, p50: step.p50, p99: step.p99, drained: step.drained };
 }
 
 const median = (values: readonly number[]): number => {
@@ -300,8 +218,7 @@ try {
   const p99 = median(three.map((s) => s.p99));
   console.log(`\ngoal: three-redis ≥ 2x one with p99 < 100 ms at ${fmt(top * CLIENTS * MEMBERS_PER_CLIENT)}/s offered: ${ratio.toFixed(2)}x, p99 ${p99.toFixed(1)} ms → ${ratio >= 2 && p99 < 100 ? 'met' : 'NOT met'}`);
 } finally {
-  for (const variant of variants) for (const client of variant.clients) client.send({ type: 'close' });
-  await Promise.all(variants.flatMap((v) => v.clients.map(stop)));
+  await closeClients(variants.flatMap((v) => v.clients));
   await Promise.all(variants.flatMap((v) => v.servers.map((s) => stop(s.child))));
   try {
     for (const room of rooms) {

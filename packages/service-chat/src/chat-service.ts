@@ -77,8 +77,9 @@ export interface ChatService extends Service<string, string> {
   memberNames(): readonly string[];
 }
 
+/** A member in the room: its session (one object per member, see {@link ChatSession}). */
 interface Member {
-  name: string;
+  readonly name: string;
   readonly ctx: SessionContext<string>;
 }
 
@@ -109,7 +110,7 @@ export function hasControlCharacter(text: string): boolean {
 /** What every session of one service shares. */
 interface Room {
   /** Members by name key, in join order. */
-  readonly members: Map<string, Member>;
+  readonly members: Map<string, ChatSession>;
   readonly deliver: (targets: Iterable<Member>, line: string) => void;
   readonly whoLines: () => string[];
   readonly maxMembers: number;
@@ -118,16 +119,19 @@ interface Room {
 }
 
 /**
- * One connection's session. A class, not closures: with a thousand members the per-member
- * functions of a closure-based session cost more memory than the rest of the session.
+ * One connection's session, and once logged in the room's member itself (no member object of
+ * its own). A class, not closures: with a thousand members the per-member functions of a
+ * closure-based session cost more memory than the rest of the session.
  */
-class ChatSession implements Session<string, string> {
-  private me: Member | undefined = undefined;
+class ChatSession implements Session<string, string>, Member {
+  /** The member's name; '' before login and after leaving. */
+  name = '';
+  private joined = false;
   private readonly bucket: TokenBucket;
 
   constructor(
     private readonly room: Room,
-    private readonly ctx: SessionContext<string>,
+    readonly ctx: SessionContext<string>,
   ) {
     this.bucket = createTokenBucket(room.flood, ctx.now());
   }
@@ -143,11 +147,10 @@ class ChatSession implements Session<string, string> {
       this.quit();
       return [];
     }
-    const me = this.me;
-    if (me === undefined) return this.login(text);
+    if (!this.joined) return this.login(text);
     if (text === '') return [];
-    if (text.startsWith('/') && !text.startsWith('//')) return this.command(me, text);
-    room.deliver(room.members.values(), `${me.name}: ${text.startsWith('//') ? text.slice(1) : text}`);
+    if (text.startsWith('/') && !text.startsWith('//')) return this.command(text);
+    room.deliver(room.members.values(), `${this.name}: ${text.startsWith('//') ? text.slice(1) : text}`);
     return [];
   }
 
@@ -156,14 +159,15 @@ class ChatSession implements Session<string, string> {
   }
 
   private leave(announceToSelf: boolean, why: string): void {
-    const leaver = this.me;
-    if (leaver === undefined) return;
+    if (!this.joined) return;
+    const name = this.name;
     const { members, deliver } = this.room;
-    this.me = undefined;
-    if (announceToSelf) deliver(members.values(), `${leaver.name} has left the chat.`);
-    members.delete(chatNameKey(leaver.name));
-    if (!announceToSelf) deliver(members.values(), `${leaver.name} has left the chat.`);
-    this.ctx.log(`${leaver.name} left (${why}); ${members.size} in the room`);
+    this.joined = false;
+    if (announceToSelf) deliver(members.values(), `${name} has left the chat.`);
+    members.delete(chatNameKey(name));
+    if (!announceToSelf) deliver(members.values(), `${name} has left the chat.`);
+    this.name = '';
+    this.ctx.log(`${name} left (${why}); ${members.size} in the room`);
   }
 
   // Both return the lines for this member alone; room lines go out through `deliver`.
@@ -175,9 +179,9 @@ class ChatSession implements Session<string, string> {
       ctx.log(`refused ${text}: room full`);
       return ['ERROR room full'];
     }
-    const me: Member = { name: text, ctx };
-    this.me = me;
-    room.members.set(chatNameKey(text), me);
+    this.name = text;
+    this.joined = true;
+    room.members.set(chatNameKey(text), this);
     // Sent now, not returned: the welcome must reach the newcomer before the join line does.
     ctx.send(`Welcome, ${text}!`);
     room.deliver(room.members.values(), `${text} has joined the chat.`);
@@ -185,7 +189,7 @@ class ChatSession implements Session<string, string> {
     return [];
   }
 
-  private command(self: Member, text: string): readonly string[] {
+  private command(text: string): readonly string[] {
     const { members, deliver } = this.room;
     const space = text.search(/\s/u);
     const word = (space === -1 ? text : text.slice(0, space)).toLowerCase();
@@ -202,18 +206,18 @@ class ChatSession implements Session<string, string> {
         if (to === '' || body === '') return ['ERROR usage: /msg <name> <text>'];
         const target = members.get(chatNameKey(to));
         if (target === undefined) return ['ERROR no such member'];
-        if (target !== self) deliver([target], `${self.name} (private): ${body}`);
-        return [`${self.name} (private to ${target.name}): ${body}`];
+        if (target !== this) deliver([target], `${this.name} (private): ${body}`);
+        return [`${this.name} (private to ${target.name}): ${body}`];
       }
       case '/nick': {
         if (!isValidChatName(rest)) return ['ERROR invalid name'];
-        if (rest === self.name) return ['ERROR name unchanged'];
+        if (rest === this.name) return ['ERROR name unchanged'];
         const holder = members.get(chatNameKey(rest));
-        if (holder !== undefined && holder !== self) return ['ERROR name taken'];
-        const old = self.name;
+        if (holder !== undefined && holder !== this) return ['ERROR name taken'];
+        const old = this.name;
         members.delete(chatNameKey(old));
-        self.name = rest;
-        members.set(chatNameKey(rest), self);
+        this.name = rest;
+        members.set(chatNameKey(rest), this);
         deliver(members.values(), `${old} is now known as ${rest}.`);
         this.ctx.log(`${old} is now known as ${rest}`);
         return [];
@@ -261,7 +265,7 @@ export function createChatService(options: ChatServiceOptions = {}): ChatService
   assertNumberOption('floodRate', floodRate, Number.MIN_VALUE, 1e9, false);
   assertNumberOption('floodBurst', floodBurst, 1, 1e9, true);
 
-  const members = new Map<string, Member>();
+  const members = new Map<string, ChatSession>();
 
   // Delivery is not re-entrant: a send may make a transport close a slow member, whose leave
   // announcement must not interleave with the line being delivered. Such nested deliveries queue
