@@ -19,7 +19,8 @@ import { CliError, Command, type HostPort, onShutdown, parseHost, parseHostPort,
 import { formatHostPort, serveTcp } from '@netlab/exercise-kit';
 import { loadStaticFiles } from './static-files.js';
 import { createGate, createToken } from './web-auth.js';
-import { startLiveBench } from './live-bench.js';
+import { type LiveBench, type LiveExportFormat, startLiveBench } from './live-bench.js';
+import { attachLiveBench } from './live-attach.js';
 import { startWebServer } from './web-server.js';
 import { startAtm } from './atm-start.js';
 
@@ -32,6 +33,8 @@ interface WebOptions {
   readonly chat?: HostPort;
   readonly atm?: HostPort;
   readonly atmStore?: string;
+  readonly proxyApi?: HostPort;
+  readonly proxy?: string;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -67,7 +70,18 @@ page or user on this machine cannot drive the bench. Loopback only unless --host
 Live view: pick an exercise (udp echo, udp datetime, tcp echo) run behind the fault proxy; loss,
 delay, duplication, reordering (UDP), latency, slicing, reset (TCP), pause/step/resume, kill and
 restart the server, a time slider over the last 10,000 messages, click a message for its bytes,
-and export the run (the last 20,000 trace records) as pcapng, Mermaid or the trace file.`;
+and export the run (the last 20,000 trace records) as pcapng, Mermaid or the trace file.
+
+Attach mode: --proxy-api HOST:PORT (a running \`netlab proxy serve\`, or \`netlab proxy … --api\`)
+[--proxy NAME] draws the traffic of that proxy instead (anyone's client and server, e.g. a
+Python pair); the fault controls and Pause/Step/Resume act on it through its API. The bench's own
+client and server, the Exercise picker, Rate, Kill/Restart and the exports are off in that mode.
+  netlab proxy serve --api 127.0.0.1:8474 &
+  netlab web --proxy-api 127.0.0.1:8474 --proxy echo`;
+
+function unreachable(): never {
+  throw new Error('neither a live bench nor an attached proxy');
+}
 
 export function createCommand(): Command {
   return new Command('web')
@@ -77,16 +91,22 @@ export function createCommand(): Command {
     .option('--chat <host:port>', 'attach to a running chat server instead of starting one', (value) => parseHostPort(value))
     .option('--atm <host:port>', 'attach the ATM screen to a running netlab atm server (TCP) instead of starting a bank', (value) => parseHostPort(value))
     .option('--atm-store <file>', 'SQLite file of the ATM bank (default: a temporary one); with --atm, the store the ledger view reads')
+    .option('--proxy-api <host:port>', 'Live view: attach to a running fault proxy\'s control API instead of starting an exercise', (value) => parseHostPort(value))
+    .option('--proxy <name>', 'with --proxy-api: the proxy to watch (default: the API\'s only proxy)')
     .addHelpText('after', `\n${HELP}`)
     .action(async (options: WebOptions) => {
       const assets = findAssets();
       if (assets === undefined) throw new CliError('ERR_USAGE', 'the page is not built: run `pnpm --filter @netlab/app-web build` (or use the published netlab, which ships it)');
+      if (options.proxy !== undefined && options.proxyApi === undefined) throw new CliError('ERR_USAGE', '--proxy NAME needs --proxy-api HOST:PORT (the API that runs that proxy)');
       const files = loadStaticFiles(assets);
       const log = (line: string): void => {
         process.stderr.write(`${line}\n`);
       };
       if (!LOOPBACK.has(options.host)) log(`web: warning: listening on ${options.host}, not loopback: anyone who can reach it and has the URL can use the page`);
       const closers: (() => Promise<void>)[] = [];
+      // Attach first: an unreachable API or an unknown proxy fails before anything starts.
+      const attached = options.proxyApi === undefined ? undefined : await attachLiveBench({ api: options.proxyApi, ...(options.proxy === undefined ? {} : { proxy: options.proxy }), log });
+      if (attached !== undefined) closers.push(() => attached.close());
       let chat = options.chat;
       if (chat === undefined) {
         const room = createChatRoom();
@@ -102,12 +122,24 @@ export function createCommand(): Command {
         throw error;
       }
       closers.push(() => atm.close());
-      const live = await startLiveBench({ log });
-      closers.push(() => live.close());
-      process.stdout.write(`proxy listening on udp://${live.proxy.host}:${String(live.proxy.port)} (live view)\n`);
+      let live: LiveBench | undefined;
+      if (attached === undefined) {
+        try {
+          live = await startLiveBench({ log });
+        } catch (error) {
+          for (const close of closers) await close();
+          throw error;
+        }
+        const bench = live;
+        closers.push(() => bench.close());
+        process.stdout.write(`proxy listening on udp://${live.proxy.host}:${String(live.proxy.port)} (live view)\n`);
+      } else {
+        const t = attached.target;
+        process.stdout.write(`live view attached to proxy ${t.proxy} (${t.protocol} ${t.listen} -> ${t.upstream}) at ${t.api}\n`);
+      }
       let web;
       try {
-        web = await startWebServer({ host: options.host, port: options.port, gate: createGate(createToken(), options.host), files, chat, live: live.service, liveExport: (format) => live.exportRun(format), atm: atm.service, log });
+        web = await startWebServer({ host: options.host, port: options.port, gate: createGate(createToken(), options.host), files, chat, live: live?.service ?? attached?.service ?? unreachable(), ...(live === undefined ? {} : { liveExport: (format: LiveExportFormat) => live.exportRun(format) }), atm: atm.service, log });
       } catch (error) {
         for (const close of closers) await close();
         const errno = (error as { code?: unknown }).code;
