@@ -44,6 +44,8 @@ interface State {
   readonly reorder: number;
   readonly latency: number;
   readonly slicer: number;
+  /** Present when `netlab web --proxy-api` watches a running proxy (live-attach.ts). */
+  readonly attached?: { readonly api: string; readonly proxy: string; readonly listen: string; readonly upstream: string; readonly status: 'attached' | 'detached'; readonly reason: string };
 }
 
 /** A fixed-capacity ring: push drops the oldest once full; `at(i)` counts from the oldest. */
@@ -296,6 +298,22 @@ export function startLiveScreen(url: string): void {
     exercise.value = state.exercise;
     el('udp-controls').hidden = state.protocol !== 'udp';
     el('tcp-controls').hidden = state.protocol !== 'tcp';
+    const attached = state.attached;
+    const banner = el('live-attach');
+    banner.hidden = attached === undefined;
+    // Attached: the client and server are someone else's; only the proxy's controls apply.
+    el('live-bench-controls').hidden = attached !== undefined;
+    for (const id of ['export-pcapng', 'export-mermaid', 'export-trace']) el(id).hidden = attached !== undefined;
+    if (attached !== undefined) {
+      const detached = attached.status === 'detached';
+      banner.className = detached ? 'attach detached' : 'attach';
+      banner.textContent = `${detached ? 'Detached from' : 'Attached to'} proxy ${attached.proxy} (${state.protocol.toUpperCase()} ${attached.listen} → ${attached.upstream}) at ${attached.api}${detached ? `: ${attached.reason}; netlab web retries` : ''}. Its own client and server are drawn; the exercise picker, rate, kill/restart and exports are off in this mode.`;
+      el('lane-server').textContent = `upstream ${attached.upstream} (via proxy ${attached.proxy})`;
+      for (const name of ['loss', 'delay', 'duplicate', 'reorder', 'latency', 'slicer'] as const) show(name, state[name]);
+      status.textContent = `${detached ? 'Detached from' : 'Watching'} proxy ${attached.proxy} (${state.protocol.toUpperCase()}).`;
+      schedule();
+      return;
+    }
     el('lane-server').textContent = `${state.exercise.replace('-', ' ')} server (via the proxy)`;
     const up = state.server === 'up';
     serverBadge.textContent = up ? 'server up' : 'server down';

@@ -95,17 +95,20 @@ export function createCommand(): Command {
     .option('--proxy <name>', 'with --proxy-api: the proxy to watch (default: the API\'s only proxy)')
     .addHelpText('after', `\n${HELP}`)
     .action(async (options: WebOptions) => {
-      const assets = findAssets();
-      if (assets === undefined) throw new CliError('ERR_USAGE', 'the page is not built: run `pnpm --filter @netlab/app-web build` (or use the published netlab, which ships it)');
       if (options.proxy !== undefined && options.proxyApi === undefined) throw new CliError('ERR_USAGE', '--proxy NAME needs --proxy-api HOST:PORT (the API that runs that proxy)');
+      // Attach first: an unreachable API or an unknown proxy fails before anything starts.
+      const attached = options.proxyApi === undefined ? undefined : await attachLiveBench({ api: options.proxyApi, ...(options.proxy === undefined ? {} : { proxy: options.proxy }), log: (line) => process.stderr.write(`${line}\n`) });
+      const assets = findAssets();
+      if (assets === undefined) {
+        await attached?.close();
+        throw new CliError('ERR_USAGE', 'the page is not built: run `pnpm --filter @netlab/app-web build` (or use the published netlab, which ships it)');
+      }
       const files = loadStaticFiles(assets);
       const log = (line: string): void => {
         process.stderr.write(`${line}\n`);
       };
       if (!LOOPBACK.has(options.host)) log(`web: warning: listening on ${options.host}, not loopback: anyone who can reach it and has the URL can use the page`);
       const closers: (() => Promise<void>)[] = [];
-      // Attach first: an unreachable API or an unknown proxy fails before anything starts.
-      const attached = options.proxyApi === undefined ? undefined : await attachLiveBench({ api: options.proxyApi, ...(options.proxy === undefined ? {} : { proxy: options.proxy }), log });
       if (attached !== undefined) closers.push(() => attached.close());
       let chat = options.chat;
       if (chat === undefined) {
