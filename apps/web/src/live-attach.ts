@@ -280,7 +280,7 @@ export async function attachLiveBench(options: LiveAttachOptions): Promise<LiveA
     }
     if (event.proxy !== info.name) return;
     if (event.type === 'proxy') {
-      if (event.action === 'deleted' || event.action === 'disabled') setStatus('detached', `the proxy was ${String(event.action)}`);
+      if (event.action === 'deleted' || event.action === 'disabled') setStatus('detached', `the proxy was ${event.action}`);
       else if (event.action === 'created' || event.action === 'enabled' || event.action === 'restarted') setStatus('attached', '');
       return;
     }
@@ -450,7 +450,10 @@ export async function attachLiveBench(options: LiveAttachOptions): Promise<LiveA
     const command = input as { type?: unknown; percent?: unknown; ms?: unknown; bytes?: unknown };
     const wrongProtocol = (name: string, protocol: 'udp' | 'tcp'): string | undefined =>
       info.protocol === protocol ? undefined : `${name}: a ${protocol.toUpperCase()} fault (proxy ${info.name} is ${info.protocol.toUpperCase()})`;
-    const set = (kind: keyof typeof faults, value: number): undefined => {
+    /** Sets a fault unless it is the other protocol's; returns the problem, or undefined. */
+    const set = (kind: keyof typeof faults, value: number, protocol: 'udp' | 'tcp'): string | undefined => {
+      const wrong = wrongProtocol(kind, protocol);
+      if (wrong !== undefined) return wrong;
       faults[kind] = value;
       dirty.add(kind);
       void sync();
@@ -462,18 +465,18 @@ export async function attachLiveBench(options: LiveAttachOptions): Promise<LiveA
       case 'reorder': {
         const value = percent(command.percent);
         if (value === undefined) return `${command.type}: percent from 0 to 100`;
-        return wrongProtocol(command.type, 'udp') ?? set(command.type, value);
+        return set(command.type, value, 'udp');
       }
       case 'delay':
       case 'latency': {
         const value = millis(command.ms);
         if (value === undefined) return `${command.type}: ms from 0 to 5000`;
-        return wrongProtocol(command.type, command.type === 'delay' ? 'udp' : 'tcp') ?? set(command.type, value);
+        return set(command.type, value, command.type === 'delay' ? 'udp' : 'tcp');
       }
       case 'slicer': {
         const value = command.bytes;
         if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 1024) return 'slicer: bytes from 0 (off) to 1024';
-        return wrongProtocol('slicer', 'tcp') ?? set('slicer', value);
+        return set('slicer', value, 'tcp');
       }
       case 'reset': {
         const wrong = wrongProtocol('reset', 'tcp');

@@ -138,7 +138,11 @@ describe('netlab web --proxy-api: errors at start', () => {
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const address = probe.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      probe.close(() => {
+        resolve();
+      });
+    });
     const proc = spawnTs(MAIN, ['--port', '0', '--proxy-api', `127.0.0.1:${String(port)}`]);
     cleanups.push(() => proc.stop('SIGKILL'));
     expect(await proc.exited(45_000)).toBe(1);
