@@ -13,7 +13,8 @@
  *
  * Limits: an event-stream line longer than {@link ATTACH_MAX_LINE_BYTES} is skipped (counted as
  * skipped), a JSON answer longer than {@link ATTACH_MAX_BODY_BYTES} is refused, every request
- * times out after {@link ATTACH_REQUEST_TIMEOUT_MS}; the stream is reopened after it ends with a
+ * times out after {@link ATTACH_REQUEST_TIMEOUT_MS}, a stream silent for {@link ATTACH_STREAM_IDLE_MS}
+ * is dropped; the stream is reopened after it ends with a
  * backoff from {@link ATTACH_RETRY_MIN_MS} doubling to {@link ATTACH_RETRY_MAX_MS} (a timer; reset
  * once the stream is back). While the stream is down, or the proxy is gone from the API, the page
  * is told "detached"; `netlab web` keeps running and attaches again when the proxy is back.
@@ -37,6 +38,8 @@ export const ATTACH_REQUEST_TIMEOUT_MS = 5000;
 export const ATTACH_RETRY_MIN_MS = 500;
 /** Longest wait before reopening a lost event stream: 10 s. */
 export const ATTACH_RETRY_MAX_MS = 10_000;
+/** An event stream silent this long (the API sends a heartbeat every 15 s) is reopened: 45 s. */
+export const ATTACH_STREAM_IDLE_MS = 45_000;
 /** Counters are read from `/stats` this often while a page watches: 500 ms. */
 export const ATTACH_STATS_MS = 500;
 
@@ -284,7 +287,8 @@ export async function attachLiveBench(options: LiveAttachOptions): Promise<LiveA
       else if (event.action === 'created' || event.action === 'enabled' || event.action === 'restarted') setStatus('attached', '');
       return;
     }
-    if (event.type === 'fault' && resetArmed && (event.decision as { decision?: unknown } | undefined)?.decision === 'reset') {
+    const isReset = event.type === 'reset' || (event.type === 'fault' && (event.decision as { decision?: unknown } | undefined)?.decision === 'reset');
+    if (resetArmed && isReset) {
       resetArmed = false;
       dirty.add('reset');
       void sync();
@@ -323,6 +327,9 @@ export async function attachLiveBench(options: LiveAttachOptions): Promise<LiveA
       });
     });
     stream = req;
+    req.setTimeout(ATTACH_STREAM_IDLE_MS, () => {
+      req.destroy(new Error(`no event or heartbeat for ${String(ATTACH_STREAM_IDLE_MS / 1000)} s`));
+    });
     req.on('error', (error) => {
       if (stream === req) reopenLater(`the API is unreachable: ${describeError(error)}`);
     });

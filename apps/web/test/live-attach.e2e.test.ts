@@ -5,7 +5,7 @@ import { type ControlApi, createControlApi } from '@netlab/faults';
 import { createTextDatagramCodec } from '@netlab/exercise-kit';
 import type { Service } from '@netlab/service';
 import { createUdpServer } from '@netlab/transport-udp';
-import { type Browser, HAS_CHROMIUM, MAIN, buildPage, launchBrowser, removePage, startWeb } from './browser.js';
+import { type Browser, HAS_CHROMIUM, MAIN, buildPage, launchBrowser, removePage, screenshotPath, startWeb } from './browser.js';
 import { spawnTs } from '@netlab/exercise-kit/testing';
 
 if (!HAS_CHROMIUM) console.warn('skipping the Live view attach browser tests: /usr/bin/chromium is not installed (apt-get install chromium; .ci/run installs it)');
@@ -101,6 +101,7 @@ describe.skipIf(!HAS_CHROMIUM)('netlab web --proxy-api: the Live view attached t
     await page.getByRole('slider', { name: 'Loss' }).fill('50');
     await diagram.locator('li.lost').first().waitFor({ timeout: 15_000 });
     expect(await diagram.getByText(/^✗ lost \(datagram \d+\)/).count()).toBeGreaterThan(0);
+    await page.screenshot({ path: screenshotPath('live-attach'), fullPage: true });
     // The proxy itself was changed: its toxics and its own counters say so.
     const toxics = (await api(control, 'GET', '/proxies/echo/toxics')).json as { name: string; attributes: { probability: number } }[];
     expect(toxics.find((toxic) => toxic.name === 'web_loss_upstream')?.attributes.probability).toBe(0.5);
