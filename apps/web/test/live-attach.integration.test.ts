@@ -1,3 +1,4 @@
+import { connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Session, SessionContext } from '@netlab/service';
 import { type ControlApi, createControlApi } from '@netlab/faults';
@@ -117,5 +118,48 @@ describe('attach mode (live-attach.ts) against a real control API', () => {
     await until(() => lastStatus(page) === 'detached', 'detached after the API closed');
     control = await startApi(port);
     await until(() => lastStatus(page) === 'attached', 'attached again');
+  });
+});
+
+describe('attach mode on a TCP proxy', () => {
+  it('arms reset_peer for the next connection and removes it once that connection is reset', async () => {
+    const echo = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.pipe(socket);
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => echo.close(resolve)));
+    const address = echo.address();
+    const upstream = typeof address === 'object' && address !== null ? address.port : 0;
+    const control = await createControlApi({ port: 0 });
+    cleanups.push(() => control.close());
+    const created = await fetch(`${control.url}/proxies`, { method: 'POST', body: JSON.stringify({ name: 't', listen: '127.0.0.1:0', upstream: `127.0.0.1:${String(upstream)}`, protocol: 'tcp' }) });
+    const listen = ((await created.json()) as { listen: string }).listen;
+    const view = await attachLiveBench({ api: { host: '127.0.0.1', port: control.port } });
+    cleanups.push(() => view.close());
+    const page = openPage(view);
+    await until(() => lastStatus(page) === 'attached', 'attached');
+    expect(await page.command({ type: 'loss', percent: 10 })).toBe('loss: a UDP fault (proxy t is TCP)');
+    expect(await page.command({ type: 'reset' })).toBeUndefined();
+    const names = async (): Promise<string[]> => ((await (await fetch(`${control.url}/proxies/t/toxics`)).json()) as { name: string }[]).map((toxic) => toxic.name);
+    await until(async () => (await names()).includes('web_reset_peer_upstream'), 'reset_peer armed');
+    // The next connection is reset at its first bytes.
+    const client = connect({ host: '127.0.0.1', port: Number(listen.slice(listen.lastIndexOf(':') + 1)) });
+    cleanups.push(() => {
+      client.destroy();
+      return Promise.resolve();
+    });
+    const ended = new Promise<string>((resolve) => {
+      client.on('error', (error: NodeJS.ErrnoException) => {
+        resolve(error.code ?? error.message);
+      });
+      client.on('close', () => {
+        resolve('closed');
+      });
+    });
+    client.write('hello\n');
+    expect(['ECONNRESET', 'closed']).toContain(await ended);
+    await until(async () => (await names()).length === 0, 'reset_peer removed after the reset');
+    await until(() => page.received.some((message) => message.type === 'batch' && (message.events as { kind: string }[]).some((event) => event.kind === 'reset')), 'the reset drawn');
   });
 });
