@@ -307,7 +307,8 @@ export function startLiveScreen(url: string): void {
     if (attached !== undefined) {
       const detached = attached.status === 'detached';
       banner.className = detached ? 'attach detached' : 'attach';
-      banner.textContent = `${detached ? 'Detached from' : 'Attached to'} proxy ${attached.proxy} (${state.protocol.toUpperCase()} ${attached.listen} → ${attached.upstream}) at ${attached.api}${detached ? `: ${attached.reason}; netlab web retries` : ''}. Its own client and server are drawn; the exercise picker, rate, kill/restart and exports are off in this mode.`;
+      banner.textContent = `${detached ? 'Detached from' : 'Attached to'} proxy ${attached.proxy} (${state.protocol.toUpperCase()} ${attached.listen} → ${attached.upstream}) at ${attached.api}${detached ? `: ${attached.reason}; netlab web retries` : ''}. The traffic of whatever client and server use it is drawn; the exercise picker, rate, kill/restart and exports are off in this mode.`;
+      el('live-hint').textContent = 'A running fault proxy, watched through its control API: every datagram or chunk it passes is drawn; lost ones are marked lost. The fault controls and Pause, Step, Resume act on that proxy. Click a message to see its bytes.';
       el('lane-server').textContent = `upstream ${attached.upstream} (via proxy ${attached.proxy})`;
       for (const name of ['loss', 'delay', 'duplicate', 'reorder', 'latency', 'slicer'] as const) show(name, state[name]);
       status.textContent = `${detached ? 'Detached from' : 'Watching'} proxy ${attached.proxy} (${state.protocol.toUpperCase()}).`;
