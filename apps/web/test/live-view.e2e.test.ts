@@ -184,31 +184,31 @@ describe.skipIf(!HAS_CHROMIUM)('netlab web: the Live view in Chromium', () => {
     expect(await diagram.getByText(/^(← )?↯ reordered \(datagram \d+\)/).count()).toBeGreaterThan(0);
   });
 
-  it('switches the exercise to udp datetime and to tcp echo with its latency, slicer and reset', { timeout: 120_000 }, async () => {
+  it('switches the exercise to udp datetime and to tcp echo with its latency, slicer and reset', { timeout: 240_000 }, async () => {
     const { page, diagram } = await openLive();
     const exercise = page.getByRole('combobox', { name: 'Exercise' });
     await exercise.selectOption('udp-datetime');
-    await diagram.getByText(/^SEND_(DATE|TIME) →$/).first().waitFor({ timeout: 10_000 });
-    await diagram.getByText(/^← /).first().waitFor({ timeout: 10_000 });
+    await diagram.getByText(/^SEND_(DATE|TIME) →$/).first().waitFor({ timeout: 30_000 });
+    await diagram.getByText(/^← /).first().waitFor({ timeout: 30_000 });
     await exercise.selectOption('tcp-echo');
-    await diagram.getByText(/^← ping \d+$/).first().waitFor({ timeout: 10_000 });
+    await diagram.getByText(/^← ping \d+$/).first().waitFor({ timeout: 30_000 });
     expect(await page.getByRole('slider', { name: 'Loss' }).isVisible()).toBe(false);
     await page.getByRole('slider', { name: 'Latency' }).fill('200');
-    await expect.poll(() => counter(page, 'delayed'), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => counter(page, 'delayed'), { timeout: 30_000 }).toBeGreaterThan(0);
     await page.getByRole('slider', { name: 'Latency' }).fill('0');
     await page.getByRole('slider', { name: 'Slicer' }).fill('2');
     expect(await page.locator('#live-slicer-value').textContent()).toBe('2 B');
-    await expect.poll(() => counter(page, 'sliced'), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => counter(page, 'sliced'), { timeout: 30_000 }).toBeGreaterThan(0);
     // Slices of two bytes each: `pi`, `ng`, …
-    await diagram.getByText(/^pi →$/).first().waitFor({ timeout: 10_000 });
+    await diagram.getByText(/^pi →$/).first().waitFor({ timeout: 30_000 });
     await page.getByRole('slider', { name: 'Slicer' }).fill('0');
     await page.getByRole('button', { name: 'Reset connection' }).click();
-    await diagram.locator('li.reset').first().waitFor({ timeout: 10_000 });
-    await expect.poll(() => counter(page, 'resets'), { timeout: 10_000 }).toBeGreaterThan(0);
+    await diagram.locator('li.reset').first().waitFor({ timeout: 30_000 });
+    await expect.poll(() => counter(page, 'resets'), { timeout: 30_000 }).toBeGreaterThan(0);
     // The client reconnects, and the next connection is not reset: whole echoes again.
     const sent = await counter(page, 'sent');
     await expect
-      .poll(async () => (await diagram.getByText(/^← ping \d+$/).allTextContents()).map((text) => Number(/\d+/.exec(text)?.[0])).some((n) => n > sent + 1), { timeout: 15_000 })
+      .poll(async () => (await diagram.getByText(/^← ping \d+$/).allTextContents()).map((text) => Number(/\d+/.exec(text)?.[0])).some((n) => n > sent + 1), { timeout: 30_000 })
       .toBe(true);
     await page.screenshot({ path: screenshotPath('live-view-tcp'), fullPage: true });
   });
