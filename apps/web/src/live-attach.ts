@@ -25,8 +25,9 @@ import http from 'node:http';
 import type { HostPort } from '@netlab/cli-kit';
 import { CliError } from '@netlab/cli-kit';
 import { formatHostPort } from '@netlab/exercise-kit';
-import type { Service, SessionContext } from '@netlab/service';
-import { LIVE_BATCH_MS, LIVE_MAX_BATCH, LIVE_MAX_EVENT_BYTES, type LiveEvent } from './live-bench.js';
+import type { Service } from '@netlab/service';
+import { LIVE_MAX_EVENT_BYTES } from './live-bench.js';
+import { type LiveEvent, createLivePages } from './live-pages.js';
 
 /** Longest event-stream line read (a 64 KiB datagram as base64 in JSON fits): 512 KiB. */
 export const ATTACH_MAX_LINE_BYTES = 512 * 1024;
@@ -219,25 +220,24 @@ export async function attachLiveBench(options: LiveAttachOptions): Promise<LiveA
   const info = await pickProxy(api, options.proxy);
   const where = `http://${formatHostPort(api.host, api.port)}`;
   const base = `/proxies/${encodeURIComponent(info.name)}`;
-  const pages = new Set<SessionContext<string>>();
-  let pending: LiveEvent[] = [];
-  let skipped = 0;
-  let nextId = 1;
   let status: 'attached' | 'detached' = 'detached';
   let why = 'connecting';
   let closed = false;
   let counters: Record<string, number> = {};
   const faults = { loss: 0, delay: 0, duplicate: 0, reorder: 0, latency: 0, slicer: 0 };
 
-  const push = (event: Omit<LiveEvent, 'id'>): void => {
-    // Nobody watching: nothing to keep (a page that connects starts from then).
-    if (pages.size === 0) return;
-    const id = nextId++;
-    if (pending.length >= LIVE_MAX_BATCH) skipped += 1;
-    else pending.push({ id, ...event });
-  };
+  // The hooks are called only once a page opens, after everything below is set up.
+  const pages = createLivePages({
+    state: () => state(),
+    control: (text) => control(text),
+    counters: () => counters,
+    watching: (on) => {
+      if (on) startPolling();
+      else stopPolling();
+    },
+  });
   const broadcast = (message: string): void => {
-    for (const page of pages) page.send(message);
+    pages.broadcast(message);
   };
   const state = (): string =>
     JSON.stringify({
@@ -294,7 +294,7 @@ export async function attachLiveBench(options: LiveAttachOptions): Promise<LiveA
       void sync();
     }
     const live = toLiveEvent(event);
-    if (live !== undefined) push(live);
+    if (live !== undefined) pages.push(live);
   };
   function openStream(): void {
     if (closed || stream !== undefined) return;
@@ -313,11 +313,11 @@ export async function attachLiveBench(options: LiveAttachOptions): Promise<LiveA
             const parsed: unknown = JSON.parse(line.slice(5));
             if (typeof parsed === 'object' && parsed !== null) onObject(parsed as Record<string, unknown>);
           } catch {
-            skipped += 1;
+            pages.skip();
           }
         },
         () => {
-          skipped += 1;
+          pages.skip();
         },
       );
       res.on('data', split);
@@ -367,14 +367,7 @@ export async function attachLiveBench(options: LiveAttachOptions): Promise<LiveA
       polling = false;
     }
   };
-  let batcher: ReturnType<typeof setInterval> | undefined;
   let poller: ReturnType<typeof setInterval> | undefined;
-  const flush = (): void => {
-    const message = JSON.stringify({ type: 'batch', events: pending, skipped, counters });
-    pending = [];
-    skipped = 0;
-    broadcast(message);
-  };
 
   // Toxics: the page's wish is kept in `faults`; `sync` brings the proxy's toxics to it, one
   // request at a time, so dragging a slider sends a few requests, not one per pixel.
@@ -514,45 +507,26 @@ export async function attachLiveBench(options: LiveAttachOptions): Promise<LiveA
     }
   };
 
-  const start = (): void => {
-    if (batcher !== undefined) return;
-    batcher = setInterval(flush, LIVE_BATCH_MS);
+  const startPolling = (): void => {
+    if (poller !== undefined) return;
     poller = setInterval(() => void poll(), ATTACH_STATS_MS);
     void poll();
   };
-  const stop = (): void => {
-    clearInterval(batcher);
+  const stopPolling = (): void => {
     clearInterval(poller);
-    batcher = undefined;
     poller = undefined;
   };
 
-  const service: Service<string, string> = {
-    name: 'live',
-    open(_peer, ctx) {
-      pages.add(ctx);
-      start();
-      ctx.send(state());
-      return {
-        receive(text) {
-          const problem = control(text);
-          return problem === undefined ? [] : [JSON.stringify({ type: 'error', message: problem })];
-        },
-        close() {
-          pages.delete(ctx);
-          if (pages.size === 0) stop();
-        },
-      };
-    },
-  };
+
 
   openStream();
   return {
-    service,
+    service: pages.service,
     target: { api: where, proxy: info.name, protocol: info.protocol, listen: info.listen, upstream: info.upstream },
     async close() {
       closed = true;
-      stop();
+      pages.close();
+      stopPolling();
       clearTimeout(retry);
       stream?.destroy();
       stream = undefined;

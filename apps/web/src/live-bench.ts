@@ -15,8 +15,8 @@
  *   `{"type":"kill"|"restart"}`, `{"type":"exercise","name":"udp-echo"|"udp-datetime"|"tcp-echo"}`.
  * The bench sends `{"type":"state",…}` when a page connects and whenever the exercise or the
  * server's state changes, and `{"type":"batch","events":[…],"counters":{…},"skipped":N}` every
- * {@link LIVE_BATCH_MS}: events are batched so a page at 1,000 messages/s gets 10 frames a
- * second, at most {@link LIVE_MAX_BATCH} events per batch (the rest are counted as `skipped`).
+ * LIVE_BATCH_MS (live-pages.ts): events are batched so a page at 1,000 messages/s gets 10 frames a
+ * second, at most LIVE_MAX_BATCH events per batch (the rest are counted as `skipped`).
  * An event carries at most {@link LIVE_MAX_EVENT_BYTES} of its bytes (base64; `len` is the size).
  *
  * The run is also recorded in the trace format (`@netlab/trace`, the proxy's wire tap) into a ring
@@ -25,7 +25,7 @@
  */
 import { type Socket as DatagramSocket, createSocket } from 'node:dgram';
 import { type Socket as TcpSocket, connect as tcpConnect } from 'node:net';
-import { type Service, type SessionContext } from '@netlab/service';
+import type { Service } from '@netlab/service';
 import { createTextDatagramCodec, createTextLineCodec } from '@netlab/exercise-kit';
 import { type DirectionCounters, type FaultProxy, type ProxyEvent, type Toxic, createTcpFaultProxy, createUdpFaultProxy, parseToxic } from '@netlab/faults';
 import { createEchoService } from '@netlab/service-text';
@@ -33,11 +33,8 @@ import { createDatetimeService } from '@netlab/service-datetime';
 import { createTcpServer } from '@netlab/transport-tcp';
 import { createUdpServer } from '@netlab/transport-udp';
 import { createTraceWriter, createTracer, parseTrace, traceToMermaid, traceToPcapng } from '@netlab/trace';
+import { type LiveEvent, createLivePages } from './live-pages.js';
 
-/** Time between two batches sent to a page: 100 ms. */
-export const LIVE_BATCH_MS = 100;
-/** Events in one batch at most; the rest of a turn is counted as skipped. */
-export const LIVE_MAX_BATCH = 1000;
 /** Bytes of a datagram or chunk an event carries at most (its `len` is always the real size). */
 export const LIVE_MAX_EVENT_BYTES = 1024;
 /** Trace records kept for the exports: the last 20,000 (a ring; older ones are dropped). */
@@ -52,23 +49,6 @@ export const LIVE_MERMAID_STEPS = 500;
 /** The exercises the Live view can run. */
 export const LIVE_EXERCISES = ['udp-echo', 'udp-datetime', 'tcp-echo'] as const;
 export type LiveExercise = (typeof LIVE_EXERCISES)[number];
-
-/** One row of the sequence diagram. */
-export interface LiveEvent {
-  /** Numbers every event of the bench (the page's byte view finds an event by it). */
-  readonly id: number;
-  readonly kind: 'message' | 'lost' | 'duplicated' | 'reordered' | 'held' | 'released' | 'reset' | 'note';
-  /** `up`: client → server; `down`: server → client. */
-  readonly direction: 'up' | 'down';
-  readonly time: number;
-  /** The datagram's number in its direction (message, lost), the byte offset (TCP) or the hold sequence number. */
-  readonly n: number;
-  readonly text?: string;
-  /** Base64 of at most {@link LIVE_MAX_EVENT_BYTES} bytes. */
-  readonly bytes?: string;
-  /** The size of the datagram or chunk. */
-  readonly len?: number;
-}
 
 /** The formats `exportRun` writes. */
 export type LiveExportFormat = 'pcapng' | 'mermaid' | 'trace';
@@ -132,10 +112,6 @@ function requestText(exercise: LiveExercise, n: number): string {
 
 export async function startLiveBench(options: { readonly log?: (line: string) => void } = {}): Promise<LiveBench> {
   const log = options.log ?? ((): void => undefined);
-  const pages = new Set<SessionContext<string>>();
-  let pending: LiveEvent[] = [];
-  let skipped = 0;
-  let nextId = 1;
   let sent = 0;
   let rate = LIVE_DEFAULT_RATE;
   const faults: Faults = { loss: 0, delay: 0, duplicate: 0, reorder: 0, latency: 0, slicer: 0 };
@@ -143,10 +119,18 @@ export async function startLiveBench(options: { readonly log?: (line: string) =>
   let unsubscribe: (() => void) | undefined;
   let run: Run;
 
+  // The hooks are called only once a page opens, after everything below is set up.
+  const pages = createLivePages({
+    state: () => state(),
+    control: (text) => control(text),
+    counters: () => counters(),
+    watching: (on) => {
+      if (on) startClient();
+      else stopClient();
+    },
+  });
   const push = (event: Omit<LiveEvent, 'id'>): void => {
-    const id = nextId++;
-    if (pending.length >= LIVE_MAX_BATCH) skipped += 1;
-    else pending.push({ id, ...event });
+    pages.push(event);
   };
 
   const startRun = async (exercise: LiveExercise): Promise<Run> => {
@@ -222,35 +206,27 @@ export async function startLiveBench(options: { readonly log?: (line: string) =>
 
   const state = (): string => JSON.stringify({ type: 'state', exercise: run.exercise, protocol: run.protocol, server: run.server === undefined ? 'down' : 'up', rate, ...faults });
   const broadcast = (message: string): void => {
-    for (const page of pages) page.send(message);
+    pages.broadcast(message);
   };
 
-  const flush = (): void => {
-    const counters = run.proxy.counters();
+  const counters = (): Record<string, number> => {
+    const proxyCounters = run.proxy.counters();
     const hold = run.proxy.holdState();
-    const sum = (field: keyof DirectionCounters): number => counters.up[field] + counters.down[field];
-    const message = JSON.stringify({
-      type: 'batch',
-      events: pending,
-      skipped,
-      counters: {
-        sent,
-        forwarded: sum('forwarded'),
-        dropped: sum('dropped'),
-        delayed: sum('delayed'),
-        duplicated: sum('duplicated'),
-        reordered: sum('reordered'),
-        sliced: sum('sliced'),
-        resets: sum('reset'),
-        held: hold.units,
-        released: hold.releasedTotal,
-        upstreamErrors: run.proxy.stats().upstreamErrors,
-        recorded: run.lines.length,
-      },
-    });
-    pending = [];
-    skipped = 0;
-    broadcast(message);
+    const sum = (field: keyof DirectionCounters): number => proxyCounters.up[field] + proxyCounters.down[field];
+    return {
+      sent,
+      forwarded: sum('forwarded'),
+      dropped: sum('dropped'),
+      delayed: sum('delayed'),
+      duplicated: sum('duplicated'),
+      reordered: sum('reordered'),
+      sliced: sum('sliced'),
+      resets: sum('reset'),
+      held: hold.units,
+      released: hold.releasedTotal,
+      upstreamErrors: run.proxy.stats().upstreamErrors,
+      recorded: run.lines.length,
+    };
   };
 
   // The client: `rate` requests a second, sent from a 10 ms tick with a credit (a 1 ms interval
@@ -261,7 +237,6 @@ export async function startLiveBench(options: { readonly log?: (line: string) =>
   let tcpReady = false;
   let reconnect: ReturnType<typeof setTimeout> | undefined;
   let ticker: ReturnType<typeof setInterval> | undefined;
-  let batcher: ReturnType<typeof setInterval> | undefined;
   let credit = 0;
   let last = 0;
 
@@ -336,16 +311,6 @@ export async function startLiveBench(options: { readonly log?: (line: string) =>
     socket?.destroy();
   };
 
-  const start = (): void => {
-    if (batcher !== undefined) return;
-    startClient();
-    batcher = setInterval(flush, LIVE_BATCH_MS);
-  };
-  const stop = (): void => {
-    stopClient();
-    clearInterval(batcher);
-    batcher = undefined;
-  };
 
   function applyToxics(): void {
     const toxics: Toxic[] = [];
@@ -368,8 +333,7 @@ export async function startLiveBench(options: { readonly log?: (line: string) =>
 
   let switching: Promise<void> | undefined;
   const switchExercise = async (exercise: LiveExercise): Promise<void> => {
-    const running = batcher !== undefined;
-    stop();
+    stopClient();
     unsubscribe?.();
     const old = run;
     await old.proxy.close();
@@ -379,7 +343,7 @@ export async function startLiveBench(options: { readonly log?: (line: string) =>
     resetPending = false;
     log(`web: live view: ${exercise}, proxy listening on ${run.protocol}://${run.proxy.host}:${String(run.proxy.port)}`);
     applyToxics();
-    if (running && pages.size > 0) start();
+    if (pages.watching) startClient();
     broadcast(state());
   };
 
@@ -497,24 +461,6 @@ export async function startLiveBench(options: { readonly log?: (line: string) =>
     }
   };
 
-  const service: Service<string, string> = {
-    name: 'live',
-    open(_peer, ctx) {
-      pages.add(ctx);
-      start();
-      ctx.send(state());
-      return {
-        receive(text) {
-          const problem = control(text);
-          return problem === undefined ? [] : [JSON.stringify({ type: 'error', message: problem })];
-        },
-        close() {
-          pages.delete(ctx);
-          if (pages.size === 0) stop();
-        },
-      };
-    },
-  };
 
   const exportRun = (format: LiveExportFormat): LiveExport => {
     const text = run.lines.join('\n');
@@ -526,13 +472,14 @@ export async function startLiveBench(options: { readonly log?: (line: string) =>
   };
 
   return {
-    service,
+    service: pages.service,
     get proxy() {
       return run.proxy;
     },
     exportRun,
     async close() {
-      stop();
+      pages.close();
+      stopClient();
       await switching;
       unsubscribe?.();
       await run.proxy.close();

@@ -97,49 +97,29 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     socket.destroy();
   });
 
-  const endpoints = new Set(['/ws/chat', '/ws/live', '/ws/atm']);
+  // Each page WebSocket: its path, its service and its limits, behind the same gate.
+  const endpoints = new Set<string>();
+  const endpoint = (path: string, service: Service<string, string>, maxMessageBytes: number, limits: { idleTimeoutMs: number; firstMessageTimeoutMs?: number; maxConnections: number }): WsServer => {
+    endpoints.add(path);
+    return createWsServer<string, string>({
+      server: http,
+      path,
+      codec: createWsTextCodec({ maxMessageBytes }),
+      service,
+      authorize: (request) => gate.upgradeAllowed(request, port),
+      ...limits,
+      onEvent: (event) => {
+        if (event.type === 'rejected') options.log(`web: refused ${event.peer.id}: ${event.error.message}`);
+      },
+    });
+  };
   const sockets: WsServer[] = [
-    createWsServer<string, string>({
-      server: http,
-      path: '/ws/chat',
-      codec: createWsTextCodec({ maxMessageBytes: RELAY_MAX_LINE_BYTES }),
-      service: createChatRelay(options.chat),
-      authorize: (request) => gate.upgradeAllowed(request, port),
-      // The chat's own limits: a member may read for a long time without typing.
-      idleTimeoutMs: 3_600_000,
-      maxConnections: 256,
-      onEvent: (event) => {
-        if (event.type === 'rejected') options.log(`web: refused ${event.peer.id}: ${event.error.message}`);
-      },
-    }),
-    createWsServer<string, string>({
-      server: http,
-      path: '/ws/live',
-      codec: createWsTextCodec({ maxMessageBytes: 256 * 1024 }),
-      service: options.live,
-      authorize: (request) => gate.upgradeAllowed(request, port),
-      // A page only listens (the controls are rare): no idle timeout, no first-message deadline.
-      idleTimeoutMs: 0,
-      firstMessageTimeoutMs: 0,
-      maxConnections: 64,
-      onEvent: (event) => {
-        if (event.type === 'rejected') options.log(`web: refused ${event.peer.id}: ${event.error.message}`);
-      },
-    }),
-    createWsServer<string, string>({
-      server: http,
-      path: '/ws/atm',
-      codec: createWsTextCodec({ maxMessageBytes: ATM_MAX_FRAME_BYTES }),
-      service: options.atm,
-      authorize: (request) => gate.upgradeAllowed(request, port),
-      // An ATM screen may sit idle between customers: no idle timeout, no first-message deadline.
-      idleTimeoutMs: 0,
-      firstMessageTimeoutMs: 0,
-      maxConnections: 32,
-      onEvent: (event) => {
-        if (event.type === 'rejected') options.log(`web: refused ${event.peer.id}: ${event.error.message}`);
-      },
-    }),
+    // The chat's own limits: a member may read for a long time without typing.
+    endpoint('/ws/chat', createChatRelay(options.chat), RELAY_MAX_LINE_BYTES, { idleTimeoutMs: 3_600_000, maxConnections: 256 }),
+    // A page only listens (the controls are rare): no idle timeout, no first-message deadline.
+    endpoint('/ws/live', options.live, 256 * 1024, { idleTimeoutMs: 0, firstMessageTimeoutMs: 0, maxConnections: 64 }),
+    // An ATM screen may sit idle between customers: no idle timeout, no first-message deadline.
+    endpoint('/ws/atm', options.atm, ATM_MAX_FRAME_BYTES, { idleTimeoutMs: 0, firstMessageTimeoutMs: 0, maxConnections: 32 }),
   ];
   http.on('upgrade', (request: IncomingMessage, socket: Duplex) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';

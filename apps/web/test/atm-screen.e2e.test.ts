@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { spawnTs } from '@netlab/exercise-kit/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser, HAS_CHROMIUM, buildPage, removePage, launchBrowser, screenshotPath, startWeb } from './browser.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM, screenshotPath, startWeb, useBrowser } from './browser.js';
 
 if (!HAS_CHROMIUM) console.warn('skipping the ATM screen browser tests: /usr/bin/chromium is not installed (apt-get install chromium; .ci/run installs it)');
 
@@ -26,15 +26,7 @@ function tempStore(): string {
 }
 
 describe.skipIf(!HAS_CHROMIUM)('netlab web: the ATM screen in Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    await buildPage();
-    browser = await launchBrowser();
-  }, 120_000);
-  afterAll(async () => {
-    await browser.close();
-    removePage();
-  });
+  const browser = useBrowser();
 
   async function openAtm(store: string) {
     const web = await startWeb(['--atm-store', store]);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { type CliProcess, spawnTs } from '@netlab/exercise-kit/testing';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { build } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM);
@@ -51,6 +52,28 @@ export async function launchBrowser(): Promise<Browser> {
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * For a describe block: builds the page and launches Chromium before its tests, closes both
+ * after them. The browser's context is there from the first test on.
+ */
+export function useBrowser(): { readonly context: BrowserContext } {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    await buildPage();
+    browser = await launchBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    removePage();
+  });
+  return {
+    get context() {
+      if (browser === undefined) throw new Error('the browser is not launched yet (use it inside a test)');
+      return browser.context;
     },
   };
 }

@@ -1,6 +1,6 @@
 import { connectRawTcp } from '@netlab/exercise-kit/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser, HAS_CHROMIUM, buildPage, removePage, launchBrowser, screenshotPath, startWeb } from './browser.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM, screenshotPath, startWeb, useBrowser } from './browser.js';
 
 if (!HAS_CHROMIUM) console.warn('skipping the browser tests of netlab web: /usr/bin/chromium is not installed (apt-get install chromium; .ci/run installs it)');
 
@@ -10,15 +10,7 @@ afterEach(async () => {
 });
 
 describe.skipIf(!HAS_CHROMIUM)('netlab web: the Chat screen in Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    await buildPage();
-    browser = await launchBrowser();
-  }, 120_000);
-  afterAll(async () => {
-    await browser.close();
-    removePage();
-  });
+  const browser = useBrowser();
 
   it('a browser member and a TCP member exchange lines both ways, keyboard only', { timeout: 90_000 }, async () => {
     const web = await startWeb();

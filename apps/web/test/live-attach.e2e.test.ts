@@ -1,11 +1,11 @@
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type ControlApi, createControlApi } from '@netlab/faults';
 import { createTextDatagramCodec } from '@netlab/exercise-kit';
 import type { Service } from '@netlab/service';
 import { createUdpServer } from '@netlab/transport-udp';
-import { type Browser, HAS_CHROMIUM, MAIN, buildPage, launchBrowser, removePage, screenshotPath, startWeb } from './browser.js';
+import { HAS_CHROMIUM, MAIN, screenshotPath, startWeb, useBrowser } from './browser.js';
 import { spawnTs } from '@netlab/exercise-kit/testing';
 
 if (!HAS_CHROMIUM) console.warn('skipping the Live view attach browser tests: /usr/bin/chromium is not installed (apt-get install chromium; .ci/run installs it)');
@@ -63,15 +63,7 @@ async function startLab(): Promise<{ control: ControlApi; stats: () => Promise<S
 }
 
 describe.skipIf(!HAS_CHROMIUM)('netlab web --proxy-api: the Live view attached to a running proxy, in Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    await buildPage();
-    browser = await launchBrowser();
-  }, 120_000);
-  afterAll(async () => {
-    await browser.close();
-    removePage();
-  });
+  const browser = useBrowser();
 
   async function openAttached(control: ControlApi) {
     const web = await startWeb(['--proxy-api', `127.0.0.1:${String(control.port)}`, '--proxy', 'echo']);

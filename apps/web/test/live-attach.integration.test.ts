@@ -1,54 +1,21 @@
 import { connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Session, SessionContext } from '@netlab/service';
 import { type ControlApi, createControlApi } from '@netlab/faults';
 import { type LiveAttach, attachLiveBench } from '../src/live-attach.js';
-
-/** A page of the attached view, through the service contract: what it was sent, parsed. */
-interface Page {
-  readonly session: Session<string, string>;
-  readonly received: { type: string; [key: string]: unknown }[];
-  command(value: unknown): Promise<string | undefined>;
-}
+import { type LivePage, openLivePage } from './live-page.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function openPage(view: LiveAttach): Page {
-  const received: Page['received'] = [];
-  let closed = false;
-  const ctx: SessionContext<string> = {
-    peer: { transport: 'local', address: 'test', port: 0, id: 'page#1' },
-    get closed() {
-      return closed;
-    },
-    send(message) {
-      received.push(JSON.parse(message) as Page['received'][number]);
-      return true;
-    },
-    close() {
-      closed = true;
-    },
-    log: () => undefined,
-    now: () => Date.now(),
-  };
-  const session = view.service.open(ctx.peer, ctx);
+function openPage(view: LiveAttach): LivePage {
+  const page = openLivePage(view.service);
   cleanups.push(() => {
-    closed = true;
-    session.close?.({ kind: 'remote' });
+    page.close();
     return Promise.resolve();
   });
-  return {
-    session,
-    received,
-    async command(value) {
-      const replies = await session.receive(JSON.stringify(value));
-      const reply = replies[0];
-      return reply === undefined ? undefined : (JSON.parse(reply) as { message: string }).message;
-    },
-  };
+  return page;
 }
 
 /** Resolves once `check` holds; fails after 15 s (the machine may be busy). */
@@ -60,7 +27,7 @@ async function until(check: () => boolean | Promise<boolean>, what: string): Pro
   }
 }
 
-const lastStatus = (page: Page): string | undefined => {
+const lastStatus = (page: LivePage): string | undefined => {
   const states = page.received.filter((message) => message.type === 'state');
   return (states.at(-1)?.attached as { status?: string } | undefined)?.status;
 };

@@ -1,54 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Session, SessionContext } from '@netlab/service';
 import { parseTrace } from '@netlab/trace';
 import { LIVE_MAX_RATE, type LiveBench, startLiveBench } from '../src/live-bench.js';
+import { type LivePage, openLivePage } from './live-page.js';
 
-/** A page of the bench, through the service contract: what it was sent, parsed. */
-interface Page {
-  readonly session: Session<string, string>;
-  readonly received: { type: string; [key: string]: unknown }[];
-  command(value: unknown): Promise<string | undefined>;
-  close(): void;
-}
+type Page = LivePage;
 
 const benches: LiveBench[] = [];
 afterEach(async () => {
   for (const bench of benches.splice(0)) await bench.close();
 });
 
-function openPage(bench: LiveBench): Page {
-  const received: Page['received'] = [];
-  let closed = false;
-  const ctx: SessionContext<string> = {
-    peer: { transport: 'local', address: 'test', port: 0, id: 'page#1' },
-    get closed() {
-      return closed;
-    },
-    send(message) {
-      received.push(JSON.parse(message) as Page['received'][number]);
-      return true;
-    },
-    close() {
-      closed = true;
-    },
-    log: () => undefined,
-    now: () => Date.now(),
-  };
-  const session = bench.service.open(ctx.peer, ctx);
-  return {
-    session,
-    received,
-    async command(value) {
-      const replies = await session.receive(typeof value === 'string' ? value : JSON.stringify(value));
-      const reply = replies[0];
-      return reply === undefined ? undefined : (JSON.parse(reply) as { message: string }).message;
-    },
-    close() {
-      closed = true;
-      session.close?.({ kind: 'remote' });
-    },
-  };
-}
+const openPage = (bench: LiveBench): Page => openLivePage(bench.service);
 
 /** Resolves once `check` holds for something the page received; fails after 5 s. */
 async function until(page: Page, check: (message: Page['received'][number]) => boolean): Promise<Page['received'][number]> {

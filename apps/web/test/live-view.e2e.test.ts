@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser, HAS_CHROMIUM, buildPage, removePage, launchBrowser, screenshotPath, startWeb } from './browser.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HAS_CHROMIUM, screenshotPath, startWeb, useBrowser } from './browser.js';
 
 if (!HAS_CHROMIUM) console.warn('skipping the Live view browser tests: /usr/bin/chromium is not installed (apt-get install chromium; .ci/run installs it)');
 
@@ -33,15 +33,7 @@ afterEach(async () => {
 });
 
 describe.skipIf(!HAS_CHROMIUM)('netlab web: the Live view in Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    await buildPage();
-    browser = await launchBrowser();
-  }, 120_000);
-  afterAll(async () => {
-    await browser.close();
-    removePage();
-  });
+  const browser = useBrowser();
 
   async function openLive() {
     const web = await startWeb();
